@@ -1,0 +1,42 @@
+# cinechat: `make run` (the chat in the browser) and `make test` do all the set-up themselves.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+APT_PACKAGES := ffmpeg espeak-ng fluidsynth timgm6mb-soundfont fonts-wqy-microhei fonts-dejavu-core
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench system venv clean
+
+system:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+venv: system $(STAMP)
+
+run: venv
+	$(VENV)/bin/cinechat ui --host 127.0.0.1 --port $${PORT:-8000}
+
+lint: venv
+	$(VENV)/bin/ruff check graph nodes tools prompts tests chainlit_app.py
+	$(VENV)/bin/ruff format --check graph nodes tools prompts tests chainlit_app.py
+	$(VENV)/bin/mypy
+
+test: venv lint
+	$(VENV)/bin/pytest -q
+
+bench: venv
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) checkpoints/*.sqlite checkpoints/media

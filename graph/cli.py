@@ -1,0 +1,230 @@
+"""`cinechat`: one chat turn, the router's decision, versions, replay, an interactive chat and
+the web UI, all through the compiled graph."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from langchain_core.messages import HumanMessage
+
+from graph.builder import build_graph, open_checkpointer
+from graph.context import ROOT, Context, default_db_path
+
+
+def _graph(db: str | None) -> Any:
+    return build_graph(open_checkpointer(db or default_db_path()))
+
+
+def _context(db: str | None) -> Context:
+    if db and not os.environ.get("CINECHAT_DATA"):
+        return Context(data_dir=str(Path(db).resolve().parent / "media"))
+    return Context()
+
+
+def _config(thread: str, checkpoint: str | None = None) -> dict[str, Any]:
+    conf: dict[str, Any] = {"thread_id": thread}
+    if checkpoint:
+        conf["checkpoint_id"] = checkpoint
+    return {"configurable": conf}
+
+
+def _progress(event: dict[str, Any]) -> None:
+    stage, pct = event.get("stage", ""), float(event.get("percent", 0))
+    bar = "█" * int(pct / 5) + "░" * (20 - int(pct / 5))
+    eta = f" | ETA {event['eta']:.1f}s" if event.get("eta") else ""
+    sys.stderr.write(f"\r{stage:<10} {bar} {pct:5.1f}%{eta}   ")
+    sys.stderr.flush()
+
+
+def summary(thread: str, values: dict[str, Any]) -> dict[str, Any]:
+    """The JSON view of a thread's state after a turn."""
+    script = values.get("script")
+    render = values.get("render") or {}
+    intent = values.get("intent") or {}
+    return {
+        "thread_id": thread,
+        "intent": intent.get("intent"),
+        "confidence": intent.get("confidence"),
+        "reply": values.get("reply", ""),
+        "status": values.get("status", "empty"),
+        "version": values.get("version"),
+        "script": None
+        if not script
+        else {
+            "title": script["title"],
+            "duration": round(sum(s["duration"] for s in script["shots"]), 3),
+            "mood": script.get("mood"),
+            "shots": [
+                {
+                    "id": s["id"],
+                    "shot_type": s["shot_type"],
+                    "description": s["description"],
+                    "duration": s["duration"],
+                    "narration": s["narration"],
+                }
+                for s in script["shots"]
+            ],
+        },
+        "video": None
+        if not render.get("path")
+        else {
+            "path": str(Path(render["path"]).resolve()),
+            "duration": render.get("duration"),
+            "width": render.get("width"),
+            "height": render.get("height"),
+            "rendered": render.get("rendered"),
+            "cached": render.get("cached"),
+        },
+        "review": values.get("review"),
+        "outcome": values.get("outcome"),
+    }
+
+
+def run_turn(graph: Any, thread: str, text: str, context: Context, show_progress: bool) -> dict[str, Any]:
+    """Send one message through the graph, streaming progress to stderr."""
+    config = _config(thread)
+    for mode, chunk in graph.stream(
+        {"messages": [HumanMessage(content=text)]}, config, context=context, stream_mode=["custom", "updates"]
+    ):
+        if mode == "custom" and show_progress and isinstance(chunk, dict):
+            _progress(chunk)
+    if show_progress:
+        sys.stderr.write("\n")
+    return summary(thread, graph.get_state(config).values)
+
+
+def cmd_say(args: argparse.Namespace) -> int:
+    """Run one chat turn."""
+    graph = _graph(args.db)
+    result = run_turn(graph, args.thread, args.text, _context(args.db), not args.quiet)
+    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else result["reply"])
+    return 0
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    """Print the router's decision for a message, changing nothing."""
+    from nodes.intent_router import decide
+
+    graph = _graph(args.db)
+    values = graph.get_state(_config(args.thread)).values
+    analysis, notes = decide(args.text, values, _context(args.db))
+    out = {**analysis.as_dict(), "notes": notes}
+    print(json.dumps(out, ensure_ascii=False, indent=2) if args.json else out["intent"])
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    """List the thread's checkpoints, newest first."""
+    graph = _graph(args.db)
+    rows = []
+    for snap in graph.get_state_history(_config(args.thread)):
+        msgs = snap.values.get("messages") or []
+        last = msgs[-1].content if msgs else ""
+        rows.append(
+            {
+                "checkpoint_id": snap.config["configurable"]["checkpoint_id"],
+                "step": snap.metadata.get("step") if snap.metadata else None,
+                "next": list(snap.next),
+                "version": snap.values.get("version"),
+                "last_message": str(last)[:60],
+            }
+        )
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for r in rows:
+            print(
+                f"{r['checkpoint_id']}  step={r['step']!s:>3}  {r['version'] or '-':6} "
+                f"next={','.join(r['next']) or '-':15} {r['last_message']}"
+            )
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    """Re-run the graph from a checkpoint (a fork; the old branch stays in history)."""
+    graph = _graph(args.db)
+    thread = args.thread
+    config = _config(thread, args.checkpoint)
+    if graph.get_state(config).config["configurable"].get("checkpoint_id") != args.checkpoint:
+        print(f"checkpoint {args.checkpoint} not found in thread {thread}", file=sys.stderr)
+        return 2
+    for _ in graph.stream(None, config, context=_context(args.db), stream_mode="updates"):
+        pass
+    result = summary(thread, graph.get_state(_config(thread)).values)
+    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else result["reply"])
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """An interactive chat on stdin."""
+    graph = _graph(args.db)
+    context = _context(args.db)
+    print("cinechat — type a message, Ctrl-D to quit.")
+    for line in sys.stdin:
+        if line.strip():
+            print(run_turn(graph, args.thread, line.strip(), context, True)["reply"], flush=True)
+    return 0
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    """Start the Chainlit app."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "chainlit",
+        "run",
+        str(ROOT / "chainlit_app.py"),
+        "--headless",
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+    ]
+    return subprocess.call(cmd, cwd=str(ROOT))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `cinechat` command."""
+    parser = argparse.ArgumentParser(prog="cinechat", description="Make and edit short videos by chat.")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--db", help="checkpoint database (default checkpoints/cinechat.sqlite)")
+        p.add_argument("--thread", default="main", help="conversation/project id")
+        p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = sub.add_parser("say", help="run one chat turn")
+    common(p)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("text")
+    p.set_defaults(func=cmd_say)
+    p = sub.add_parser("classify", help="show the router's decision, changing nothing")
+    common(p)
+    p.add_argument("text")
+    p.set_defaults(func=cmd_classify)
+    p = sub.add_parser("history", help="list the thread's checkpoints")
+    common(p)
+    p.set_defaults(func=cmd_history)
+    p = sub.add_parser("replay", help="re-run the graph from a checkpoint")
+    common(p)
+    p.add_argument("--checkpoint", required=True)
+    p.set_defaults(func=cmd_replay)
+    p = sub.add_parser("chat", help="interactive chat in the terminal")
+    common(p)
+    p.set_defaults(func=cmd_chat)
+    p = sub.add_parser("ui", help="start the Chainlit web app")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_ui)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,43 @@
+"""Pure routing functions for the conditional edges."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from graph.state import ProjectState
+
+AfterRouter = Literal["script_writer", "storyboard", "editor", "reviewer", "versions", "responder"]
+ROUTES: dict[str, AfterRouter] = {
+    "create": "script_writer",
+    "revise_script": "script_writer",
+    "set_duration": "script_writer",
+    "generate": "storyboard",
+    "edit_visual": "editor",
+    "edit_audio": "editor",
+    "export": "editor",
+    "review": "reviewer",
+    "undo": "versions",
+    "redo": "versions",
+    "restore": "versions",
+    "history": "versions",
+    "compare": "versions",
+}
+
+
+def route_intent(state: ProjectState) -> AfterRouter:
+    """The agent for the message: errors, help and unclear go straight to the responder."""
+    intent = state.get("intent") or {}
+    if intent.get("slots", {}).get("error"):
+        return "responder"
+    return ROUTES.get(intent.get("intent", "unclear"), "responder")
+
+
+def route_after_script(state: ProjectState) -> Literal["reviewer", "responder"]:
+    """A written script is reviewed; a refused revision is answered."""
+    return "responder" if (state.get("outcome") or {}).get("error") else "reviewer"
+
+
+def route_after_edit(state: ProjectState) -> Literal["storyboard", "responder"]:
+    """An edit of a rendered project re-renders; otherwise the plan waits for approval."""
+    outcome = state.get("outcome") or {}
+    return "storyboard" if outcome.get("rerender") and not outcome.get("error") else "responder"

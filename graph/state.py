@@ -1,0 +1,139 @@
+"""The project state kept in every checkpoint, and the structured LLM outputs.
+
+State values are plain JSON-like data (dicts, lists, strings), so every checkpoint can be read
+back by any process without registering custom types with the serializer."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypedDict
+
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import add_messages
+from pydantic import BaseModel, Field
+
+
+def merge_results(left: dict[str, Any] | None, right: dict[str, Any] | None) -> dict[str, Any]:
+    """Per-shot render results: merged as shots finish; an explicit None starts a new render."""
+    if right is None:
+        return {}
+    return {**(left or {}), **right}
+
+
+class ProjectState(TypedDict, total=False):
+    """Everything a project is at one checkpoint; a version is a checkpoint with a label."""
+
+    messages: Annotated[list[AnyMessage], add_messages]
+    """The conversation, user and assistant turns."""
+    language: str
+    """'zh' or 'en': the language of the latest user message, used for the reply."""
+    intent: dict[str, Any]
+    """The router's decision for this turn: intent, confidence, slots, error."""
+    settings: dict[str, Any]
+    """Output settings: aspect, resolution, fps, voice, music, captions, transition."""
+    script: dict[str, Any] | None
+    """Title, synopsis, mood, target duration and the shots."""
+    plan: list[dict[str, Any]]
+    """Per-shot render specs of the latest render, with their clip keys."""
+    shot_results: Annotated[dict[str, Any], merge_results]
+    """Clip results by shot id as the fan-out finishes them."""
+    render: dict[str, Any] | None
+    """The rendered video of this version: path, probe, clip counts."""
+    review: dict[str, Any] | None
+    """Computed scores, problems and suggestions of the latest review."""
+    status: str
+    """'empty', 'awaiting_approval' (script written, not rendered) or 'rendered'."""
+    version: str
+    """The version label of the project in this state, e.g. 'v1.1'."""
+    version_note: str
+    """One line on what made this version."""
+    version_counter: dict[str, int]
+    """Highest minor number handed out per major number, so labels never repeat."""
+    undo_stack: list[str]
+    """Labels to step back to with undo (pointers into the checkpoint history)."""
+    redo_stack: list[str]
+    """Labels to step forward to with redo."""
+    outcome: dict[str, Any]
+    """What this turn's acting node did, for the responder (reset every turn)."""
+    notes: list[str]
+    """Remarks for the reply, such as a provider fallback (reset every turn)."""
+    reply: str
+    """The assistant's reply of this turn."""
+
+
+class ShotTask(TypedDict):
+    """What the per-shot fan-out sends to `render_shot`."""
+
+    spec: dict[str, Any]
+    index: int
+    total: int
+    run: str
+
+
+def version_bump(state: ProjectState, note: str, new_project: bool = False) -> dict[str, Any]:
+    """The state update that gives the project a new version label (v1.0 -> v1.1; a new
+    project in the same thread starts the next major number)."""
+    counter = dict(state.get("version_counter") or {})
+    current = state.get("version") or ""
+    if new_project or not current:
+        major = max((int(k) for k in counter), default=0) + 1
+        minor = 0
+    else:
+        major = int(current[1:].split(".")[0])
+        minor = counter.get(str(major), 0) + 1
+    counter[str(major)] = minor
+    undo = list(state.get("undo_stack") or []) + ([current] if current else [])
+    return {
+        "version": f"v{major}.{minor}",
+        "version_note": note,
+        "version_counter": counter,
+        "undo_stack": undo,
+        "redo_stack": [],
+    }
+
+
+IntentName = Literal[
+    "create",
+    "revise_script",
+    "set_duration",
+    "generate",
+    "edit_visual",
+    "edit_audio",
+    "review",
+    "undo",
+    "redo",
+    "restore",
+    "history",
+    "compare",
+    "export",
+    "help",
+    "unclear",
+]
+
+
+class IntentDecision(BaseModel):
+    """The LLM router's structured answer."""
+
+    intent: IntentName = Field(description="the user's intent")
+    confidence: float = Field(ge=0, le=1, description="how sure, 0..1")
+    shots: list[int] = Field(default_factory=list, description="1-based shot numbers named")
+    operation: str | None = Field(default=None, description="operation, e.g. brightness, insert")
+    amount: float | None = Field(default=None, description="relative amount, e.g. 0.2 = +20%")
+    duration: float | None = Field(default=None, description="seconds, if a duration is named")
+    versions: list[str] = Field(default_factory=list, description="version labels like v1.0")
+
+
+class ShotDraft(BaseModel):
+    """One shot as the LLM writes it."""
+
+    shot_type: Literal["close-up", "medium", "wide", "long", "aerial", "tracking"]
+    description: str
+    narration: str
+    duration: float = Field(gt=0)
+
+
+class ScriptDraft(BaseModel):
+    """A script as the LLM writes it; durations are normalised to the target afterwards."""
+
+    title: str
+    synopsis: str
+    shots: list[ShotDraft] = Field(min_length=3, max_length=8)

@@ -1,0 +1,159 @@
+"""The editor: deterministic edits of the grading, format, transitions, music and voice,
+addressed to one shot, several or all; an edit after a render re-renders what changed."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from graph.context import Context
+from graph.state import ProjectState, version_bump
+from tools.exporter import export, export_name
+
+# (slot key in grade, how an amount applies, lower bound, upper bound)
+GRADES: dict[str, tuple[str, str, float, float]] = {
+    "brightness": ("brightness", "add_half", -0.5, 0.5),
+    "contrast": ("contrast", "scale", 0.5, 2.0),
+    "saturation": ("saturation", "scale", 0.0, 2.5),
+    "temperature": ("temperature", "add_double", -1.0, 1.0),
+}
+LOOKS = {
+    "bw": {"saturation": 0.0},
+    "vintage": {"saturation": 0.7, "temperature": 0.3, "contrast": 0.9},
+    "cinematic": {"contrast": 1.15, "saturation": 0.9, "temperature": -0.1},
+    "soft": {"contrast": 0.9, "brightness": 0.03},
+}
+UNSUPPORTED = {"title", "effects"}
+SUPPORTED_TRANSITIONS = {"cut", "fade"}
+
+
+class EditError(ValueError):
+    """An edit that cannot apply; `code` names the reason for the reply."""
+
+    def __init__(self, code: str, **details: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.details = details
+
+
+def _apply_amount(value: float, how: str, amount: float) -> float:
+    if how == "scale":
+        return value * (1 + amount)
+    return value + amount * (0.5 if how == "add_half" else 2.0)
+
+
+def _edit_shots(script: dict[str, Any], slots: dict[str, Any]) -> dict[str, Any]:
+    op = slots["operation"]
+    targets = [int(n) - 1 for n in slots.get("shots") or []] or list(range(len(script["shots"])))
+    clamped = False
+    for i in targets:
+        shot = script["shots"][i]
+        grade = dict(shot.get("grade") or {})
+        if op in GRADES:
+            key, how, low, high = GRADES[op]
+            wanted = _apply_amount(
+                float(grade.get(key, 1.0 if how == "scale" else 0.0)), how, float(slots.get("amount", 0.15))
+            )
+            grade[key] = round(min(high, max(low, wanted)), 3)
+            clamped = clamped or grade[key] != round(wanted, 3)
+        elif op == "look":
+            grade.update(LOOKS[slots.get("look", "soft")])
+        elif op == "speed":
+            wanted = float(shot.get("speed", 1.0)) * (1 + float(slots.get("amount", 0.15)))
+            shot["speed"] = round(min(2.0, max(0.5, wanted)), 3)
+            clamped = clamped or shot["speed"] != round(wanted, 3)
+        shot["grade"] = grade
+    return {"targets": [i + 1 for i in targets], "clamped": clamped, "all": not slots.get("shots")}
+
+
+def _edit_settings(settings: dict[str, Any], slots: dict[str, Any]) -> dict[str, Any]:
+    op = slots["operation"]
+    if op == "aspect":
+        settings["aspect"] = slots["aspect"]
+        return {"value": slots["aspect"]}
+    if op == "resolution":
+        if "resolution" in slots:
+            settings["resolution"] = slots["resolution"]
+        if "fps" in slots:
+            if not 12 <= int(slots["fps"]) <= 60:
+                raise EditError("bad_fps", value=slots["fps"])
+            settings["fps"] = int(slots["fps"])
+        return {"value": f"{settings.get('resolution')} {settings.get('fps')}fps"}
+    if op == "transition":
+        if slots["transition"] not in SUPPORTED_TRANSITIONS:
+            raise EditError("not_yet", feature=slots["transition"])
+        settings["transition"] = slots["transition"]
+        return {"value": slots["transition"]}
+    if op == "subtitles":
+        settings["captions"] = bool(slots.get("enabled", True))
+        return {"value": settings["captions"]}
+    if op == "music":
+        if not slots.get("mood"):
+            raise EditError("which_music")
+        settings["music"] = slots["mood"]
+        return {"value": slots["mood"]}
+    if op == "music_off":
+        settings["music"] = "off"
+        return {"value": "off"}
+    if op == "volume":
+        wanted = float(settings.get("music_gain_db", -12.0)) + 20 * float(slots.get("amount", 0.25))
+        settings["music_gain_db"] = round(min(0.0, max(-30.0, wanted)), 1)
+        return {"value": settings["music_gain_db"], "clamped": settings["music_gain_db"] != round(wanted, 1)}
+    if op == "narration":
+        if "voice" in slots:
+            settings["voice"] = slots["voice"]
+        if "rate" in slots:
+            settings["voice_rate"] = round(
+                min(1.4, max(0.7, settings.get("voice_rate", 1.0) + slots["rate"])), 2
+            )
+        if "voice" not in slots and "rate" not in slots:
+            raise EditError("which_voice")
+        return {"value": settings.get("voice"), "rate": settings.get("voice_rate")}
+    raise EditError("not_yet", feature=op)
+
+
+def _export(state: ProjectState, context: Context) -> dict[str, Any]:
+    fmt = state["intent"]["slots"].get("format", "mp4")
+    render = state.get("render") or {}
+    script = state.get("script") or {}
+    name = export_name(script.get("title", "cinechat"), state.get("version", "v1.0"), fmt)
+    out = export(Path(render["path"]), Path(context.data_dir).resolve() / "exports" / name, fmt)
+    return {"outcome": {"kind": "export", "path": str(out), "format": fmt, "bytes": out.stat().st_size}}
+
+
+def editor(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Apply one edit as a new version; the router has checked the targets exist."""
+    intent = state["intent"]
+    if intent["intent"] == "export":
+        return _export(state, runtime.context or Context())
+    slots = dict(intent["slots"])
+    op = slots.get("operation", "")
+    script = copy.deepcopy(state.get("script") or {})
+    settings = copy.deepcopy(state.get("settings") or {})
+    try:
+        if op in UNSUPPORTED:
+            raise EditError("not_yet", feature=op)
+        if op in GRADES or op in ("look", "speed"):
+            detail = _edit_shots(script, slots)
+        else:
+            detail = _edit_settings(settings, slots)
+    except EditError as err:
+        return {"outcome": {"error": err.code, **err.details}}
+    rerender = state.get("status") == "rendered"
+    update = version_bump(state, f"{intent['intent']}: {op}")
+    update.update(
+        script=script,
+        settings=settings,
+        status="rendered" if rerender else state.get("status", "awaiting_approval"),
+        outcome={
+            "kind": "edit",
+            "op": op,
+            "rerender": rerender,
+            **detail,
+            **{k: v for k, v in slots.items() if k in ("amount", "size", "look")},
+        },
+    )
+    return update

@@ -1,0 +1,103 @@
+"""The intent router: pattern fast path, the LLM for what the patterns cannot place, and the
+checks that turn impossible requests into a clear error before anything changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import HumanMessage
+from langgraph.runtime import Runtime
+
+import prompts
+from graph.context import Context
+from graph.state import IntentDecision, ProjectState
+from tools import llm
+from tools.intents import CONFIDENCE_THRESHOLD, Analysis, analyse
+from tools.scripts import MAX_TOTAL, MIN_TOTAL
+from tools.text import detect_language
+
+NEEDS_SCRIPT = {"revise_script", "set_duration", "generate", "edit_visual", "edit_audio", "review"}
+LLM_BELOW = 0.8
+
+
+def last_user_text(state: ProjectState) -> str:
+    """The text of the newest user message."""
+    for msg in reversed(state.get("messages") or []):
+        if isinstance(msg, HumanMessage):
+            return msg.content if isinstance(msg.content, str) else str(msg.content)
+    return ""
+
+
+def _ask_llm(text: str, state: ProjectState, model: str) -> Analysis:
+    script = state.get("script") or {}
+    shots = "\n".join(
+        f"{i + 1}. {s['shot_type']}: {s['description']}" for i, s in enumerate(script.get("shots", []))
+    )
+    user = f"<project>\n{shots or 'no script yet'}\n</project>\n<message>\n{text}\n</message>"
+    d: IntentDecision = llm.structured(IntentDecision, model, prompts.load("intent_router"), user)
+    slots = {
+        "shots": d.shots,
+        "operation": d.operation,
+        "amount": d.amount,
+        "duration": d.duration,
+        "versions": d.versions,
+    }
+    return Analysis(d.intent, d.confidence, {k: v for k, v in slots.items() if v not in (None, [])})
+
+
+def _check(analysis: Analysis, state: ProjectState) -> str | None:
+    """An error code when the request cannot apply to this project, else None."""
+    script = state.get("script")
+    slots = analysis.slots
+    if analysis.intent in NEEDS_SCRIPT and not script:
+        return "no_script"
+    if analysis.intent == "export" and not state.get("render"):
+        return "no_render"
+    count = len(script["shots"]) if script else 0
+    bad = [n for n in slots.get("shots", []) if not 1 <= int(n) <= count]
+    if bad and analysis.intent in NEEDS_SCRIPT:
+        slots["bad_shots"] = bad
+        slots["count"] = count
+        return "bad_shot"
+    seconds = slots.get("duration")
+    if (
+        seconds is not None
+        and analysis.intent in ("create", "set_duration")
+        and not slots.get("shots")
+        and not MIN_TOTAL <= float(seconds) <= MAX_TOTAL
+    ):
+        slots.update(low=MIN_TOTAL, high=MAX_TOTAL)
+        return "bad_duration"
+    return None
+
+
+def decide(text: str, state: ProjectState, context: Context) -> tuple[Analysis, list[str]]:
+    """The router's decision for `text` in `state`, and notes for the reply."""
+    notes: list[str] = []
+    analysis = analyse(text, state.get("script"))
+    if (
+        "error" not in analysis.slots
+        and analysis.confidence < LLM_BELOW
+        and context.use_llm
+        and llm.configured()
+    ):
+        try:
+            analysis = _ask_llm(text, state, context.model)
+            notes.append("llm_router")
+        except Exception as exc:  # any provider failure falls back to the offline analyser
+            notes.append(f"llm_fallback:{type(exc).__name__}")
+    if "error" not in analysis.slots:
+        error = _check(analysis, state)
+        if error:
+            analysis.slots["error"] = error
+        elif analysis.confidence < CONFIDENCE_THRESHOLD:
+            analysis = Analysis("unclear", analysis.confidence, {**analysis.slots, "clarify": True})
+    return analysis, notes
+
+
+def intent_router(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Classify the newest message; reset this turn's outcome and notes."""
+    text = last_user_text(state)
+    language = detect_language(text, default=state.get("language") or "zh")
+    analysis, notes = decide(text, state, runtime.context or Context())
+    return {"language": language, "intent": analysis.as_dict(), "outcome": {}, "notes": notes}

@@ -1,0 +1,89 @@
+"""The video generator: each shot rendered to a clip (cached by its key) in parallel, then the
+clips joined in order."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from langgraph.config import get_stream_writer
+from langgraph.runtime import Runtime
+
+from graph.context import Context
+from graph.state import ProjectState, ShotTask
+from tools.assets import AssetStore, content_key
+from tools.renderer import concat_clips, render_clip
+
+_progress_lock = threading.Lock()
+_progress: dict[str, dict[str, float]] = {}
+
+
+def _tick(run: str, total: int) -> tuple[float, float]:
+    """Count one finished shot of a run; returns (percent, eta seconds)."""
+    with _progress_lock:
+        rec = _progress.setdefault(run, {"done": 0, "t0": time.monotonic()})
+        rec["done"] += 1
+        done, elapsed = rec["done"], time.monotonic() - rec["t0"]
+        if done >= total:
+            _progress.pop(run, None)
+    return 100.0 * done / total, elapsed / done * (total - done)
+
+
+def render_shot(task: ShotTask, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Render one planned shot unless its clip is already in the store."""
+    store = AssetStore((runtime.context or Context()).data_dir)
+    item = task["spec"]
+    key = item["key"]
+    cached = store.has("clips", key, "mp4")
+    started = time.monotonic()
+    if not cached:
+        tmp = store.tmp_path("clips", key, "mp4")
+        render_clip(item["spec"], tmp)
+        store.commit(tmp, "clips", key, "mp4", shot=item["shot_id"])
+    percent, eta = _tick(task["run"], task["total"])
+    get_stream_writer()(
+        {
+            "stage": "render",
+            "percent": round(percent, 1),
+            "eta": round(eta, 1),
+            "node": "render_shot",
+            "shot": task["index"] + 1,
+            "of": task["total"],
+            "cached": cached,
+        }
+    )
+    return {
+        "shot_results": {
+            item["shot_id"]: {
+                "key": key,
+                "path": str(store.path("clips", key, "mp4")),
+                "cached": cached,
+                "seconds": round(time.monotonic() - started, 3),
+            }
+        }
+    }
+
+
+def video_generator(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Join the rendered clips in script order into the picture track."""
+    store = AssetStore((runtime.context or Context()).data_dir)
+    plan = state.get("plan") or []
+    results = state.get("shot_results") or {}
+    clips = [results[item["shot_id"]] for item in plan]
+    key = content_key([c["key"] for c in clips])
+    if not store.has("video", key, "mp4"):
+        tmp = store.tmp_path("video", key, "mp4")
+        concat_clips([c["path"] for c in clips], tmp)
+        store.commit(tmp, "video", key, "mp4")
+    get_stream_writer()({"stage": "assemble", "percent": 100, "node": "video_generator"})
+    rendered = sum(1 for c in clips if not c["cached"])
+    return {
+        "render": {
+            "picture": str(store.path("video", key, "mp4")),
+            "picture_key": key,
+            "clips": [c["key"] for c in clips],
+            "rendered": rendered,
+            "cached": len(clips) - rendered,
+        }
+    }

@@ -1,0 +1,83 @@
+"""Content-addressed asset store: files named by the hash of what determines them, catalogued
+with sqlite-utils so a clip, a narration line or a final render is made once and reused."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+_lock = threading.Lock()
+
+
+def content_key(spec: Any, *, salt: str = "") -> str:
+    """Stable hash of a JSON-able spec (sorted keys), used as a cache key and file name."""
+    blob = json.dumps(spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256((salt + blob).encode("utf-8")).hexdigest()[:32]
+
+
+class AssetStore:
+    """Files under `root/<kind>/<key>.<ext>`, with a catalogue table `assets`."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root).resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._db_path = self.root / "assets.db"
+
+    def path(self, kind: str, key: str, ext: str) -> Path:
+        """Where the asset of this kind and key lives (the folder is created)."""
+        folder = self.root / kind
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / f"{key}.{ext}"
+
+    def has(self, kind: str, key: str, ext: str) -> bool:
+        """Whether a finished asset exists (a partial write never counts)."""
+        p = self.path(kind, key, ext)
+        return p.exists() and p.stat().st_size > 0
+
+    def tmp_path(self, kind: str, key: str, ext: str) -> Path:
+        """A private temporary path; `commit` moves it into place atomically."""
+        final = self.path(kind, key, ext)
+        return final.with_name(f".{final.stem}.{os.getpid()}.{threading.get_ident()}.{ext}")
+
+    def commit(self, tmp: Path, kind: str, key: str, ext: str, **meta: Any) -> Path:
+        """Move a finished temporary file into the store and catalogue it."""
+        final = self.path(kind, key, ext)
+        os.replace(tmp, final)
+        self.record(kind, key, final, **meta)
+        return final
+
+    def record(self, kind: str, key: str, path: Path, **meta: Any) -> None:
+        """Catalogue an asset (idempotent)."""
+        row = {
+            "key": key,
+            "kind": kind,
+            "path": str(path),
+            "bytes": path.stat().st_size,
+            "created": time.time(),
+            "meta": json.dumps(meta, ensure_ascii=False),
+        }
+        with _lock:
+            db = sqlite_utils.Database(self._db_path)
+            try:
+                db["assets"].upsert(row, pk=("kind", "key"))  # type: ignore[union-attr]
+            finally:
+                db.close()
+
+    def count(self, kind: str | None = None) -> int:
+        """How many assets are catalogued (of one kind, if given)."""
+        with _lock:
+            db = sqlite_utils.Database(self._db_path)
+            try:
+                if "assets" not in db.table_names():
+                    return 0
+                where = "kind = ?" if kind else None
+                return db["assets"].count_where(where, [kind] if kind else [])
+            finally:
+                db.close()
