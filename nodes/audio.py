@@ -30,7 +30,7 @@ def _narration(
         text = shots[item["shot_id"]].get("narration", "").strip()
         if not text:
             continue
-        room = max(0.5, item["end"] - item["start"] - LEAD_IN - 0.2)
+        room = max(0.5, item["end"] - item["start"] - LEAD_IN - 0.05)
         spec = {
             "text": text,
             "lang": lang,
