@@ -23,7 +23,7 @@ def _llm_script(request: str, lang: str, total: float, mood: str, model: str) ->
     durations = allocate([s.duration for s in draft.shots], total)
     shots = [
         make_shot(i + 1, s.shot_type, s.description, s.narration, d)
-        for i, (s, d) in enumerate(zip(draft.shots, durations, strict=False))
+        for i, (s, d) in enumerate(zip(draft.shots, durations, strict=True))
     ]
     for s in shots:
         s["camera"] = camera_for(s["shot_type"])

@@ -85,7 +85,7 @@ def _insert(
     m = re.search(ZH_ADD, message)
     content, stype = None, None
     if m:
-        content = re.sub(r"^(能|可以|请|再)", "", m.group(1))
+        content = re.sub(r"^(能|可以|请|再)?(一个|一段|一组|个|段)?(新的?)?", "", m.group(1))
     else:
         m2 = re.search(EN_ADD, message, flags=re.I)
         if m2:

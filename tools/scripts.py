@@ -111,7 +111,7 @@ def write_script(
     durations = allocate([float(s["weight"]) for s in picked], total)
     shots = [
         make_shot(i + 1, s["type"], _fill(s["desc"][lang], theme), _fill(s["narr"][lang], theme), d)
-        for i, (s, d) in enumerate(zip(picked, durations, strict=False))
+        for i, (s, d) in enumerate(zip(picked, durations, strict=True))
     ]
     return {
         "title": _fill(story["title"][lang], theme),
@@ -138,14 +138,19 @@ def rebalance(shots: list[dict[str, Any]], total: float, fixed: set[int] | None 
         return
     if room < MIN_SHOT * len(free):
         raise ScriptError("too_short_for_shots", total=total, shots=len(shots))
-    new = allocate([float(shots[i]["duration"]) for i in free], room)
-    for i, d in zip(free, new, strict=False):
+    weights = {i: float(shots[i]["duration"]) for i in free}
+    floored: set[int] = set()
+    while True:  # shots that would fall under MIN_SHOT get MIN_SHOT; the rest share the room
+        rest = [i for i in free if i not in floored]
+        new = allocate([weights[i] for i in rest], round(room - MIN_SHOT * len(floored), 1))
+        short = [i for i, d in zip(rest, new, strict=True) if d < MIN_SHOT]
+        if not short:
+            break
+        floored.update(short)
+    for i in floored:
+        shots[i]["duration"] = MIN_SHOT
+    for i, d in zip(rest, new, strict=True):
         shots[i]["duration"] = d
-    if any(float(s["duration"]) < MIN_SHOT for s in shots):
-        floor_ok = [max(MIN_SHOT, float(shots[i]["duration"])) for i in free]
-        new = allocate(floor_ok, room)
-        for i, d in zip(free, new, strict=False):
-            shots[i]["duration"] = d
 
 
 def _lang_of(script: dict[str, Any]) -> str:

@@ -125,8 +125,12 @@ def to_number(token: str) -> float | None:
 
 
 def parse_duration_seconds(text: str) -> float | None:
-    """Find a duration in the text: '30秒', '1分钟', '一分半', '45 seconds', '2 min', '3小时'."""
+    """Find a duration in the text: '30秒', '1分钟', '一分半', '45 seconds', '2 min', '3小时';
+    a sign ('-5 seconds', '负5秒') is kept so a negative length can be refused."""
     t = text.lower()
+    m = re.search(r"(?:^|[\s(（到为成至])(?:-|−|负|minus\s+)\s*(\d+(?:\.\d+)?)\s*(?:秒|s\b|sec|分|min)", t)
+    if m:
+        return -float(m.group(1))
     m = re.search(rf"({NUM})\s*(?:个)?\s*(?:小时|hours?|hrs?)", t)
     if m and (n := to_number(m.group(1))) is not None:
         return n * 3600

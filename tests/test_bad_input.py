@@ -1,0 +1,52 @@
+"""Bad input gets a clear reply in the user's language and leaves the project as it was."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import Say, project
+
+
+def test_generate_without_script_changes_nothing(say: Say) -> None:
+    v = say("继续生成")
+    assert v["intent"]["slots"]["error"] == "no_script"
+    assert "还没有剧本" in v["reply"] and not v.get("script") and not v.get("version")
+
+
+def test_undo_with_nothing_to_undo(say: Say) -> None:
+    v = say("undo")
+    assert "nothing to undo" in v["reply"].lower() or "no versions" in v["reply"].lower()
+    assert not v.get("version")
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("", "消息是空的"),
+        ("   ", "消息是空的"),
+        ("长" * 5000, "太长"),
+        ("把第9个镜头调亮一点", "没有镜头9"),
+        ("delete shot 9", "no shot 9"),
+        ("做一个3小时的视频", "时长需要在"),
+        ("make it -5 seconds", "length must be"),
+        ("调整时长到3小时", "时长需要在"),
+        ("回到v7.3版本", "没有版本v7.3"),
+        ("restore v7.3", "no version v7.3"),
+        ("重做", "没有可以重做"),
+        ("导出成GIF", "还没有生成视频"),
+        ("嗯……", "不太确定"),
+        ("加一个镜头", "什么样的镜头"),
+        ("make shot 1 eighty seconds long", "must be between"),
+    ],
+)
+def test_bad_input_leaves_project_unchanged(say: Say, text: str, needle: str) -> None:
+    before = say("我想创建一个关于春天的30秒短视频")
+    v = say(text)
+    assert needle.lower() in v["reply"].lower(), v["reply"]
+    assert project(v) == project(before)
+
+
+def test_language_of_reply_follows_message(say: Say) -> None:
+    say("我想创建一个关于春天的30秒短视频")
+    assert "There is no shot 9" in say("make shot 9 brighter")["reply"]
+    assert "没有镜头9" in say("第9个镜头调亮一点")["reply"]
