@@ -151,7 +151,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     graph = _graph(args.db)
     thread = args.thread
     config = _config(thread, args.checkpoint)
-    if graph.get_state(config).config["configurable"].get("checkpoint_id") != args.checkpoint:
+    if graph.checkpointer.get_tuple(config) is None:
         print(f"checkpoint {args.checkpoint} not found in thread {thread}", file=sys.stderr)
         return 2
     for _ in graph.stream(None, config, context=_context(args.db), stream_mode="updates"):

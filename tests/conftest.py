@@ -29,8 +29,7 @@ def app(tmp_path: Path, media_dir: Path) -> Iterator[Any]:
 
 def turn(graph: Any, thread: str, text: str, context: Context | None = None) -> dict[str, Any]:
     config = {"configurable": {"thread_id": thread}}
-    graph.invoke({"messages": [HumanMessage(content=text)]}, config,
-                 context=context or graph.test_context)
+    graph.invoke({"messages": [HumanMessage(content=text)]}, config, context=context or graph.test_context)
     return dict(graph.get_state(config).values)
 
 
@@ -40,13 +39,25 @@ def say(app: Any) -> Say:
 
 
 def ffprobe(path: str | Path) -> dict[str, Any]:
-    out = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format",
-                          "-show_streams", str(path)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
-PROJECT_KEYS = ("script", "settings", "render", "version", "status", "undo_stack", "redo_stack",
-                "version_counter")
+PROJECT_KEYS = (
+    "script",
+    "settings",
+    "render",
+    "version",
+    "status",
+    "undo_stack",
+    "redo_stack",
+    "version_counter",
+)
 
 
 def project(values: dict[str, Any]) -> dict[str, Any]:

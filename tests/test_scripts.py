@@ -10,8 +10,11 @@ from tools.scripts import ScriptError, allocate, total_of, write_script
 
 @pytest.mark.parametrize("total", [5, 15, 20, 30, 45, 60, 97.3, 180])
 def test_durations_sum_to_target(total: float) -> None:
-    for req, lang in [("关于春天的视频", "zh"), ("a video about a rainy night in Tokyo", "en"),
-                      ("a video about my grandmother's kitchen", "en")]:
+    for req, lang in [
+        ("关于春天的视频", "zh"),
+        ("a video about a rainy night in Tokyo", "en"),
+        ("a video about my grandmother's kitchen", "en"),
+    ]:
         s = write_script(req, lang, total)
         assert 3 <= len(s["shots"]) <= 8
         assert abs(total_of(s["shots"]) - total) < 0.1
@@ -20,15 +23,20 @@ def test_durations_sum_to_target(total: float) -> None:
 def test_seed_script_matches_the_dialogue() -> None:
     s = write_script("我想创建一个关于春天的30秒短视频，风格要温馨治愈", "zh", 30)
     assert [(x["shot_type"], x["duration"]) for x in s["shots"]] == [
-        ("close-up", 3.0), ("medium", 8.0), ("wide", 7.0), ("aerial", 12.0)]
+        ("close-up", 3.0),
+        ("medium", 8.0),
+        ("wide", 7.0),
+        ("aerial", 12.0),
+    ]
     assert "露珠" in s["shots"][0]["description"] and "鸽子" in s["shots"][3]["description"]
     assert s["mood"] == "warm"
 
 
 def test_insert_before_the_character_keeps_total() -> None:
     s = write_script("关于春天的30秒短视频", "zh", 30)
-    new, change = revise(s, "第二幕的小女孩出现得太突然了，能加一个她远远走来的镜头吗？",
-                         {"operation": "insert", "shots": [2]})
+    new, change = revise(
+        s, "第二幕的小女孩出现得太突然了，能加一个她远远走来的镜头吗？", {"operation": "insert", "shots": [2]}
+    )
     assert len(new["shots"]) == 5 and change["position"] == 3
     assert new["shots"][2]["shot_type"] == "long" and "小女孩" in new["shots"][2]["description"]
     assert total_of(new["shots"]) == 30.0
@@ -36,8 +44,11 @@ def test_insert_before_the_character_keeps_total() -> None:
 
 def test_english_insert_before_bench() -> None:
     s = write_script("a 30 second video about spring", "en", 30)
-    new, change = revise(s, "add a shot of her walking in from afar before she reaches the bench",
-                         {"operation": "insert", "shots": []})
+    new, change = revise(
+        s,
+        "add a shot of her walking in from afar before she reaches the bench",
+        {"operation": "insert", "shots": []},
+    )
     assert change["position"] == 3
     assert "little girl" in new["shots"][2]["description"]
     assert total_of(new["shots"]) == 30.0

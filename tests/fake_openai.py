@@ -1,0 +1,98 @@
+"""A small OpenAI-compatible HTTP server on 127.0.0.1 for the LLM path: it answers
+/v1/chat/completions with canned structured answers, or fails on purpose."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+SCRIPT = {
+    "title": "LLM Spring Story",
+    "synopsis": "Written by the fake model.",
+    "shots": [
+        {
+            "shot_type": "wide",
+            "description": "a park at dawn",
+            "narration": "Dawn in the park.",
+            "duration": 5,
+        },
+        {"shot_type": "close-up", "description": "a bud opening", "narration": "A bud opens.", "duration": 3},
+        {"shot_type": "medium", "description": "a girl laughing", "narration": "She laughs.", "duration": 4},
+        {
+            "shot_type": "aerial",
+            "description": "the park from above",
+            "narration": "Spring is here.",
+            "duration": 6,
+        },
+    ],
+}
+INTENT = {
+    "intent": "edit_visual",
+    "confidence": 0.9,
+    "shots": [2],
+    "operation": "brightness",
+    "amount": 0.2,
+    "duration": None,
+    "versions": [],
+}
+
+
+class FakeOpenAI:
+    """Start with `with FakeOpenAI(mode) as srv:`; `srv.url` is the base URL, `srv.calls` the
+    request bodies. mode: 'ok' answers, 'error' returns HTTP 500, 'garbage' returns non-JSON."""
+
+    def __init__(self, mode: str = "ok") -> None:
+        self.mode = mode
+        self.calls: list[dict[str, Any]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                outer.calls.append(body)
+                if outer.mode == "error":
+                    self.send_response(500)
+                    self.send_header("Content-Type", "application/json")
+                    self.end_headers()
+                    self.wfile.write(b'{"error": {"message": "boom"}}')
+                    return
+                schema = json.dumps(body.get("response_format", {}))
+                answer = SCRIPT if "ScriptDraft" in schema else INTENT
+                content = "not json" if outer.mode == "garbage" else json.dumps(answer)
+                reply = {
+                    "id": "chatcmpl-1",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": body.get("model", "fake"),
+                    "choices": [
+                        {
+                            "index": 0,
+                            "finish_reason": "stop",
+                            "message": {"role": "assistant", "content": content},
+                        }
+                    ],
+                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                }
+                data = json.dumps(reply).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def __enter__(self) -> FakeOpenAI:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,69 @@
+"""The optional LLM path against a fake OpenAI-compatible server on 127.0.0.1, and its
+fallback to the offline path when the provider fails."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from graph import Context
+from tests.conftest import turn
+from tests.fake_openai import FakeOpenAI
+from tools import llm
+
+
+@pytest.fixture
+def provider(monkeypatch: pytest.MonkeyPatch) -> Any:
+    def start(mode: str) -> FakeOpenAI:
+        srv = FakeOpenAI(mode).__enter__()
+        monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+        monkeypatch.setenv("OPENAI_BASE_URL", srv.url)
+        monkeypatch.setenv("CINECHAT_LLM_TIMEOUT", "5")
+        llm.chat_model.cache_clear()
+        return srv
+
+    servers: list[FakeOpenAI] = []
+    yield lambda mode: servers.append(start(mode)) or servers[-1]
+    for srv in servers:
+        srv.__exit__()
+    llm.chat_model.cache_clear()
+
+
+def _ctx(app: Any) -> Context:
+    return Context(data_dir=app.test_context.data_dir, use_llm=True, model="fake-model")
+
+
+def test_llm_writes_the_script(app: Any, provider: Any) -> None:
+    srv = provider("ok")
+    v = turn(app, "llm", "Make a 18 second video about spring", _ctx(app))
+    assert v["script"]["title"] == "LLM Spring Story"
+    assert len(v["script"]["shots"]) == 4
+    assert sum(s["duration"] for s in v["script"]["shots"]) == pytest.approx(18)
+    assert srv.calls and srv.calls[0]["model"] == "fake-model"
+    assert "response_format" in srv.calls[0]
+
+
+def test_llm_routes_what_patterns_cannot(app: Any, provider: Any) -> None:
+    provider("ok")
+    turn(app, "llm2", "Make a 18 second video about spring", _ctx(app))
+    v = turn(app, "llm2", "hmm, the second one needs more light", _ctx(app))
+    assert v["intent"]["intent"] == "edit_visual" and v["intent"]["slots"]["shots"] == [2]
+    assert v["script"]["shots"][1]["grade"]["brightness"] > 0
+
+
+@pytest.mark.parametrize("mode", ["error", "garbage"])
+def test_provider_failure_falls_back_and_says_so(app: Any, provider: Any, mode: str) -> None:
+    srv = provider(mode)
+    v = turn(app, "fb", "我想创建一个关于春天的30秒短视频", _ctx(app))
+    assert srv.calls  # the provider was really asked
+    assert v["script"]["title"] == "春日公园"  # the offline writer's script
+    assert "离线模式" in v["reply"]
+
+
+def test_no_key_means_no_request(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    with FakeOpenAI("ok") as srv:
+        monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+        monkeypatch.setenv("OPENAI_BASE_URL", srv.url)
+        v = turn(app, "off", "Make a 18 second video about spring", _ctx(app))
+    assert not srv.calls and v["script"]["story"] == "spring"
