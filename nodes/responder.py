@@ -161,6 +161,25 @@ T: dict[str, dict[str, str]] = {
         "err_bad_fps": "⚠️ The frame rate must be between 12 and 60. Nothing changed.",
     },
 }
+OP_NAMES = {
+    "zh": {
+        "brightness": "亮度",
+        "contrast": "对比度",
+        "saturation": "饱和度",
+        "temperature": "色温",
+        "speed": "运镜速度",
+        "look": "风格",
+        "aspect": "画幅",
+        "resolution": "分辨率",
+        "transition": "转场",
+        "subtitles": "字幕",
+        "music": "背景音乐",
+        "music_off": "关闭音乐",
+        "volume": "音乐音量",
+        "narration": "旁白",
+    },
+    "en": {},
+}
 SCORE_NAMES = {
     "zh": {
         "duration_fit": "时长匹配",
@@ -301,9 +320,9 @@ def _edit_reply(state: ProjectState, lang: str) -> str:
             if o.get("all")
             else _fmt(lang, "targets", list=", ".join(map(str, o["targets"])))
         )
-        what = f"{o['op']} → {what}"
+        what = f"{OP_NAMES[lang].get(o['op'], o['op'])} → {what}"
     else:
-        what = f"{o['op']} → {o.get('value')}"
+        what = f"{OP_NAMES[lang].get(o['op'], o['op'])} → {o.get('value')}"
     if o.get("clamped"):
         what += T[lang]["clamped"]
     if o.get("rerender"):
