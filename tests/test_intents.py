@@ -11,13 +11,14 @@ from tools.intents import INTENTS, analyse
 from tools.scripts import write_script
 from tools.text import detect_language, parse_duration_seconds, parse_versions, zh_to_number
 
-ACCEPTANCE = Path(__file__).resolve().parents[2] / "shared" / "acceptance" / "intents.jsonl"
+# The shared acceptance file beside the checkout wins; a copy in tests/data keeps the test
+# running where the checkout stands alone.
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "acceptance" / "intents.jsonl"
+ACCEPTANCE = SHARED if SHARED.exists() else Path(__file__).parent / "data" / "intents.jsonl"
 SCRIPT = write_script("关于春天的30秒短视频", "zh", 30)
 
 
 def _cases() -> list[dict[str, str]]:
-    if not ACCEPTANCE.exists():  # the shared folder sits beside the checkout
-        pytest.skip("acceptance file not found beside the checkout")
     return [json.loads(line) for line in ACCEPTANCE.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
