@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 APT_PACKAGES := ffmpeg espeak-ng fluidsynth timgm6mb-soundfont fonts-wqy-microhei fonts-dejavu-core
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench system venv clean
+.PHONY: run test lint system venv clean
 
 system:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -34,9 +34,6 @@ lint: venv
 
 test: venv lint
 	$(VENV)/bin/pytest -q
-
-bench: venv
-	$(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) checkpoints/*.sqlite checkpoints/media

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
+from graph.state import IntentName
 from tools.intents import INTENTS, analyse
 from tools.scripts import write_script
 from tools.text import detect_language, parse_duration_seconds, parse_versions, zh_to_number
@@ -84,3 +86,7 @@ def test_text_helpers() -> None:
     assert zh_to_number("一百二十") == 120
     assert parse_versions("回到v1.0版本") == ["v1.0"]
     assert parse_versions("shot 2 at 30%") == []
+
+
+def test_llm_schema_and_offline_analyser_share_the_taxonomy() -> None:
+    assert set(get_args(IntentName)) == set(INTENTS)
