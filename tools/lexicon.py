@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,20 @@ def character_for_pronoun(pronoun: str, candidates: list[str]) -> str | None:
     for key in candidates:
         if pronoun.lower() in [p.lower() for p in chars[key]["pronouns"]]:
             return key
+    return None
+
+
+PRONOUNS = ("them", "her", "him", "she", "he", "it", "她", "他", "它")
+
+
+def resolve_pronoun(text: str, cast: list[str]) -> tuple[str, str] | None:
+    """The first pronoun in `text` that one of `cast` can stand for, as (regex, character)."""
+    for pron in PRONOUNS:
+        pat = rf"\b{pron}\b" if pron.isascii() else pron
+        if re.search(pat, text, flags=re.I):
+            who = character_for_pronoun(pron, cast)
+            if who:
+                return pat, who
     return None
 
 

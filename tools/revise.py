@@ -36,14 +36,9 @@ def _shots_matching(clause: str, script: dict[str, Any]) -> int | None:
     """The first shot (0-based) a clause points at, by character or shared words."""
     cast = lexicon.characters_in(" ".join(s["description"] for s in script["shots"]))
     named = lexicon.characters_in(clause)
-    if not named:
-        for pron in ("她", "他", "它", "her", "she", "him", "he", "it"):
-            pat = pron if not pron.isascii() else rf"\b{pron}\b"
-            if re.search(pat, clause, flags=re.I):
-                who = lexicon.character_for_pronoun(pron, cast)
-                if who:
-                    named = [who]
-                    break
+    found = None if named else lexicon.resolve_pronoun(clause, cast)
+    if found:
+        named = [found[1]]
     words = {w for w in re.findall(r"[a-z]{4,}", clause.lower())} | {
         clause[i : i + 2]
         for i in range(len(clause) - 1)
@@ -99,7 +94,6 @@ def _insert(
     if re.search(r"\b(after|之后|后面)\b", message) and refs and not re.search(r"\b(before)\b", message):
         pos = int(refs[0])
     new = insert_shot(script, pos, shot)
-    new["next_id"] = script.get("next_id", new.get("next_id"))
     return new, {"op": "insert", "position": pos + 1, "shot_id": shot["id"]}
 
 

@@ -164,16 +164,10 @@ def new_shot_from_text(script: dict[str, Any], content: str, shot_type: str | No
     text = content.strip(" ，,。.")
     cast = lexicon.characters_in(" ".join(s["description"] for s in script["shots"]))
     named = lexicon.characters_in(text)
-    if not named:
-        for pron in sorted(
-            ["她", "他", "它", "her", "him", "she", "he", "it", "them"], key=len, reverse=True
-        ):
-            pat = pron if re.search(r"[\u4e00-\u9fff]", pron) else rf"\b{pron}\b"
-            if re.search(pat, text, flags=re.I):
-                who = lexicon.character_for_pronoun(pron, cast)
-                if who:
-                    text = re.sub(pat, lexicon.character_name(who, lang), text, count=1, flags=re.I)
-                    break
+    found = None if named else lexicon.resolve_pronoun(text, cast)
+    if found:
+        pat, who = found
+        text = re.sub(pat, lexicon.character_name(who, lang), text, count=1, flags=re.I)
     stype = shot_type or lexicon.find_shot_type(text) or "medium"
     narration = text + ("。" if lang == "zh" else ".")
     if lang != "zh":
