@@ -11,10 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from langchain_core.messages import HumanMessage
-
 from graph.builder import build_graph, open_checkpointer
 from graph.context import ROOT, Context, default_db_path
+from graph.state import user_message
 
 
 def _graph(db: str | None) -> Any:
@@ -86,11 +85,14 @@ def summary(thread: str, values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def run_turn(graph: Any, thread: str, text: str, context: Context, show_progress: bool) -> dict[str, Any]:
+def run_turn(
+    graph: Any, thread: str, text: str, context: Context, show_progress: bool, images: list[str] | None = None
+) -> dict[str, Any]:
     """Send one message through the graph, streaming progress to stderr."""
     config = _config(thread)
+    message = user_message(text, images=images)
     for mode, chunk in graph.stream(
-        {"messages": [HumanMessage(content=text)]}, config, context=context, stream_mode=["custom", "updates"]
+        {"messages": [message]}, config, context=context, stream_mode=["custom", "updates"]
     ):
         if mode == "custom" and show_progress and isinstance(chunk, dict):
             _progress(chunk)
@@ -102,7 +104,7 @@ def run_turn(graph: Any, thread: str, text: str, context: Context, show_progress
 def cmd_say(args: argparse.Namespace) -> int:
     """Run one chat turn."""
     graph = _graph(args.db)
-    result = run_turn(graph, args.thread, args.text, _context(args.db), not args.quiet)
+    result = run_turn(graph, args.thread, args.text, _context(args.db), not args.quiet, args.image)
     print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else result["reply"])
     return 0
 
@@ -202,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("say", help="run one chat turn")
     common(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--image", action="append", help="an image to animate as a shot (the shot the text names)")
     p.add_argument("text")
     p.set_defaults(func=cmd_say)
     p = sub.add_parser("classify", help="show the router's decision, changing nothing")

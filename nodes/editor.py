@@ -11,7 +11,9 @@ from langgraph.runtime import Runtime
 
 from graph.context import Context
 from graph.state import ProjectState, version_bump
+from tools.assets import AssetStore, ingest
 from tools.exporter import export, export_name
+from tools.renderer import TRANSITIONS
 
 # (slot key in grade, how an amount applies, lower bound, upper bound)
 GRADES: dict[str, tuple[str, str, float, float]] = {
@@ -27,7 +29,7 @@ LOOKS = {
     "soft": {"contrast": 0.9, "brightness": 0.03},
 }
 UNSUPPORTED = {"title", "effects"}
-SUPPORTED_TRANSITIONS = {"cut", "fade"}
+SUPPORTED_TRANSITIONS = set(TRANSITIONS)
 
 
 class EditError(ValueError):
@@ -61,6 +63,8 @@ def _edit_shots(script: dict[str, Any], slots: dict[str, Any]) -> dict[str, Any]
             clamped = clamped or grade[key] != round(wanted, 3)
         elif op == "look":
             grade.update(LOOKS[slots.get("look", "soft")])
+        elif op == "image":
+            shot["image"] = dict(slots["stored_image"])
         elif op == "speed":
             wanted = float(shot.get("speed", 1.0)) * (1 + float(slots.get("amount", 0.15)))
             shot["speed"] = round(min(2.0, max(0.5, wanted)), 3)
@@ -69,7 +73,7 @@ def _edit_shots(script: dict[str, Any], slots: dict[str, Any]) -> dict[str, Any]
     return {"targets": [i + 1 for i in targets], "clamped": clamped, "all": not slots.get("shots")}
 
 
-def _edit_settings(settings: dict[str, Any], slots: dict[str, Any]) -> dict[str, Any]:
+def _edit_settings(settings: dict[str, Any], slots: dict[str, Any], count: int) -> dict[str, Any]:
     op = slots["operation"]
     if op == "aspect":
         settings["aspect"] = slots["aspect"]
@@ -83,10 +87,20 @@ def _edit_settings(settings: dict[str, Any], slots: dict[str, Any]) -> dict[str,
             settings["fps"] = int(slots["fps"])
         return {"value": f"{settings.get('resolution')} {settings.get('fps')}fps"}
     if op == "transition":
-        if slots["transition"] not in SUPPORTED_TRANSITIONS:
-            raise EditError("not_yet", feature=slots["transition"])
-        settings["transition"] = slots["transition"]
-        return {"value": slots["transition"]}
+        kind = slots["transition"]
+        if kind not in SUPPORTED_TRANSITIONS:
+            raise EditError("not_yet", feature=kind)
+        shots = sorted(int(n) for n in slots.get("shots") or [])
+        if not shots:
+            settings["transition"] = kind
+            settings.pop("transitions", None)
+            return {"value": kind}
+        # "between shot 1 and 2" -> the boundary after 1; "before shot 3" -> after 2.
+        after = shots[0] if len(shots) > 1 else max(1, shots[0] - 1)
+        if after >= count:
+            raise EditError("no_boundary", count=count)
+        settings["transitions"] = {**(settings.get("transitions") or {}), str(after): kind}
+        return {"value": kind, "boundary": [after, after + 1]}
     if op == "subtitles":
         settings["captions"] = bool(slots.get("enabled", True))
         return {"value": settings["captions"]}
@@ -127,8 +141,9 @@ def _export(state: ProjectState, context: Context) -> dict[str, Any]:
 def editor(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Apply one edit as a new version; the router has checked the targets exist."""
     intent = state["intent"]
+    context = runtime.context or Context()
     if intent["intent"] == "export":
-        return _export(state, runtime.context or Context())
+        return _export(state, context)
     slots = dict(intent["slots"])
     op = slots.get("operation", "")
     script = copy.deepcopy(state.get("script") or {})
@@ -136,10 +151,12 @@ def editor(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     try:
         if op in UNSUPPORTED:
             raise EditError("not_yet", feature=op)
-        if op in GRADES or op in ("look", "speed"):
+        if op == "image":
+            slots["stored_image"] = ingest(AssetStore(context.data_dir), slots["image"], "images")
+        if op in GRADES or op in ("look", "speed", "image"):
             detail = _edit_shots(script, slots)
         else:
-            detail = _edit_settings(settings, slots)
+            detail = _edit_settings(settings, slots, len(script.get("shots", [])))
     except EditError as err:
         return {"outcome": {"error": err.code, **err.details}}
     rerender = state.get("status") == "rendered"

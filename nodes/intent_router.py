@@ -13,6 +13,7 @@ from graph.context import Context
 from graph.state import IntentDecision, ProjectState
 from tools import llm
 from tools.intents import CONFIDENCE_THRESHOLD, Analysis, analyse
+from tools.renderer import ImageError, load_image
 from tools.scripts import MAX_TOTAL, MIN_TOTAL
 from tools.text import detect_language
 
@@ -26,6 +27,31 @@ def last_user_text(state: ProjectState) -> str:
         if isinstance(msg, HumanMessage):
             return msg.content if isinstance(msg.content, str) else str(msg.content)
     return ""
+
+
+def last_user_attachments(state: ProjectState, kind: str) -> list[str]:
+    """Paths of the files of a kind attached to the newest user message."""
+    for msg in reversed(state.get("messages") or []):
+        if isinstance(msg, HumanMessage):
+            found = (msg.additional_kwargs or {}).get("attachments") or []
+            return [str(a["path"]) for a in found if a.get("kind") == kind]
+    return []
+
+
+def _with_image(analysis: Analysis, images: list[str], state: ProjectState) -> Analysis:
+    """An attached image becomes a shot's picture: shot 1 of a new project, or the shot the
+    message names; a bad image or an unnamed shot is an error that changes nothing."""
+    try:
+        load_image(images[0])
+    except ImageError as err:
+        return Analysis(analysis.intent, 1.0, {"error": err.code, **err.details})
+    if not state.get("script"):
+        slots = analysis.slots if analysis.intent == "create" else {}
+        return Analysis("create", 0.9, {**slots, "image": images[0]})
+    shots = analysis.slots.get("shots") or []
+    if not shots:
+        return Analysis("edit_visual", 0.9, {"error": "which_shot_image"})
+    return Analysis("edit_visual", 0.9, {"shots": shots[:1], "operation": "image", "image": images[0]})
 
 
 def _ask_llm(text: str, state: ProjectState, model: str) -> Analysis:
@@ -71,10 +97,14 @@ def _check(analysis: Analysis, state: ProjectState) -> str | None:
     return None
 
 
-def decide(text: str, state: ProjectState, context: Context) -> tuple[Analysis, list[str]]:
-    """The router's decision for `text` in `state`, and notes for the reply."""
+def decide(
+    text: str, state: ProjectState, context: Context, images: list[str] | None = None
+) -> tuple[Analysis, list[str]]:
+    """The router's decision for `text` (with any attached images) in `state`, and notes."""
     notes: list[str] = []
     analysis = analyse(text, state.get("script"))
+    if images and "error" not in analysis.slots:
+        analysis = _with_image(analysis, images, state)
     if (
         "error" not in analysis.slots
         and analysis.confidence < LLM_BELOW
@@ -99,5 +129,6 @@ def intent_router(state: ProjectState, runtime: Runtime[Context]) -> dict[str, A
     """Classify the newest message; reset this turn's outcome and notes."""
     text = last_user_text(state)
     language = detect_language(text, default=state.get("language") or "zh")
-    analysis, notes = decide(text, state, runtime.context or Context())
+    images = last_user_attachments(state, "image")
+    analysis, notes = decide(text, state, runtime.context or Context(), images)
     return {"language": language, "intent": analysis.as_dict(), "outcome": {}, "notes": notes}

@@ -84,6 +84,12 @@ T: dict[str, dict[str, str]] = {
         "err_which_music": '🤔 想换成什么风格的音乐？例如: "换成欢快一点的"。',
         "err_which_voice": '🤔 想怎么调整旁白？例如: "旁白换成男声"、"说慢一点"。',
         "err_bad_fps": "⚠️ 帧率需要在12到60之间。项目没有改变。",
+        "err_no_boundary": "⚠️ 只有{count}个镜头，那里没有镜头之间的边界。项目没有改变。",
+        "err_image_missing": "⚠️ 找不到图片文件: {path}。项目没有改变。",
+        "err_image_invalid": "⚠️ 这个文件不是可以读取的图片（{reason}）。项目没有改变。",
+        "err_image_too_large": "⚠️ 图片太大了（{width}x{height}），最多{limit}像素。项目没有改变。",
+        "err_which_shot_image": '🤔 这张图片用在哪个镜头？例如: "把这张图用在第二个镜头"。项目没有改变。',
+        "err_bad_format": "⚠️ 不支持{value}。可选: 画幅 16:9 / 9:16 / 1:1，分辨率 720p / 1080p / 2160p。项目没有改变。",
     },
     "en": {
         "sec": "s",
@@ -159,6 +165,12 @@ T: dict[str, dict[str, str]] = {
         "err_which_music": '🤔 What kind of music? E.g. "make the music more cheerful".',
         "err_which_voice": '🤔 How should the narration change? E.g. "use a male voice", "speak slower".',
         "err_bad_fps": "⚠️ The frame rate must be between 12 and 60. Nothing changed.",
+        "err_no_boundary": "⚠️ There are only {count} shots; there is no boundary there. Nothing changed.",
+        "err_image_missing": "⚠️ Image file not found: {path}. Nothing changed.",
+        "err_image_invalid": "⚠️ That file is not an image I can read ({reason}). Nothing changed.",
+        "err_image_too_large": "⚠️ The image is too large ({width}x{height}); the limit is {limit} pixels. Nothing changed.",
+        "err_which_shot_image": '🤔 Which shot should use this image? E.g. "use this picture for shot 2". Nothing changed.',
+        "err_bad_format": "⚠️ {value} is not supported. Choose 16:9 / 9:16 / 1:1 and 720p / 1080p / 2160p. Nothing changed.",
     },
 }
 OP_NAMES = {

@@ -12,6 +12,7 @@ from graph.context import Context
 from graph.state import ProjectState, ScriptDraft, version_bump
 from nodes.intent_router import last_user_text
 from tools import llm
+from tools.assets import AssetStore, ingest
 from tools.lexicon import camera_for, detect_mood
 from tools.revise import change_duration, revise
 from tools.scripts import DEFAULT_TOTAL, ScriptError, allocate, make_shot, write_script
@@ -65,6 +66,9 @@ def script_writer(state: ProjectState, runtime: Runtime[Context]) -> dict[str, A
         if intent["intent"] == "create":
             script, notes = _create(state, context, text, lang)
             script["request"] = text
+            if intent["slots"].get("image"):
+                stored = ingest(AssetStore(context.data_dir), intent["slots"]["image"], "images")
+                script["shots"][0]["image"] = stored
             change = {"op": "create", "shots": len(script["shots"]), "total": script["duration"]}
             update = version_bump(state, f"create: {script['title']}", new_project=True)
             update["settings"] = {

@@ -11,17 +11,32 @@ from langgraph.types import Send
 
 from graph.state import ProjectState
 from tools.assets import content_key
-from tools.renderer import RENDERER_VERSION, frame_size
+from tools.renderer import RENDERER_VERSION, TRANSITION_SECONDS, XFADE, frame_size
+
+
+def boundaries(script: dict[str, Any], settings: dict[str, Any]) -> list[str]:
+    """The transition at each boundary between shots: the project default, or the one set for
+    that boundary (settings['transitions'][str(n)] is the boundary after shot n)."""
+    default = settings.get("transition", "cut")
+    per = settings.get("transitions") or {}
+    return [str(per.get(str(i), default)) for i in range(1, len(script.get("shots", [])))]
 
 
 def build_plan(script: dict[str, Any], settings: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per-shot specs; frame counts come from cumulative times so the total is exact."""
+    """Per-shot specs; frame counts come from cumulative times so the total is exact. A fade
+    boundary fades out and in inside the clips; a crossfading boundary gives both clips a
+    handle of half the transition, so the joined video keeps its length."""
     width, height = frame_size(settings.get("aspect", "16:9"), settings.get("resolution", "1080p"))
     fps = int(settings.get("fps", 24))
-    transition = settings.get("transition", "cut")
+    cuts = boundaries(script, settings)
+    handle = round(TRANSITION_SECONDS * fps / 2)
     plan, start = [], 0.0
-    for shot in script["shots"]:
+    shots = script["shots"]
+    for i, shot in enumerate(shots):
         end = start + float(shot["duration"])
+        before = cuts[i - 1] if i > 0 else "cut"
+        after = cuts[i] if i < len(cuts) else "cut"
+        image = shot.get("image") or {}
         spec = {
             "renderer": RENDERER_VERSION,
             "description": shot["description"],
@@ -37,7 +52,11 @@ def build_plan(script: dict[str, Any], settings: dict[str, Any]) -> list[dict[st
             "captions": bool(settings.get("captions", True)),
             "grade": shot.get("grade", {}),
             "speed": float(shot.get("speed", 1.0)),
-            "fade": 0.5 if transition == "fade" else 0.0,
+            "fade_in": 0.4 if before == "fade" else 0.0,
+            "fade_out": 0.4 if after == "fade" else 0.0,
+            "head": handle if before in XFADE else 0,
+            "tail": handle if after in XFADE else 0,
+            "image": image.get("key"),
         }
         plan.append(
             {
@@ -46,6 +65,7 @@ def build_plan(script: dict[str, Any], settings: dict[str, Any]) -> list[dict[st
                 "end": round(end, 3),
                 "key": content_key(spec),
                 "spec": spec,
+                "image_path": image.get("path"),
             }
         )
         start = end

@@ -12,8 +12,9 @@ from langgraph.runtime import Runtime
 
 from graph.context import Context
 from graph.state import ProjectState, ShotTask
+from nodes.storyboard import boundaries
 from tools.assets import AssetStore, content_key
-from tools.renderer import concat_clips, render_clip
+from tools.renderer import assemble, render_clip
 
 _progress_lock = threading.Lock()
 _progress: dict[str, dict[str, float]] = {}
@@ -39,7 +40,7 @@ def render_shot(task: ShotTask, runtime: Runtime[Context]) -> dict[str, Any]:
     started = time.monotonic()
     if not cached:
         tmp = store.tmp_path("clips", key, "mp4")
-        render_clip(item["spec"], tmp)
+        render_clip(item["spec"], tmp, item.get("image_path"))
         store.commit(tmp, "clips", key, "mp4", shot=item["shot_id"])
     percent, eta = _tick(task["run"], task["total"])
     get_stream_writer()(
@@ -71,10 +72,12 @@ def video_generator(state: ProjectState, runtime: Runtime[Context]) -> dict[str,
     plan = state.get("plan") or []
     results = state.get("shot_results") or {}
     clips = [results[item["shot_id"]] for item in plan]
-    key = content_key([c["key"] for c in clips])
+    cuts = boundaries(state.get("script") or {}, state.get("settings") or {})
+    key = content_key({"clips": [c["key"] for c in clips], "boundaries": cuts})
     if not store.has("video", key, "mp4"):
         tmp = store.tmp_path("video", key, "mp4")
-        concat_clips([c["path"] for c in clips], tmp)
+        fps = int(plan[0]["spec"]["fps"]) if plan else 24
+        assemble([c["path"] for c in clips], cuts, fps, tmp)
         store.commit(tmp, "video", key, "mp4")
     get_stream_writer()({"stage": "assemble", "percent": 100, "node": "video_generator"})
     rendered = sum(1 for c in clips if not c["cached"])

@@ -81,3 +81,25 @@ class AssetStore:
                 return db["assets"].count_where(where, [kind] if kind else [])
             finally:
                 db.close()
+
+
+def file_key(path: str | Path) -> str:
+    """Hash of a file's bytes (the key of an ingested upload)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:32]
+
+
+def ingest(store: AssetStore, src: str | Path, kind: str) -> dict[str, str]:
+    """Copy a user's file into the store under its content hash; returns key and path."""
+    import shutil
+
+    key = file_key(src)
+    ext = Path(src).suffix.lower().lstrip(".") or "bin"
+    if not store.has(kind, key, ext):
+        tmp = store.tmp_path(kind, key, ext)
+        shutil.copyfile(src, tmp)
+        store.commit(tmp, kind, key, ext, source=Path(src).name)
+    return {"key": key, "path": str(store.path(kind, key, ext))}

@@ -72,7 +72,7 @@ EDIT_AUDIO = {
 }
 EDIT_VISUAL = {
     "transition": r"转场|淡入|淡出|溶解|叠化|擦除|transition|fade|dissolve|crossfade|\bwipe\b|\bslide\b",
-    "aspect": r"竖屏|横屏|方形|正方形|竖版|横版|9\s*[:：]\s*16|16\s*[:：]\s*9|1\s*[:：]\s*1|vertical|portrait|landscape|square|aspect",
+    "aspect": r"(?<!\d)\d{1,2}\s*[:：]\s*\d{1,2}(?!\d)|\d+\s*比\s*\d+|竖屏|横屏|方形|正方形|竖版|横版|9\s*[:：]\s*16|16\s*[:：]\s*9|1\s*[:：]\s*1|vertical|portrait|landscape|square|aspect",
     "look": r"黑白|复古|电影感|胶片|柔和|black[- ]and[- ]white|\bb&w\b|vintage|cinematic look|sepia|film look|\bsoft look",
     "brightness": r"太?暗|调?亮|亮度|明亮|bright|dark|dim\b|exposure",
     "contrast": r"对比度|反差|contrast",
@@ -81,7 +81,7 @@ EDIT_VISUAL = {
     "speed": r"太快|太慢|慢一点|快一点|放慢|加速|减速|速度|慢动作|slow (it )?down|speed (it )?up|too (fast|slow)|slow[- ]motion|playback speed|\bfaster\b|\bslower\b",
     "subtitles": r"字幕|subtitle|captions?",
     "title": r"标题|片头|片名|title card|\btitle\b|text overlay|文字",
-    "resolution": r"720p|1080p|2160p|\b4k\b|分辨率|resolution|帧率|\bfps\b|frame rate",
+    "resolution": r"(?<![\da-z])\d{3,4}p(?![a-z])|(?<![\da-z])[2-9]k(?![a-z])|分辨率|resolution|帧率|\bfps\b|frame rate",
 }
 CREATE = (
     r"(创建|生成|制作|做|拍|来|写|创作|设计)(一个|一段|一部|一条|个|段|部|条)?[^，,。]{0,30}?"
@@ -187,7 +187,11 @@ def _visual_slots(text: str, op: str) -> dict[str, Any]:
         amount, size = _amount(text)
         slots.update(amount=_direction(op, text) * amount, size=size)
     elif op == "aspect":
-        if _has(r"竖|9\s*[:：]\s*16|vertical|portrait", text):
+        ratio = re.search(r"(?<!\d)(\d{1,2})\s*[:：比]\s*(\d{1,2})(?!\d)", text)
+        if ratio and f"{ratio.group(1)}:{ratio.group(2)}" not in ("16:9", "9:16", "1:1"):
+            slots["error"] = "bad_format"
+            slots["value"] = f"{ratio.group(1)}:{ratio.group(2)}"
+        elif _has(r"竖|9\s*[:：]\s*16|vertical|portrait", text):
             slots["aspect"] = "9:16"
         elif _has(r"方形|正方|1\s*[:：]\s*1|square", text):
             slots["aspect"] = "1:1"
@@ -214,8 +218,12 @@ def _visual_slots(text: str, op: str) -> dict[str, Any]:
         for res in ("720p", "1080p", "2160p"):
             if res in text.lower():
                 slots["resolution"] = res
-        if _has(r"\b4k\b", text):
+        if _has(r"(?<![\da-z])4k(?![a-z])", text):
             slots["resolution"] = "2160p"
+        other = re.search(r"(?<![\da-z])(\d{3,4}p|[2-9]k)(?![a-z])", text, flags=re.I)
+        if other and other.group(1).lower() not in ("720p", "1080p", "2160p", "4k"):
+            slots["error"] = "bad_format"
+            slots["value"] = other.group(1)
         m = re.search(r"(\d+)\s*(?:fps|帧)", text, flags=re.I)
         if m:
             slots["fps"] = int(m.group(1))

@@ -1,29 +1,35 @@
-"""The procedural animatic renderer: a composed keyframe per shot from its description (the
-scenes lexicon), a camera move by shot type, grading, and a burned-in caption, encoded by ffmpeg."""
+"""The procedural animatic renderer: a shot's composition (tools/scene.py) animated by one
+ffmpeg filter graph (camera, parallax, sprites, grading, look, caption, fades) and encoded
+with libx264; clips are joined by stream copy, or through xfade when a boundary dissolves,
+wipes or slides."""
 
 from __future__ import annotations
 
-import math
-import random
-import re
+import os
 import tempfile
 import textwrap
+import threading
 from pathlib import Path
 from typing import Any
 
-from tools import lexicon
+from tools import scene as scenes
 from tools.ffmpeg import run_ffmpeg
 
-RENDERER_VERSION = "animatic-1"
-OVERSCAN = 1.15
+RENDERER_VERSION = "animatic-2"
 X264_PRESET = "veryfast"
 X264_CRF = 23
 CJK_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 LATIN_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 RESOLUTIONS = {"720p": 720, "1080p": 1080, "2160p": 2160}
 ASPECTS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
-
-Color = tuple[int, int, int]
+TRANSITIONS = ("cut", "fade", "dissolve", "wipe", "slide")
+XFADE = {"dissolve": "dissolve", "wipe": "wipeleft", "slide": "slideleft"}
+TRANSITION_SECONDS = 0.6
+MAX_IMAGE_PIXELS = 40_000_000
+CORES = os.cpu_count() or 2
+# Each clip is one ffmpeg process; at most one per core runs at a time (the fan-out may start
+# more threads than that), and each gets its share of the cores.
+_slots = threading.BoundedSemaphore(max(1, CORES // 2))
 
 
 def frame_size(aspect: str, resolution: str) -> tuple[int, int]:
@@ -35,226 +41,6 @@ def frame_size(aspect: str, resolution: str) -> tuple[int, int]:
     a, b = ASPECTS[aspect]
     long_side = round(short * max(a, b) / min(a, b) / 2) * 2
     return (long_side, short) if a >= b else (short, long_side)
-
-
-def _mentions(word: str, low: str) -> bool:
-    if word.isascii():
-        return re.search(rf"\b{re.escape(word.lower())}", low) is not None
-    return word in low
-
-
-def _words(kind: str, text: str) -> list[str]:
-    low = text.lower()
-    table = lexicon.load("scenes")[kind]
-    return [key for key, words in table.items() if any(_mentions(w, low) for w in words)]
-
-
-def _mix(a: Color, b: Color, t: float) -> Color:
-    return (round(a[0] + (b[0] - a[0]) * t), round(a[1] + (b[1] - a[1]) * t), round(a[2] + (b[2] - a[2]) * t))
-
-
-def _tuple(c: list[int]) -> Color:
-    return (int(c[0]), int(c[1]), int(c[2]))
-
-
-def compose_keyframe(
-    description: str, mood: str, size: tuple[int, int], seed: int, shot_type: str = "medium"
-) -> Any:
-    """Draw the scene a description names (sky, ground, elements, figures) at `size`."""
-    from PIL import Image, ImageDraw, ImageFilter
-
-    scenes = lexicon.load("scenes")
-    rng = random.Random(seed)
-    w, h = size
-    palette = scenes["palettes"].get(mood, scenes["palettes"]["warm"])
-    times = _words("time_of_day", description)
-    sky = [_tuple(c) for c in palette["sky"]]
-    if times:
-        sky = [_tuple(c) for c in scenes[f"{times[0]}_sky"]]
-    night = "night" in times
-    weather = _words("weather", description)
-    grounds = _words("ground", description) or ["grass"]
-    elements = set(_words("elements", description))
-    people = _words("people", description)
-    close = shot_type == "close-up"
-    aerial = shot_type == "aerial"
-
-    img = Image.new("RGB", size, sky[0])
-    draw = ImageDraw.Draw(img, "RGBA")
-    horizon = int(h * (0.45 if aerial else 0.62 if not close else 0.75))
-    for y in range(horizon):
-        draw.line([(0, y), (w, y)], fill=_mix(sky[0], sky[1], y / max(1, horizon)))
-    if night:
-        for _ in range(120):
-            x, y = rng.randrange(w), rng.randrange(max(1, horizon))
-            draw.ellipse([x, y, x + 3, y + 3], fill=(255, 255, 230, rng.randrange(120, 255)))
-    body = (235, 235, 210) if night or "moon" in elements else (255, 236, 150)
-    r = int(h * 0.07)
-    cx, cy = int(w * rng.uniform(0.65, 0.85)), int(horizon * rng.uniform(0.2, 0.45))
-    for k in range(6, 0, -1):
-        draw.ellipse([cx - r * k / 2, cy - r * k / 2, cx + r * k / 2, cy + r * k / 2], fill=(*body, 18))
-    draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=body)
-    if not night:
-        for _ in range(rng.randint(2, 4)):
-            x, y = rng.randrange(w), rng.randrange(int(horizon * 0.6) + 1)
-            for j in range(4):
-                cw = int(w * rng.uniform(0.05, 0.09))
-                draw.ellipse(
-                    [x + j * cw * 0.6, y - cw * 0.3, x + j * cw * 0.6 + cw, y + cw * 0.3],
-                    fill=(255, 255, 255, 170),
-                )
-
-    ground = grounds[0]
-    gcol = _tuple(palette["ground"])
-    if ground == "sea":
-        sea = (40, 110, 170) if not night else (20, 40, 80)
-        draw.rectangle([0, horizon, w, int(h * 0.82)], fill=sea)
-        for i in range(14):
-            wy0 = horizon + (h * 0.82 - horizon) * i / 14
-            draw.arc(
-                [rng.randrange(-w // 4, w), wy0, rng.randrange(w // 2, w * 2), wy0 + 20],
-                180,
-                360,
-                fill=(230, 245, 255, 140),
-                width=3,
-            )
-        draw.rectangle([0, int(h * 0.82), w, h], fill=(235, 210, 160))
-    elif ground == "street" or "buildings" in elements:
-        base = (60, 60, 80) if night else (150, 150, 165)
-        x = 0
-        while x < w:
-            bw, bh = rng.randint(w // 14, w // 7), rng.randint(int(h * 0.15), int(h * 0.45))
-            shade = _mix(base, sky[0], rng.uniform(0, 0.3))
-            draw.rectangle([x, horizon - bh, x + bw, horizon], fill=shade)
-            for wy in range(horizon - bh + 15, horizon - 10, 30):
-                for wx in range(x + 10, x + bw - 15, 28):
-                    lit = rng.random() < (0.6 if night else 0.2)
-                    draw.rectangle(
-                        [wx, wy, wx + 12, wy + 16],
-                        fill=(255, 220, 120) if lit else _mix(shade, (0, 0, 0), 0.3),
-                    )
-            x += bw + rng.randint(0, 10)
-        draw.rectangle([0, horizon, w, h], fill=(45, 45, 55) if night else (110, 110, 120))
-        if night:
-            for _ in range(6):
-                nx, ny = rng.randrange(w), rng.randint(int(horizon * 0.6), horizon - 20)
-                neon = rng.choice([(255, 60, 160), (60, 220, 255), (255, 200, 60)])
-                draw.rectangle([nx, ny, nx + 80, ny + 24], outline=neon, width=4)
-    elif ground == "interior":
-        draw.rectangle([0, 0, w, h], fill=_mix(sky[1], (120, 80, 60), 0.35))
-        draw.rectangle(
-            [int(w * 0.1), int(h * 0.12), int(w * 0.5), int(h * 0.55)],
-            fill=sky[0],
-            outline=(90, 60, 40),
-            width=12,
-        )
-        draw.rectangle([0, int(h * 0.7), w, h], fill=(140, 95, 60))
-    else:
-        draw.rectangle([0, horizon, w, h], fill=gcol)
-        for _ in range(300):
-            gx, gy = rng.randrange(w), rng.randint(horizon, h)
-            draw.line(
-                [(gx, gy), (gx + rng.randint(-4, 4), gy - rng.randint(6, 16))],
-                fill=_mix(gcol, (40, 90, 40), 0.4),
-                width=2,
-            )
-    if "tree" in elements or (ground == "grass" and not close):
-        for _ in range(rng.randint(2, 4)):
-            tx = rng.randrange(w)
-            th = int(h * rng.uniform(0.2, 0.32))
-            draw.rectangle([tx - 10, horizon - th, tx + 10, horizon + 10], fill=(110, 80, 60))
-            crown = _tuple(palette["accent"]) if "flower" in elements else (90, 150, 80)
-            draw.ellipse(
-                [tx - th * 0.45, horizon - th * 1.5, tx + th * 0.45, horizon - th * 0.7], fill=(*crown, 230)
-            )
-    if "bench" in elements:
-        bx, by = int(w * 0.42), int(h * 0.78)
-        draw.rectangle([bx, by, bx + w * 0.18, by + 16], fill=(130, 90, 60))
-        draw.rectangle([bx, by - 50, bx + w * 0.18, by - 36], fill=(130, 90, 60))
-        for lx in (bx + 10, bx + int(w * 0.18) - 20):
-            draw.rectangle([lx, by, lx + 10, by + 50], fill=(80, 60, 45))
-    if "flower" in elements or close:
-        count = 3 if close else 40
-        for _ in range(count):
-            fx = rng.randrange(w) if not close else int(w * rng.uniform(0.3, 0.7))
-            fy = rng.randint(horizon, h) if not close else int(h * rng.uniform(0.35, 0.7))
-            fr = int(h * (0.12 if close else 0.012))
-            col = _tuple(palette["accent"])
-            for k in range(5):
-                ang = k * 2 * math.pi / 5
-                px, py = fx + math.cos(ang) * fr, fy + math.sin(ang) * fr
-                draw.ellipse([px - fr, py - fr, px + fr, py + fr], fill=(*col, 220))
-            draw.ellipse([fx - fr * 0.6, fy - fr * 0.6, fx + fr * 0.6, fy + fr * 0.6], fill=(255, 215, 90))
-    if "drop" in elements or "rain" in weather:
-        dx, dy = int(w * 0.55), int(h * 0.55)
-        dr = int(h * (0.05 if close else 0.01))
-        draw.ellipse(
-            [dx - dr, dy - dr, dx + dr, dy + dr],
-            fill=(200, 230, 255, 200),
-            outline=(255, 255, 255, 255),
-            width=3,
-        )
-        draw.polygon(
-            [(dx - dr * 0.7, dy - dr * 0.6), (dx + dr * 0.7, dy - dr * 0.6), (dx, dy - dr * 2.2)],
-            fill=(200, 230, 255, 200),
-        )
-    if "cup" in elements:
-        cx2, cy2, cr = int(w * 0.5), int(h * 0.62), int(h * (0.16 if close else 0.06))
-        draw.rectangle([cx2 - cr, cy2 - cr * 0.2, cx2 + cr, cy2 + cr], fill=(245, 245, 240))
-        draw.ellipse([cx2 - cr, cy2 - cr * 0.45, cx2 + cr, cy2 + cr * 0.05], fill=(150, 100, 60))
-        draw.ellipse([cx2 - cr * 0.4, cy2 - cr * 0.3, cx2 + cr * 0.4, cy2 - cr * 0.05], fill=(240, 225, 200))
-    figure_scale = h * (0.34 if close else 0.12 if aerial else 0.22)
-    for i, kind in enumerate(people):
-        fx = int(w * (0.3 + 0.25 * i) + rng.randint(-40, 40))
-        fy = int(h * (0.86 if not aerial else 0.7))
-        _figure(
-            draw,
-            fx,
-            fy,
-            figure_scale * (0.7 if kind == "child" else 1.0),
-            (120, 120, 130) if kind == "old" else _tuple(palette["accent"]),
-            umbrella="umbrella" in elements,
-        )
-    if "birds" in elements:
-        for _ in range(14 if aerial else 7):
-            bx2, by2 = rng.randrange(w), rng.randint(int(h * 0.1), int(horizon * 0.95))
-            s = rng.randint(14, 30) * (1.6 if close else 1)
-            draw.line(
-                [(bx2 - s, by2 - s * 0.4), (bx2, by2), (bx2 + s, by2 - s * 0.4)],
-                fill=(60, 60, 70) if not night else (220, 220, 230),
-                width=4,
-            )
-    if "rain" in weather:
-        for _ in range(500):
-            rx, ry = rng.randrange(w), rng.randrange(h)
-            draw.line([(rx, ry), (rx - 6, ry + 28)], fill=(200, 210, 230, 110), width=2)
-    if "snow" in weather:
-        for _ in range(350):
-            sx, sy, sr = rng.randrange(w), rng.randrange(h), rng.randint(2, 6)
-            draw.ellipse([sx - sr, sy - sr, sx + sr, sy + sr], fill=(255, 255, 255, 220))
-    return img.filter(ImageFilter.GaussianBlur(1.2))
-
-
-def _figure(draw: Any, x: int, ground_y: int, height: float, color: Color, umbrella: bool = False) -> None:
-    """A stylised person standing at (x, ground_y)."""
-    head = height * 0.13
-    body_top = ground_y - height * 0.78
-    draw.ellipse([x - head, body_top - head * 2, x + head, body_top], fill=(240, 205, 175))
-    draw.rounded_rectangle(
-        [x - head * 1.2, body_top, x + head * 1.2, ground_y - height * 0.35],
-        radius=int(head * 0.6),
-        fill=color,
-    )
-    for dx in (-0.5, 0.5):
-        draw.line(
-            [(x + dx * head, ground_y - height * 0.35), (x + dx * head * 1.6, ground_y)],
-            fill=(70, 60, 60),
-            width=max(3, int(head * 0.5)),
-        )
-    if umbrella:
-        draw.pieslice(
-            [x - head * 4, body_top - head * 5, x + head * 4, body_top + head], 180, 360, fill=(60, 70, 150)
-        )
 
 
 def caption_image(text: str, size: tuple[int, int]) -> Any:
@@ -295,98 +81,275 @@ def caption_image(text: str, size: tuple[int, int]) -> Any:
     return img
 
 
-def camera_filter(camera: str, frames: int, size: tuple[int, int], fps: int, speed: float = 1.0) -> str:
-    """An ffmpeg crop/zoompan expression for the camera move over `frames` frames."""
-    p = f"min(1,n*{speed:.4f}/{max(1, frames - 1)})"
-    zoom = f"{OVERSCAN:.3f}+0.12*min(1,on*{speed:.4f}/{max(1, frames - 1)})"
-    moves = {
-        "push_in": f"zoompan=z='{zoom}':x='iw/2-iw/zoom/2':y='ih/2-ih/zoom/2':d=1"
-        f":s={size[0]}x{size[1]}:fps={fps}",
-        "pan": f"crop=w=iw/{OVERSCAN}:h=ih/{OVERSCAN}:x='(iw-ow)*{p}':y='(ih-oh)/2'",
-        "track": f"crop=w=iw/{OVERSCAN}:h=ih/{OVERSCAN}:x='(iw-ow)*(1-{p})':y='(ih-oh)*0.6'",
-        "crane_up": f"crop=w=iw/{OVERSCAN}:h=ih/{OVERSCAN}:x='(iw-ow)/2':y='(ih-oh)*(1-{p})'",
-        "drift": f"crop=w=iw/{OVERSCAN}:h=ih/{OVERSCAN}:x='(iw-ow)*(0.25+0.5*{p})':y='(ih-oh)/2'",
-        "static": f"crop=w=iw/{OVERSCAN}:h=ih/{OVERSCAN}",
-    }
-    return moves.get(camera, moves["drift"])
+def _ease(speed: float, duration: float) -> str:
+    """Smoothstep of the shot's progress (0..1) as an ffmpeg expression of t."""
+    p = f"clip(t*{speed:.4f}/{duration:.4f},0,1)"
+    return f"({p}*{p}*(3-2*{p}))"
+
+
+def camera_offsets(camera: str, margin: tuple[int, int], speed: float, duration: float) -> tuple[str, str]:
+    """The camera's offset from centre (pixels, x and y) over time, by camera move."""
+    mx, my = margin
+    e = _ease(speed, duration)
+    return {
+        "pan": (f"{mx}*(2*{e}-1)", "0"),
+        "drift": (f"{mx * 0.5}*(2*{e}-1)", "0"),
+        "track": (f"{-mx}*(2*{e}-1)", f"{my * 0.1}*sin(t*{speed:.4f}*6)"),
+        "crane_up": ("0", f"{my}*(1-2*{e})"),
+    }.get(camera, ("0", "0"))
+
+
+def zoom_filter(
+    camera: str, size: tuple[int, int], fps: int, frames: int, speed: float, subject: tuple[float, float]
+) -> str | None:
+    """A zoompan for push-ins (towards the subject) and the aerial pull-out, else None."""
+    p = f"clip(on*{speed:.4f}/{max(1, frames - 1)},0,1)"
+    e = f"({p}*{p}*(3-2*{p}))"
+    if camera == "push_in":
+        z = f"1+0.16*{e}"
+    elif camera == "crane_up":
+        z = f"1.14-0.14*{e}"
+    else:
+        return None
+    fx, fy = subject
+    return (
+        f"zoompan=z='{z}':x='clip({fx}*iw-iw/zoom/2,0,iw-iw/zoom)':y='clip({fy}*ih-ih/zoom/2,0,ih-ih/zoom)'"
+        f":d=1:s={size[0]}x{size[1]}:fps={fps}"
+    )
 
 
 def grade_filter(grade: dict[str, float]) -> str:
-    """ffmpeg filters for a shot's grading (brightness, contrast, saturation, temperature)."""
+    """ffmpeg filters for a shot's grading: eq (brightness, contrast, saturation) and a chroma
+    shift for temperature (warm = more red, less blue), both per-pixel lookups that cost little."""
     b = float(grade.get("brightness", 0.0))
     c = float(grade.get("contrast", 1.0))
     s = float(grade.get("saturation", 1.0))
     t = float(grade.get("temperature", 0.0))
-    parts = [f"eq=brightness={b:.3f}:contrast={c:.3f}:saturation={s:.3f}"]
+    parts = []
+    if abs(b) > 1e-6 or abs(c - 1) > 1e-6 or abs(s - 1) > 1e-6:
+        parts.append(f"eq=brightness={b:.3f}:contrast={c:.3f}:saturation={s:.3f}")
     if abs(t) > 1e-6:
-        parts.append(f"colortemperature=temperature={6500 - 3000 * t:.0f}")
-    return ",".join(parts)
+        shift = 20 * t
+        parts.append(f"lutyuv=u='clip(val-{shift:.2f},16,240)':v='clip(val+{shift:.2f},16,240)'")
+    return ",".join(parts) or "null"
 
 
-def render_clip(spec: dict[str, Any], out_path: Path) -> None:
-    """Render one shot spec to an H.264 MP4 (video only) with exactly spec['frames'] frames."""
+def look_filter(look: dict[str, Any], size: tuple[int, int]) -> list[str]:
+    """The spatial part of a mood's look: vignette and letterbox bars (landscape only)."""
+    w, h = size
+    out = []
+    if look.get("vignette"):
+        out.append("vignette=angle=PI/5")
+    ratio = float(look.get("letterbox", 0) or 0)
+    if ratio and w > h and w / ratio < h:
+        bar = int((h - w / ratio) / 2)
+        out.append(
+            f"drawbox=x=0:y=0:w=iw:h={bar}:color=black:t=fill,drawbox=x=0:y=ih-{bar}:w=iw:h={bar}:color=black:t=fill"
+        )
+    return out
+
+
+def _sprite_xy(s: scenes.Sprite, margin: tuple[int, int], ox: str, oy: str, speed: float) -> tuple[str, str]:
+    mx, my = margin
+    T = f"(t*{speed:.4f})"
+    tl = f"mod({T},{s.loop:.4f})" if s.loop else T
+    x = f"{s.x:.1f}+{s.vx:.3f}*{T}"
+    if s.sway:
+        x += f"+{s.sway:.2f}*sin({T}*1.3)"
+    y = f"{s.y:.1f}+{s.vy:.3f}*{tl}"
+    if s.gravity:
+        fall = f"max(0,{tl}-{s.hold:.3f})"
+        y += f"+{s.gravity:.3f}*{fall}*{fall}"
+    if s.bob:
+        y += f"-{s.bob:.2f}*abs(sin(PI*{T}/{s.period:.3f}))"
+    if s.depth > 0:
+        x += f"-({mx}+{s.depth}*({ox}))"
+        y += f"-({my}+{s.depth}*({oy}))"
+    return x, y
+
+
+def render_clip(spec: dict[str, Any], out_path: Path, image_path: str | Path | None = None) -> None:
+    """Render one shot spec to an H.264 MP4 (video only) of exactly head+frames+tail frames."""
     w, h = int(spec["width"]), int(spec["height"])
-    fps, frames = int(spec["fps"]), int(spec["frames"])
-    big = (round(w * OVERSCAN / 2) * 2, round(h * OVERSCAN / 2) * 2)
-    key_img = compose_keyframe(
+    fps = int(spec["fps"])
+    head, tail = int(spec.get("head", 0)), int(spec.get("tail", 0))
+    frames = int(spec["frames"]) + head + tail
+    speed = float(spec.get("speed", 1.0))
+    duration = frames / fps
+    image = load_image(image_path) if image_path else None
+    comp = scenes.compose(
         spec["description"],
         spec.get("mood", "warm"),
-        big,
+        (w, h),
         int(spec.get("seed", 0)),
         spec.get("shot_type", "medium"),
+        image,
     )
+    camera = spec.get("camera", "drift")
+    ox, oy = camera_offsets(camera, comp.margin, speed, duration)
+    mx, my = comp.margin
     with tempfile.TemporaryDirectory(prefix="cinechat-clip-") as tmp:
-        key_path = Path(tmp) / "key.bmp"
-        key_img.save(key_path)
-        cap_path = Path(tmp) / "caption.png"
-        caption_image(spec.get("caption", "") if spec.get("captions", True) else "", (w, h)).save(cap_path)
-        chain = [
-            camera_filter(spec.get("camera", "drift"), frames, (w, h), fps, float(spec.get("speed", 1.0))),
-            f"scale={w}:{h}",
-            grade_filter(spec.get("grade", {})),
-        ]
-        dur = frames / fps
-        fade = float(spec.get("fade", 0.0))
-        if fade > 0:
-            chain.append(f"fade=t=in:st=0:d={fade:.2f},fade=t=out:st={max(0, dur - fade):.3f}:d={fade:.2f}")
-        graph = f"[0:v]{','.join(chain)}[bg];[bg][1:v]overlay=0:0:format=auto,format=yuv420p[v]"
-        run_ffmpeg(
-            [
-                "-loop",
-                "1",
-                "-framerate",
-                str(fps),
-                "-i",
-                str(key_path),
-                "-loop",
-                "1",
-                "-framerate",
-                str(fps),
-                "-i",
-                str(cap_path),
-                "-filter_complex",
-                graph,
-                "-map",
-                "[v]",
-                "-frames:v",
-                str(frames),
-                "-r",
-                str(fps),
-                "-c:v",
-                "libx264",
-                "-preset",
-                X264_PRESET,
-                "-crf",
-                str(X264_CRF),
-                "-pix_fmt",
-                "yuv420p",
-                "-threads",
-                "2",
-                "-movflags",
-                "+faststart",
-                str(out_path),
-            ]
+        inputs: list[str] = []
+
+        def add(img: Any, name: str) -> str:
+            path = Path(tmp) / f"{name}.png"
+            img.save(path, compress_level=1)
+            inputs.extend(["-i", str(path)])
+            return f"{len(inputs) // 2 - 1}:v"
+
+        chains = []
+        sky = add(comp.sky, "sky")
+        chains.append(
+            f"[{sky}]loop=loop=-1:size=1:start=0,setpts=N/{fps}/TB,"
+            f"crop=w={w}:h={h}:x='{mx}+0.2*({ox})':y='{my}+0.2*({oy})',format=yuv420p[b0]"
         )
+        base = "b0"
+        n = 0
+        for i, layer in enumerate(comp.layers):
+            src = add(layer.image, f"layer{i}")
+            n += 1
+            x = f"{layer.x}-({mx}+{layer.depth}*({ox}))"
+            y = f"{layer.y}-({my}+{layer.depth}*({oy}))"
+            chains.append(f"[{base}][{src}]overlay=x='{x}':y='{y}':format=yuv420[b{n}]")
+            base = f"b{n}"
+        for i, sprite in enumerate(comp.sprites):
+            x, y = _sprite_xy(sprite, comp.margin, ox, oy, speed)
+            count = len(sprite.frames)
+            for k, frame in enumerate(sprite.frames):
+                src = add(frame, f"sprite{i}_{k}")
+                n += 1
+                enable = ""
+                if count > 1:
+                    slot = sprite.period / count
+                    enable = f":enable='between(mod(t*{speed:.4f},{sprite.period:.4f}),{k * slot:.4f},{(k + 1) * slot - 1e-4:.4f})'"
+                chains.append(f"[{base}][{src}]overlay=x='{x}':y='{y}':format=yuv420{enable}[b{n}]")
+                base = f"b{n}"
+        post = []
+        zoom = zoom_filter(camera, (w, h), fps, frames, speed, comp.subject)
+        if zoom:
+            post.append(zoom)
+        post.append(grade_filter(spec.get("grade", {})))
+        post.extend(look_filter(comp.look, (w, h)))
+        chains.append(f"[{base}]{','.join(post)}[g]")
+        base = "g"
+        caption = caption_image(spec.get("caption", "") if spec.get("captions", True) else "", (w, h))
+        box = caption.getbbox()
+        if box:
+            src = add(caption.crop(box), "caption")
+            chains.append(f"[{base}][{src}]overlay=x={box[0]}:y={box[1]}:format=yuv420[c]")
+            base = "c"
+        fades = []
+        fade_in, fade_out = float(spec.get("fade_in", 0.0)), float(spec.get("fade_out", 0.0))
+        if fade_in > 0:
+            fades.append(f"fade=t=in:st=0:d={fade_in:.3f}")
+        if fade_out > 0:
+            fades.append(f"fade=t=out:st={max(0.0, duration - fade_out):.3f}:d={fade_out:.3f}")
+        chains.append(f"[{base}]{','.join([*fades, 'format=yuv420p'])}[v]")
+        threads = 2
+        with _slots:
+            run_ffmpeg(
+                [
+                    *inputs,
+                    "-filter_complex",
+                    ";".join(chains),
+                    "-filter_complex_threads",
+                    str(threads),
+                    "-map",
+                    "[v]",
+                    "-frames:v",
+                    str(frames),
+                    "-r",
+                    str(fps),
+                    "-c:v",
+                    "libx264",
+                    "-preset",
+                    X264_PRESET,
+                    "-crf",
+                    str(X264_CRF),
+                    "-pix_fmt",
+                    "yuv420p",
+                    "-threads",
+                    str(threads),
+                    "-movflags",
+                    "+faststart",
+                    str(out_path),
+                ]
+            )
+
+
+class ImageError(ValueError):
+    """A user image that cannot be used; `code` names the reason for the reply."""
+
+    def __init__(self, code: str, **details: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.details = details
+
+
+def load_image(path: str | Path) -> Any:
+    """Open a user's image after checking it is one (by content) and not too large."""
+    from PIL import Image, UnidentifiedImageError
+
+    p = Path(path)
+    if not p.is_file():
+        raise ImageError("image_missing", path=str(path))
+    try:
+        with Image.open(p) as probe:
+            width, height = probe.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise ImageError("image_too_large", width=width, height=height, limit=MAX_IMAGE_PIXELS)
+            probe.verify()
+        with Image.open(p) as img:
+            img.load()
+            return img.convert("RGB")
+    except ImageError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError, ValueError) as exc:
+        raise ImageError("image_invalid", path=str(path), reason=type(exc).__name__) from exc
+
+
+def assemble(paths: list[Path], boundaries: list[str], fps: int, out_path: Path) -> None:
+    """Join clips in order. Cuts and fades (already inside the clips) join by stream copy; a
+    dissolve, wipe or slide crossfades the clips' handles with xfade, which re-encodes."""
+    if all(b in ("cut", "fade") for b in boundaries):
+        concat_clips(paths, out_path)
+        return
+    from tools.ffmpeg import probe
+
+    lengths = [probe(p).duration for p in paths]
+    chains, prev, elapsed = [], "0:v", lengths[0]
+    for i, kind in enumerate(boundaries, start=1):
+        label = f"x{i}"
+        if kind in XFADE:
+            elapsed -= TRANSITION_SECONDS
+            chains.append(
+                f"[{prev}][{i}:v]xfade=transition={XFADE[kind]}:duration={TRANSITION_SECONDS}:offset={elapsed:.4f}[{label}]"
+            )
+        else:
+            chains.append(f"[{prev}][{i}:v]concat=n=2:v=1:a=0[{label}]")
+        elapsed += lengths[i]
+        prev = label
+    args: list[str] = []
+    for p in paths:
+        args += ["-i", str(p)]
+    run_ffmpeg(
+        [
+            *args,
+            "-filter_complex",
+            ";".join(chains) + f";[{prev}]format=yuv420p,fps={fps}[v]",
+            "-map",
+            "[v]",
+            "-c:v",
+            "libx264",
+            "-preset",
+            X264_PRESET,
+            "-crf",
+            str(X264_CRF),
+            "-movflags",
+            "+faststart",
+            str(out_path),
+        ]
+    )
 
 
 def concat_clips(paths: list[Path], out_path: Path) -> None:
