@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 APT_PACKAGES := ffmpeg espeak-ng fluidsynth timgm6mb-soundfont fonts-wqy-microhei fonts-dejavu-core
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint system venv clean
+.PHONY: run test lint system venv clean bench sheet
 
 system:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -28,12 +28,22 @@ run: venv
 	$(VENV)/bin/cinechat ui --host 127.0.0.1 --port $${PORT:-8000}
 
 lint: venv
-	$(VENV)/bin/ruff check graph nodes tools prompts tests chainlit_app.py
-	$(VENV)/bin/ruff format --check graph nodes tools prompts tests chainlit_app.py
+	$(VENV)/bin/ruff check graph nodes tools prompts tests bench chainlit_app.py
+	$(VENV)/bin/ruff format --check graph nodes tools prompts tests bench chainlit_app.py
 	$(VENV)/bin/mypy
 
 test: venv lint
 	$(VENV)/bin/pytest -q
+
+bench: venv
+	$(PY) bench/run.py --runs $${RUNS:-3}
+
+# The README's contact sheet: the seed project rendered in a scratch database, one frame per shot.
+sheet: venv
+	rm -rf /tmp/cinechat-sheet && mkdir -p /tmp/cinechat-sheet docs
+	$(VENV)/bin/cinechat say --db /tmp/cinechat-sheet/db.sqlite --quiet "我想创建一个关于春天的30秒短视频，风格要温馨治愈" >/dev/null
+	$(VENV)/bin/cinechat say --db /tmp/cinechat-sheet/db.sqlite --quiet "继续生成" >/dev/null
+	$(VENV)/bin/cinechat sheet --db /tmp/cinechat-sheet/db.sqlite --out docs/seed-contact-sheet.png
 
 clean:
 	rm -rf $(VENV) checkpoints/*.sqlite checkpoints/media

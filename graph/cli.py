@@ -163,6 +163,32 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sheet(args: argparse.Namespace) -> int:
+    """Write a contact sheet (one frame per shot) of the thread's current render."""
+    from tools.lexicon import shot_label
+    from tools.sheet import contact_sheet
+
+    graph = _graph(args.db)
+    values = graph.get_state(_config(args.thread)).values
+    render, plan, script = values.get("render") or {}, values.get("plan") or [], values.get("script") or {}
+    if not render.get("path") or not plan:
+        print("no render in this thread yet", file=sys.stderr)
+        return 2
+    lang = values.get("language", "zh")
+    shots = {s["id"]: s for s in script.get("shots", [])}
+    spans = [
+        {
+            "start": p["start"],
+            "end": p["end"],
+            "label": f"{i + 1}. {shot_label(shots[p['shot_id']]['shot_type'], lang)}: "
+            f"{shots[p['shot_id']]['description']}",
+        }
+        for i, p in enumerate(plan)
+    ]
+    print(contact_sheet(render["path"], spans, args.out, args.width))
+    return 0
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     """An interactive chat on stdin."""
     graph = _graph(args.db)
@@ -218,6 +244,11 @@ def main(argv: list[str] | None = None) -> int:
     common(p)
     p.add_argument("--checkpoint", required=True)
     p.set_defaults(func=cmd_replay)
+    p = sub.add_parser("sheet", help="contact sheet of the current render, one frame per shot")
+    common(p)
+    p.add_argument("--out", default="contact-sheet.png")
+    p.add_argument("--width", type=int, default=480, help="width of each frame")
+    p.set_defaults(func=cmd_sheet)
     p = sub.add_parser("chat", help="interactive chat in the terminal")
     common(p)
     p.set_defaults(func=cmd_chat)

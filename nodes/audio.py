@@ -13,7 +13,7 @@ from graph.context import Context
 from graph.state import ProjectState
 from tools.assets import AssetStore, content_key
 from tools.ffmpeg import probe
-from tools.mixer import mix_tracks, mux
+from tools.mixer import master, mix_tracks, mux
 from tools.music import compose
 from tools.tts import synthesize_fitting, wav_duration
 
@@ -93,10 +93,15 @@ def audio(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
         tmp = store.tmp_path("mix", mix_key, "wav")
         mix_tracks(music_path, lines, seconds, tmp, gain)
         store.commit(tmp, "mix", mix_key, "wav")
-    final_key = content_key({"picture": render.get("picture_key"), "mix": mix_key}, salt="mux-1")
+    if not store.has("master", mix_key, "m4a"):
+        writer({"stage": "loudness", "percent": 80, "node": "audio"})
+        tmp = store.tmp_path("master", mix_key, "m4a")
+        master(store.path("mix", mix_key, "wav"), tmp)
+        store.commit(tmp, "master", mix_key, "m4a")
+    final_key = content_key({"picture": render.get("picture_key"), "mix": mix_key}, salt="mux-2")
     if not store.has("renders", final_key, "mp4"):
         tmp = store.tmp_path("renders", final_key, "mp4")
-        mux(Path(render["picture"]), store.path("mix", mix_key, "wav"), tmp, seconds)
+        mux(Path(render["picture"]), store.path("master", mix_key, "m4a"), tmp, seconds)
         store.commit(tmp, "renders", final_key, "mp4")
     path = store.path("renders", final_key, "mp4")
     info = probe(path)

@@ -63,3 +63,22 @@ PROJECT_KEYS = (
 def project(values: dict[str, Any]) -> dict[str, Any]:
     """The project part of the state (what bad input must leave unchanged)."""
     return {k: values.get(k) for k in PROJECT_KEYS}
+
+
+SEED = "我想创建一个关于春天的30秒短视频，风格要温馨治愈"
+
+
+@pytest.fixture(scope="session")
+def seed_project(tmp_path_factory: pytest.TempPathFactory, media_dir: Path) -> dict[str, Any]:
+    """The seed's 30 s spring project rendered once for the session (graph, thread, states)."""
+    db = tmp_path_factory.mktemp("seed") / "cinechat.sqlite"
+    graph = build_graph(open_checkpointer(db))
+    context = Context(data_dir=str(media_dir), use_llm=False)
+    turn(graph, "seed", SEED, context)
+    rendered = turn(graph, "seed", "继续生成", context)
+    return {"graph": graph, "context": context, "db": db, "thread": "seed", "rendered": rendered}
+
+
+def shot_spans(values: dict[str, Any]) -> list[tuple[float, float]]:
+    """(start, end) of each planned shot of a state."""
+    return [(p["start"], p["end"]) for p in values["plan"]]

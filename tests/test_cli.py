@@ -71,3 +71,17 @@ def test_replay_command(tmp_path: Path) -> None:
     assert json.loads(proc.stdout)["version"] == "v1.1"
     missing = cli("replay", "--thread", "p", "--checkpoint", "nope", db=db)
     assert missing.returncode == 2
+
+
+def test_say_with_an_image_that_is_not_one(tmp_path: Path) -> None:
+    db = tmp_path / "i.sqlite"
+    first = say(db, "I want a 20 second video about the sea")
+    fake = tmp_path / "photo.png"
+    fake.write_text("this is text, not a picture")
+    proc = cli(
+        "say", "--thread", "p", "--json", "--quiet", "--image", str(fake), "use this for shot 2", db=db
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert "not an image" in out["reply"] and out["version"] == first["version"]
+    assert out["script"] == first["script"]

@@ -3,12 +3,15 @@ under speech, then muxed into the video with ffmpeg's loudness normalisation."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
-from tools.ffmpeg import run_ffmpeg
+from tools.ffmpeg import run_ffmpeg, run_ffmpeg_stderr
 
 TARGET_LUFS = -14.0
+TRUE_PEAK = -1.5
+LRA = 11
 DUCK_DB = -10.0
 
 
@@ -40,8 +43,56 @@ def mix_tracks(
     bed[:length_ms].export(str(out_path), format="wav")
 
 
+def master(
+    mix: Path, out_path: Path, target: float = TARGET_LUFS, true_peak: float = TRUE_PEAK
+) -> dict[str, float]:
+    """Normalise a mix to `target` LUFS integrated with two-pass loudnorm (measure, then a
+    linear gain with true-peak limiting) and encode it as AAC 48 kHz stereo. Returns pass one's
+    measurement."""
+    log = run_ffmpeg_stderr(
+        [
+            "-i",
+            str(mix),
+            "-af",
+            f"loudnorm=I={target}:TP={true_peak}:LRA={LRA}:print_format=json",
+            "-f",
+            "null",
+            "-",
+        ]
+    )
+    measured = json.loads(log[log.rindex("{") : log.rindex("}") + 1])
+    if measured["input_i"] in ("-inf", "inf"):  # silence: nothing to normalise
+        chain = "anull"
+    else:
+        chain = (
+            f"loudnorm=I={target}:TP={true_peak}:LRA={LRA}:measured_I={measured['input_i']}"
+            f":measured_TP={measured['input_tp']}:measured_LRA={measured['input_lra']}"
+            f":measured_thresh={measured['input_thresh']}:offset={measured['target_offset']}:linear=true"
+        )
+    run_ffmpeg(
+        [
+            "-i",
+            str(mix),
+            "-af",
+            f"{chain},aresample=48000,aformat=channel_layouts=stereo",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "160k",
+            "-ar",
+            "48000",
+            "-ac",
+            "2",
+            "-f",
+            "mp4",
+            str(out_path),
+        ]
+    )
+    return {k: float(measured[k]) for k in ("input_i", "input_tp") if measured[k] not in ("-inf", "inf")}
+
+
 def mux(video: Path, audio: Path, out_path: Path, seconds: float) -> None:
-    """Join the video stream with the mixed audio, normalised to TARGET_LUFS, as AAC 48 kHz."""
+    """Join the picture with the mastered audio track, both by stream copy."""
     run_ffmpeg(
         [
             "-i",
@@ -52,18 +103,8 @@ def mux(video: Path, audio: Path, out_path: Path, seconds: float) -> None:
             "0:v:0",
             "-map",
             "1:a:0",
-            "-c:v",
+            "-c",
             "copy",
-            "-af",
-            f"loudnorm=I={TARGET_LUFS}:TP=-1.5:LRA=11,aresample=48000,aformat=channel_layouts=stereo",
-            "-c:a",
-            "aac",
-            "-b:a",
-            "160k",
-            "-ar",
-            "48000",
-            "-ac",
-            "2",
             "-t",
             f"{seconds:.3f}",
             "-movflags",

@@ -6,6 +6,7 @@ wipes or slides."""
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import textwrap
 import threading
@@ -82,9 +83,10 @@ def caption_image(text: str, size: tuple[int, int]) -> Any:
 
 
 def _ease(speed: float, duration: float) -> str:
-    """Smoothstep of the shot's progress (0..1) as an ffmpeg expression of t."""
+    """The shot's progress (0..1) as an ffmpeg expression of t: half linear, half smoothstep,
+    so the camera eases without ever standing still."""
     p = f"clip(t*{speed:.4f}/{duration:.4f},0,1)"
-    return f"({p}*{p}*(3-2*{p}))"
+    return f"(0.5*{p}+0.5*{p}*{p}*(3-2*{p}))"
 
 
 def camera_offsets(camera: str, margin: tuple[int, int], speed: float, duration: float) -> tuple[str, str]:
@@ -104,7 +106,7 @@ def zoom_filter(
 ) -> str | None:
     """A zoompan for push-ins (towards the subject) and the aerial pull-out, else None."""
     p = f"clip(on*{speed:.4f}/{max(1, frames - 1)},0,1)"
-    e = f"({p}*{p}*(3-2*{p}))"
+    e = f"(0.5*{p}+0.5*{p}*{p}*(3-2*{p}))"
     if camera == "push_in":
         z = f"1+0.16*{e}"
     elif camera == "crane_up":
@@ -297,14 +299,18 @@ def load_image(path: str | Path) -> Any:
         with Image.open(p) as probe:
             width, height = probe.size
             if width * height > MAX_IMAGE_PIXELS:
-                raise ImageError("image_too_large", width=width, height=height, limit=MAX_IMAGE_PIXELS)
+                raise ImageError("image_too_large", pixels=width * height, limit=MAX_IMAGE_PIXELS)
             probe.verify()
         with Image.open(p) as img:
             img.load()
             return img.convert("RGB")
     except ImageError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError, ValueError) as exc:
+    except Image.DecompressionBombError as exc:  # Pillow refuses to even open it
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        pixels = int(found.group(1)) if found else MAX_IMAGE_PIXELS + 1
+        raise ImageError("image_too_large", pixels=pixels, limit=MAX_IMAGE_PIXELS) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ImageError("image_invalid", path=str(path), reason=type(exc).__name__) from exc
 
 

@@ -470,10 +470,6 @@ def _near(scene: Scene, palette: dict[str, Any], p: _Painter, horizon: float, sh
     for kind in ("cat", "dog"):
         if kind in scene.elements and not any(a in ("walk", "run") for _, a in scene.people):
             _animal(draw, p.X(0.35), p.Y(0.86), p.u * (0.3 if close else 0.1), kind)
-    if scene.birds == "ground":
-        for _ in range(9):
-            bx = bench_x + bench_scale * rng.uniform(-0.6, 1.2)
-            _bird_ground(draw, bx, p.Y(rng.uniform(0.86, 0.97)), p.u * 0.035)
     for i, (kind, action) in enumerate(scene.people):
         if action in ("walk", "run"):
             continue
@@ -604,13 +600,13 @@ def _animal(draw: Any, x: float, ground: float, size: float, kind: str, phase: i
     )
 
 
-def _bird_ground(draw: Any, x: float, y: float, s: float) -> None:
+def _bird_ground(draw: Any, x: float, y: float, s: float, pecking: bool = False) -> None:
+    """A pigeon on the ground, head up or down (pecking)."""
     draw.ellipse([x - s, y - s * 0.5, x + s * 0.6, y + s * 0.3], fill=(140, 140, 155))
-    draw.ellipse([x + s * 0.35, y - s * 0.75, x + s * 0.85, y - s * 0.25], fill=(120, 125, 140))
-    draw.polygon(
-        [(x + s * 0.85, y - s * 0.55), (x + s * 1.05, y - s * 0.45), (x + s * 0.85, y - s * 0.4)],
-        fill=(230, 170, 60),
-    )
+    hx, hy = (x + s * 0.75, y - s * 0.05) if pecking else (x + s * 0.6, y - s * 0.5)
+    draw.ellipse([hx - s * 0.25, hy - s * 0.25, hx + s * 0.25, hy + s * 0.25], fill=(120, 125, 140))
+    beak = [(hx + s * 0.25, hy - s * 0.05), (hx + s * 0.45, hy + s * 0.05), (hx + s * 0.25, hy + s * 0.1)]
+    draw.polygon(beak, fill=(230, 170, 60))
 
 
 def _flock(p: _Painter, count: int, scale: float, night: bool, phase: int, seed: int) -> Any:
@@ -740,7 +736,7 @@ def compose(
             frames.append(img)
         fast = action == "run"
         start = p.X(0.05 if fast else 0.15)
-        ground = p.Y(0.92 if shot_type != "aerial" else 0.78)
+        ground = p.Y(0.86 if shot_type != "aerial" else 0.74)
         sprites.append(
             Sprite(
                 frames,
@@ -765,7 +761,7 @@ def compose(
                 Sprite(
                     frames,
                     p.X(0.0),
-                    p.Y(0.93) - size * 0.9,
+                    p.Y(0.86) - size * 0.9,
                     vx=p.u * 0.1,
                     depth=1.0,
                     period=0.3,
@@ -793,6 +789,24 @@ def compose(
             Sprite([img], p.X(0.5) + p.u * 0.06 - cx, top, gravity=p.u * 0.5, loop=2.2, hold=0.8, depth=1.0)
         )
         subject = (0.5, 0.55)
+    if scene.birds == "ground":
+        sitter = next((kind for kind, action in scene.people if action == "sit"), "adult")
+        bench_x, bench_scale = p.X(0.55 if not _portrait(p) else 0.3), _person_scale(sitter, p, shot_type)
+        spots = [
+            (bench_x + bench_scale * rng.uniform(-0.6, 1.2), p.Y(rng.uniform(0.8, 0.86))) for _ in range(9)
+        ]
+        pecks = []
+        for phase in (0, 1):
+            img, d = p.layer()
+            for k, (bx, by) in enumerate(spots):
+                _bird_ground(d, bx, by, p.u * 0.035, pecking=(k + phase) % 2 == 0)
+            pecks.append(img)
+        sprite = _crop_sprite(pecks[0], depth=1.0)
+        if sprite:
+            box = pecks[0].getbbox() or (0, 0, 1, 1)
+            sprite.frames = [g.crop(box) for g in pecks]
+            sprite.period = 0.7
+            sprites.append(sprite)
     if scene.setting == "beach":
         glints = []
         for phase in (0, 1):

@@ -1,0 +1,225 @@
+"""cinechat benchmark: medians of several runs of the seed project on this machine.
+
+Measures, each from a fresh media store so nothing comes from an earlier run's cache:
+- the script turn (router + offline writer), wall time of the graph call;
+- the 30 s seed project at 1080p24 rendered from scratch with audio (wall), per-node times,
+  and the peak resident memory of the whole process tree (cinechat plus its ffmpeg/espeak
+  children, sampled every 20 ms from /proc);
+- a one-shot grading edit (re-render one clip, re-assemble, re-mux) against the full render;
+- exports to GIF and WebM.
+
+Writes bench/results.json and the table between the bench markers in README.md.
+Run with `make bench` (or `python bench/run.py --runs 3`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from graph import Context, build_graph, open_checkpointer  # noqa: E402
+from graph.state import user_message  # noqa: E402
+from tools.renderer import X264_CRF, X264_PRESET  # noqa: E402
+
+SEED = "我想创建一个关于春天的30秒短视频，风格要温馨治愈"
+
+
+class TreeMemory:
+    """Peak summed RSS of this process and all its descendants, sampled from /proc."""
+
+    def __init__(self, interval: float = 0.02) -> None:
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _children(self, pid: int) -> list[int]:
+        out: list[int] = []
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as fh:
+                    out += [int(c) for c in fh.read().split()]
+        except OSError:
+            pass
+        return out
+
+    def _rss(self, pid: int) -> int:
+        try:
+            with open(f"/proc/{pid}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        return 0
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            todo, total = [os.getpid()], 0
+            while todo:
+                pid = todo.pop()
+                total += self._rss(pid)
+                todo += self._children(pid)
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def timed_turn(graph: Any, thread: str, text: str, context: Context) -> tuple[float, dict[str, float], Any]:
+    """Wall time of one turn, and each node's time (from update arrival times)."""
+    config = {"configurable": {"thread_id": thread}}
+    nodes: dict[str, float] = {}
+    t0 = last = time.perf_counter()
+    for chunk in graph.stream(
+        {"messages": [user_message(text)]}, config, context=context, stream_mode="updates"
+    ):
+        now = time.perf_counter()
+        for name in chunk:
+            nodes[name] = nodes.get(name, 0.0) + (now - last)
+        last = now
+    return time.perf_counter() - t0, nodes, graph.get_state(config).values
+
+
+def one_run(workdir: Path) -> dict[str, Any]:
+    graph = build_graph(open_checkpointer(workdir / "bench.sqlite"))
+    context = Context(data_dir=str(workdir / "media"), use_llm=False)
+    script_s, _, _ = timed_turn(graph, "b", SEED, context)
+    with TreeMemory() as mem:
+        render_s, nodes, values = timed_turn(graph, "b", "继续生成", context)
+    render = values["render"]
+    assert render["rendered"] == 4 and render["cached"] == 0, render
+    edits = []
+    for text in ("第二个镜头调亮一点", "第二个镜头再亮一点", "第二个镜头再亮一点"):
+        edit_s, edit_nodes, values = timed_turn(graph, "b", text, context)
+        assert values["render"]["rendered"] == 1, values["render"]
+        edits.append((edit_s, edit_nodes))
+    gif_s, _, v1 = timed_turn(graph, "b", "导出成GIF", context)
+    webm_s, _, v2 = timed_turn(graph, "b", "export as webm", context)
+    return {
+        "script_turn_s": script_s,
+        "full_render_s": render_s,
+        "full_render_nodes": nodes,
+        "peak_rss_mb": mem.peak / 2**20,
+        "edit_s": statistics.median(e[0] for e in edits),
+        "edit_nodes": edits[0][1],
+        "gif_s": gif_s,
+        "gif_mb": v1["outcome"]["bytes"] / 2**20,
+        "webm_s": webm_s,
+        "video": {k: render[k] for k in ("duration", "width", "height")},
+    }
+
+
+def median_of(runs: list[dict[str, Any]], key: str) -> float:
+    return round(statistics.median(r[key] for r in runs), 3)
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ffmpeg = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True).stdout.split("\n")[0]
+    return f"{os.cpu_count()} cores, {cpu}; Python {platform.python_version()}; {ffmpeg}"
+
+
+ROWS = [
+    ("script_turn_s", "Script turn (router + offline writer), in-process", "s", "< 1 s"),
+    ("full_render_s", "30 s seed project, 1080p24, from scratch, with audio", "s", "≤ 15 s (ceiling 30 s)"),
+    ("render_nodes_s", "  of which picture (4 clips + assembly)", "s", ""),
+    ("audio_s", "  of which audio (narration, music, mix, loudness, mux)", "s", "≤ 3 s"),
+    ("edit_s", "One shot's grading changed: re-render + re-assemble + re-mux", "s", "≤ 3 s"),
+    ("edit_speedup", "  speed-up against the full render", "x", ""),
+    ("peak_rss_mb", "Peak resident memory of the render (process tree)", "MB", "≤ 1536 MB"),
+    ("gif_s", "Export GIF (palette, 480 px wide)", "s", ""),
+    ("gif_mb", "  GIF size", "MB", "< 10 MB"),
+    ("webm_s", "Export WebM (VP9)", "s", ""),
+]
+
+
+def write_readme(results: dict[str, Any]) -> None:
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    if start not in text:
+        return
+    lines = [
+        start,
+        f"Measured by `make bench` on {results['date']}: {results['machine']}. "
+        f"Medians of {results['runs']} runs; encoder libx264 `-preset {X264_PRESET} -crf {X264_CRF}`.",
+        "",
+        "| What | Median | Target |",
+        "|---|---:|---|",
+    ]
+    for key, label, unit, target in ROWS:
+        value = results["medians"].get(key)
+        if value is not None:
+            lines.append(f"| {label} | {value:g} {unit} | {target} |")
+    lines.append(end)
+    head, rest = text.split(start, 1)
+    tail = rest.split(end, 1)[1]
+    readme.write_text(head + "\n".join(lines) + tail, encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-readme", action="store_true")
+    args = parser.parse_args()
+    runs = []
+    for i in range(args.runs):
+        with tempfile.TemporaryDirectory(prefix="cinechat-bench-") as tmp:
+            run = one_run(Path(tmp))
+        nodes = run["full_render_nodes"]
+        run["render_nodes_s"] = sum(
+            v for k, v in nodes.items() if k in ("storyboard", "render_shot", "video_generator")
+        )
+        run["audio_s"] = nodes.get("audio", 0.0)
+        run["edit_speedup"] = run["full_render_s"] / run["edit_s"]
+        runs.append(run)
+        print(
+            f"run {i + 1}: full {run['full_render_s']:.2f}s edit {run['edit_s']:.2f}s audio {run['audio_s']:.2f}s "
+            f"rss {run['peak_rss_mb']:.0f}MB",
+            file=sys.stderr,
+        )
+    medians = {key: median_of(runs, key) for key, *_ in ROWS}
+    results = {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": machine(),
+        "runs": args.runs,
+        "encoder": {"codec": "libx264", "preset": X264_PRESET, "crf": X264_CRF},
+        "medians": medians,
+        "all_runs": runs,
+    }
+    out = ROOT / "bench" / "results.json"
+    out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    if not args.no_readme:
+        write_readme(results)
+    print(json.dumps(medians, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
