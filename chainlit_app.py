@@ -13,6 +13,8 @@ import chainlit as cl
 from langchain_core.messages import HumanMessage
 
 from graph import Context, build_graph
+from graph.progress import progress_text
+from tools.text import detect_language
 
 _graph: Any = None
 SHOWS_VIDEO = {"generate", "edit_visual", "edit_audio", "undo", "redo", "restore"}
@@ -65,8 +67,7 @@ async def on_message(message: cl.Message) -> None:
             await cl.Message(content=f"⚠️ {chunk}").send()
             break
         if mode == "custom":
-            eta = f" | ETA {chunk['eta']:.1f}s" if chunk.get("eta") else ""
-            progress.content = f"⏳ {chunk.get('stage')} ({chunk.get('percent', 0):.0f}%){eta}"
+            progress.content = progress_text(chunk, detect_language(message.content, default="zh"))
             await progress.update()
             continue
         for node, update in (chunk or {}).items():

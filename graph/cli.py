@@ -13,7 +13,9 @@ from typing import Any
 
 from graph.builder import build_graph, open_checkpointer
 from graph.context import ROOT, Context, default_db_path
+from graph.progress import progress_text
 from graph.state import user_message
+from tools.text import detect_language
 
 
 def _graph(db: str | None) -> Any:
@@ -33,11 +35,8 @@ def _config(thread: str, checkpoint: str | None = None) -> dict[str, Any]:
     return {"configurable": conf}
 
 
-def _progress(event: dict[str, Any]) -> None:
-    stage, pct = event.get("stage", ""), float(event.get("percent", 0))
-    bar = "█" * int(pct / 5) + "░" * (20 - int(pct / 5))
-    eta = f" | ETA {event['eta']:.1f}s" if event.get("eta") else ""
-    sys.stderr.write(f"\r{stage:<10} {bar} {pct:5.1f}%{eta}   ")
+def _progress(event: dict[str, Any], lang: str) -> None:
+    sys.stderr.write(f"\r\033[K{progress_text(event, lang)}")
     sys.stderr.flush()
 
 
@@ -91,11 +90,12 @@ def run_turn(
     """Send one message through the graph, streaming progress to stderr."""
     config = _config(thread)
     message = user_message(text, images=images)
+    lang = detect_language(text, default="zh")
     for mode, chunk in graph.stream(
         {"messages": [message]}, config, context=context, stream_mode=["custom", "updates"]
     ):
         if mode == "custom" and show_progress and isinstance(chunk, dict):
-            _progress(chunk)
+            _progress(chunk, lang)
     if show_progress:
         sys.stderr.write("\n")
     return summary(thread, graph.get_state(config).values)

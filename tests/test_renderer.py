@@ -240,3 +240,15 @@ def test_unsupported_formats_change_nothing(say: Any, text: str, needle: str) ->
     v = say(text)
     assert v["intent"]["slots"]["error"] == "bad_format" and needle in v["reply"]
     assert project(v) == before
+
+
+def test_mood_looks_differ_measurably(tmp_path: Path) -> None:
+    stats = {}
+    for mood in ("cinematic", "sad", "cheerful"):
+        out = tmp_path / f"{mood}.mp4"
+        render_clip(_spec(mood=mood, captions=False, description="a park with trees at noon"), out)
+        stats[mood] = analysis.signalstats(out)
+        if mood == "cinematic":
+            top = np.asarray(analysis.frame_at(out, 0.3), dtype=np.float32)[:8]
+            assert top.mean() < 20  # letterbox bars
+    assert stats["cheerful"].saturation > stats["sad"].saturation + 10
