@@ -85,11 +85,17 @@ def summary(thread: str, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_turn(
-    graph: Any, thread: str, text: str, context: Context, show_progress: bool, images: list[str] | None = None
+    graph: Any,
+    thread: str,
+    text: str,
+    context: Context,
+    show_progress: bool,
+    images: list[str] | None = None,
+    music: list[str] | None = None,
 ) -> dict[str, Any]:
     """Send one message through the graph, streaming progress to stderr."""
     config = _config(thread)
-    message = user_message(text, images=images)
+    message = user_message(text, images=images, audio=music)
     lang = detect_language(text, default="zh")
     for mode, chunk in graph.stream(
         {"messages": [message]}, config, context=context, stream_mode=["custom", "updates"]
@@ -104,7 +110,9 @@ def run_turn(
 def cmd_say(args: argparse.Namespace) -> int:
     """Run one chat turn."""
     graph = _graph(args.db)
-    result = run_turn(graph, args.thread, args.text, _context(args.db), not args.quiet, args.image)
+    result = run_turn(
+        graph, args.thread, args.text, _context(args.db), not args.quiet, args.image, args.music
+    )
     print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else result["reply"])
     return 0
 
@@ -231,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     common(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--image", action="append", help="an image to animate as a shot (the shot the text names)")
+    p.add_argument("--music", action="append", help="an audio file (WAV/MP3/M4A/OGG) to use as the music bed")
     p.add_argument("text")
     p.set_defaults(func=cmd_say)
     p = sub.add_parser("classify", help="show the router's decision, changing nothing")

@@ -1,8 +1,10 @@
-"""The audio agent: a narration line per shot (fitted to its shot), the music bed, the mix
-with ducking, and the final MP4 with loudness-normalised AAC."""
+"""The audio agent: the music bed (composed MIDI through FluidSynth, or the user's file), sound
+effects from the shot descriptions, the mix with the narration the storyboard timed, the
+loudness-normalised master, the final MP4 and its subtitles."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -12,53 +14,75 @@ from langgraph.runtime import Runtime
 from graph.context import Context
 from graph.state import ProjectState
 from tools.assets import AssetStore, content_key
+from tools.effects import effects_for
 from tools.ffmpeg import probe
 from tools.mixer import master, mix_tracks, mux
-from tools.music import compose
-from tools.tts import synthesize_fitting, wav_duration
-
-LEAD_IN = 0.15
+from tools.music import compose, fit_upload
+from tools.narration import write_srt
 
 
-def _narration(
-    store: AssetStore, plan: list[dict[str, Any]], script: dict[str, Any], settings: dict[str, Any]
-) -> list[dict[str, Any]]:
-    lang = script.get("language", "zh")
-    shots = {s["id"]: s for s in script["shots"]}
-    lines = []
-    for item in plan:
-        text = shots[item["shot_id"]].get("narration", "").strip()
-        if not text:
-            continue
-        room = max(0.5, item["end"] - item["start"] - LEAD_IN - 0.05)
-        spec = {
-            "text": text,
-            "lang": lang,
-            "voice": settings.get("voice", "female"),
-            "rate": settings.get("voice_rate", 1.0),
-            "room": round(room, 2),
-        }
-        key = content_key(spec, salt="tts-1")
-        path = store.path("voice", key, "wav")
-        if not store.has("voice", key, "wav"):
-            tmp = store.tmp_path("voice", key, "wav")
-            synthesize_fitting(text, lang, spec["voice"], tmp, room, float(spec["rate"]))
-            store.commit(tmp, "voice", key, "wav", text=text)
-        lines.append(
-            {
-                "shot_id": item["shot_id"],
-                "path": str(path),
-                "key": key,
-                "start": round(item["start"] + LEAD_IN, 3),
-                "duration": round(wav_duration(path), 3),
-                "room": room,
-            }
+def music_bed(
+    store: AssetStore, settings: dict[str, Any], script: dict[str, Any], seconds: float
+) -> Path | None:
+    """The bed for these settings (cached): None when music is off."""
+    mood = settings.get("music", script.get("mood", "warm"))
+    if mood == "off":
+        return None
+    if mood == "upload" and settings.get("music_file"):
+        key = content_key({"file": settings["music_file"]["key"], "seconds": seconds}, salt="upload-1")
+        if not store.has("music", key, "wav"):
+            tmp = store.tmp_path("music", key, "wav")
+            fit_upload(Path(settings["music_file"]["path"]), seconds, tmp)
+            store.commit(tmp, "music", key, "wav", source="upload")
+        return store.path("music", key, "wav")
+    spec = {
+        "mood": mood,
+        "seconds": seconds,
+        "instrument": settings.get("music_instrument"),
+        "tempo": float(settings.get("music_tempo", 1.0)),
+    }
+    key = content_key(spec, salt="music-2")
+    if not store.has("music", key, "wav"):
+        tmp = store.tmp_path("music", key, "wav")
+        info = compose(mood, seconds, tmp, spec["instrument"], spec["tempo"])
+        midi = Path(info["midi"])
+        shutil.move(str(midi), str(store.path("music", key, "mid")))
+        store.commit(
+            tmp, "music", key, "wav", engine=info["engine"], tempo=info["tempo"], key_sig=info["key"]
         )
-    return lines
+    return store.path("music", key, "wav")
+
+
+def effect_specs(
+    plan: list[dict[str, Any]], script: dict[str, Any], settings: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Effects placed in their shots: a shot's own list when the user set one, else those its
+    description calls for; none when effects are off."""
+    if settings.get("effects", "auto") == "off":
+        return []
+    shots = {s["id"]: s for s in script["shots"]}
+    out = []
+    for item in plan:
+        shot = shots[item["shot_id"]]
+        names = shot.get("effects")
+        if names is None:
+            names = effects_for(shot["description"])
+        for name in names:
+            seed = int(content_key([item["shot_id"], name])[:6], 16)
+            out.append(
+                {
+                    "name": name,
+                    "shot_id": item["shot_id"],
+                    "start": item["start"],
+                    "end": item["end"],
+                    "seed": seed,
+                }
+            )
+    return out
 
 
 def audio(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Narrate, score and mix; mux with the picture into this version's video."""
+    """Score and mix; mux with the picture into this version's video, with its SRT."""
     store = AssetStore((runtime.context or Context()).data_dir)
     writer = get_stream_writer()
     script = state.get("script") or {}
@@ -66,32 +90,37 @@ def audio(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     plan = state.get("plan") or []
     render = dict(state.get("render") or {})
     seconds = plan[-1]["end"] if plan else 0.0
-    writer({"stage": "narration", "percent": 10, "node": "audio"})
-    lines = _narration(store, plan, script, settings)
-    music_path = None
-    mood = settings.get("music", script.get("mood", "warm"))
-    if mood != "off":
-        mkey = content_key({"mood": mood, "seconds": seconds}, salt="music-1")
-        music_path = store.path("music", mkey, "wav")
-        if not store.has("music", mkey, "wav"):
-            tmp = store.tmp_path("music", mkey, "wav")
-            compose(mood, seconds, tmp)
-            store.commit(tmp, "music", mkey, "wav", mood=mood)
+    lines = [item["line"] for item in plan if item.get("line")]
+    writer({"stage": "music", "percent": 20, "node": "audio"})
+    music_path = music_bed(store, settings, script, seconds)
+    writer({"stage": "effects", "percent": 40, "node": "audio"})
+    effects = effect_specs(plan, script, settings)
     writer({"stage": "mix", "percent": 60, "node": "audio"})
     gain = float(settings.get("music_gain_db", -12.0))
     mix_key = content_key(
         {
-            "lines": [ln["key"] for ln in lines],
-            "starts": [ln["start"] for ln in lines],
-            "music": str(music_path),
+            "lines": [[ln["key"], ln["start"], ln["duration"]] for ln in lines],
+            "music": music_path.name if music_path else None,
             "gain": gain,
+            "effects": effects,
+            "effects_gain": settings.get("effects_gain_db", -16.0),
             "seconds": seconds,
         },
-        salt="mix-1",
+        salt="mix-2",
     )
+    stems = store.root / "stems" / mix_key
     if not store.has("mix", mix_key, "wav"):
         tmp = store.tmp_path("mix", mix_key, "wav")
-        mix_tracks(music_path, lines, seconds, tmp, gain)
+        mix_tracks(
+            music_path,
+            lines,
+            seconds,
+            tmp,
+            gain,
+            effects,
+            float(settings.get("effects_gain_db", -16.0)),
+            stems,
+        )
         store.commit(tmp, "mix", mix_key, "wav")
     if not store.has("master", mix_key, "m4a"):
         writer({"stage": "loudness", "percent": 80, "node": "audio"})
@@ -99,22 +128,30 @@ def audio(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
         master(store.path("mix", mix_key, "wav"), tmp)
         store.commit(tmp, "master", mix_key, "m4a")
     final_key = content_key({"picture": render.get("picture_key"), "mix": mix_key}, salt="mux-2")
+    path = store.path("renders", final_key, "mp4")
     if not store.has("renders", final_key, "mp4"):
         tmp = store.tmp_path("renders", final_key, "mp4")
         mux(Path(render["picture"]), store.path("master", mix_key, "m4a"), tmp, seconds)
         store.commit(tmp, "renders", final_key, "mp4")
-    path = store.path("renders", final_key, "mp4")
+    srt = write_srt(lines, path.with_suffix(".srt"))
     info = probe(path)
     writer({"stage": "audio", "percent": 100, "node": "audio"})
     render.update(
         path=str(path),
         key=final_key,
+        srt=str(srt),
+        stems=str(stems),
+        mix=mix_key,
         version=state.get("version"),
         duration=round(info.duration, 3),
         width=info.width,
         height=info.height,
         probe=info.as_dict(),
-        narration=[{k: ln[k] for k in ("shot_id", "start", "duration", "room")} for ln in lines],
-        music=mood,
+        narration=[
+            {k: ln[k] for k in ("shot_id", "start", "duration", "room", "overflow", "spoken")} for ln in lines
+        ],
+        music=settings.get("music", script.get("mood", "warm")),
+        music_file=str(music_path) if music_path else None,
+        effects=[{k: e[k] for k in ("name", "shot_id", "start", "end")} for e in effects],
     )
     return {"render": render, "status": "rendered"}

@@ -28,7 +28,7 @@ LOOKS = {
     "cinematic": {"contrast": 1.15, "saturation": 0.9, "temperature": -0.1},
     "soft": {"contrast": 0.9, "brightness": 0.03},
 }
-UNSUPPORTED = {"title", "effects"}
+UNSUPPORTED = {"title"}
 SUPPORTED_TRANSITIONS = set(TRANSITIONS)
 
 
@@ -105,15 +105,33 @@ def _edit_settings(settings: dict[str, Any], slots: dict[str, Any], count: int) 
         settings["captions"] = bool(slots.get("enabled", True))
         return {"value": settings["captions"]}
     if op == "music":
-        if not slots.get("mood"):
+        if slots.get("stored_music"):
+            settings["music"] = "upload"
+            settings["music_file"] = dict(slots["stored_music"])
+            return {"value": "upload"}
+        if not (slots.get("mood") or slots.get("instrument") or slots.get("tempo")):
             raise EditError("which_music")
-        settings["music"] = slots["mood"]
-        return {"value": slots["mood"]}
+        if slots.get("mood"):
+            settings["music"] = slots["mood"]
+        elif settings.get("music") in ("off", "upload"):
+            settings["music"] = "warm"
+        if slots.get("instrument"):
+            settings["music_instrument"] = slots["instrument"]
+        if slots.get("tempo"):
+            settings["music_tempo"] = round(
+                min(1.6, max(0.6, float(settings.get("music_tempo", 1.0)) * slots["tempo"])), 2
+            )
+        return {
+            "value": settings["music"],
+            "instrument": settings.get("music_instrument"),
+            "tempo": settings.get("music_tempo"),
+        }
     if op == "music_off":
         settings["music"] = "off"
         return {"value": "off"}
     if op == "volume":
-        wanted = float(settings.get("music_gain_db", -12.0)) + 20 * float(slots.get("amount", 0.25))
+        sign = -1.0 if slots.get("target") == "narration" else 1.0  # louder voice = softer bed
+        wanted = float(settings.get("music_gain_db", -12.0)) + sign * 20 * float(slots.get("amount", 0.25))
         settings["music_gain_db"] = round(min(0.0, max(-30.0, wanted)), 1)
         return {"value": settings["music_gain_db"], "clamped": settings["music_gain_db"] != round(wanted, 1)}
     if op == "narration":
@@ -127,6 +145,32 @@ def _edit_settings(settings: dict[str, Any], slots: dict[str, Any], count: int) 
             raise EditError("which_voice")
         return {"value": settings.get("voice"), "rate": settings.get("voice_rate")}
     raise EditError("not_yet", feature=op)
+
+
+def _edit_effects(script: dict[str, Any], settings: dict[str, Any], slots: dict[str, Any]) -> dict[str, Any]:
+    """Sound effects on or off, or named effects added to / removed from the target shots."""
+    from tools.effects import effects_for
+
+    names, enabled = list(slots.get("effects") or []), bool(slots.get("enabled", True))
+    targets = [int(n) - 1 for n in slots.get("shots") or []] or list(range(len(script["shots"])))
+    if not names:
+        settings["effects"] = "auto" if enabled else "off"
+        if enabled:
+            for i in targets:
+                script["shots"][i].pop("effects", None)
+        return {"value": settings["effects"], "targets": [i + 1 for i in targets]}
+    settings["effects"] = "auto"
+    for i in targets:
+        shot = script["shots"][i]
+        current = (
+            list(shot["effects"]) if shot.get("effects") is not None else effects_for(shot["description"])
+        )
+        if enabled:
+            current += [n for n in names if n not in current]
+        else:
+            current = [n for n in current if n not in names]
+        shot["effects"] = current
+    return {"value": ",".join(names), "added": enabled, "targets": [i + 1 for i in targets]}
 
 
 def _export(state: ProjectState, context: Context) -> dict[str, Any]:
@@ -153,8 +197,12 @@ def editor(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
             raise EditError("not_yet", feature=op)
         if op == "image":
             slots["stored_image"] = ingest(AssetStore(context.data_dir), slots["image"], "images")
+        if op == "music" and slots.get("upload_path"):
+            slots["stored_music"] = ingest(AssetStore(context.data_dir), slots["upload_path"], "uploads")
         if op in GRADES or op in ("look", "speed", "image"):
             detail = _edit_shots(script, slots)
+        elif op == "effects":
+            detail = _edit_effects(script, settings, slots)
         else:
             detail = _edit_settings(settings, slots, len(script.get("shots", [])))
     except EditError as err:

@@ -13,6 +13,7 @@ from graph.context import Context
 from graph.state import IntentDecision, ProjectState
 from tools import llm
 from tools.intents import CONFIDENCE_THRESHOLD, Analysis, analyse
+from tools.music import MusicError, check_upload
 from tools.renderer import ImageError, load_image
 from tools.scripts import MAX_TOTAL, MIN_TOTAL
 from tools.text import detect_language
@@ -52,6 +53,17 @@ def _with_image(analysis: Analysis, images: list[str], state: ProjectState) -> A
     if not shots:
         return Analysis("edit_visual", 0.9, {"error": "which_shot_image"})
     return Analysis("edit_visual", 0.9, {"shots": shots[:1], "operation": "image", "image": images[0]})
+
+
+def _with_music(analysis: Analysis, files: list[str], state: ProjectState) -> Analysis:
+    """An attached audio file becomes the music bed, after checking it by content."""
+    try:
+        check_upload(files[0])
+    except MusicError as err:
+        return Analysis("edit_audio", 1.0, {"error": err.code, **err.details})
+    if not state.get("script"):
+        return Analysis(analysis.intent, 1.0, {"error": "no_script"})
+    return Analysis("edit_audio", 0.95, {"shots": [], "operation": "music", "upload_path": files[0]})
 
 
 def _ask_llm(text: str, state: ProjectState, model: str) -> Analysis:
@@ -98,13 +110,19 @@ def _check(analysis: Analysis, state: ProjectState) -> str | None:
 
 
 def decide(
-    text: str, state: ProjectState, context: Context, images: list[str] | None = None
+    text: str,
+    state: ProjectState,
+    context: Context,
+    images: list[str] | None = None,
+    music: list[str] | None = None,
 ) -> tuple[Analysis, list[str]]:
     """The router's decision for `text` (with any attached images) in `state`, and notes."""
     notes: list[str] = []
     analysis = analyse(text, state.get("script"))
     if images and "error" not in analysis.slots:
         analysis = _with_image(analysis, images, state)
+    if music and "error" not in analysis.slots:
+        analysis = _with_music(analysis, music, state)
     if (
         "error" not in analysis.slots
         and analysis.confidence < LLM_BELOW
@@ -130,5 +148,6 @@ def intent_router(state: ProjectState, runtime: Runtime[Context]) -> dict[str, A
     text = last_user_text(state)
     language = detect_language(text, default=state.get("language") or "zh")
     images = last_user_attachments(state, "image")
-    analysis, notes = decide(text, state, runtime.context or Context(), images)
+    music = last_user_attachments(state, "audio")
+    analysis, notes = decide(text, state, runtime.context or Context(), images, music)
     return {"language": language, "intent": analysis.as_dict(), "outcome": {}, "notes": notes}

@@ -58,6 +58,14 @@ T: dict[str, dict[str, str]] = {
         "help": '我可以帮您:\n- 🎬 创建视频: "我想创建一个关于春天的30秒短视频，风格要温馨治愈"\n- ✏️ 修改剧本: "加一个她远远走来的镜头"、"删除最后一个镜头"、"调整时长到45秒"\n- ▶️ 生成: "继续生成"\n- 🎨 编辑画面: "第二个镜头调亮一点"、"整体色调暖一些"、"做成竖屏的"\n- 🎵 音频: "背景音乐换成欢快一点的"、"旁白换成男声"\n- 🗂 版本: "有哪些版本？"、"撤销"、"重做"、"回到v1.0版本"、"对比一下v1.0和v1.1"\n- 📦 导出: "导出成GIF"',
         "unclear": '🤔 我不太确定您想做什么。您是想创建新视频、修改剧本、编辑画面/音频，还是查看版本？例如: "第二个镜头调亮一点"。',
         "llm_fallback": "（语言模型不可用（{why}），已使用离线模式。）",
+        "tts_fallback": "（在线语音不可用（{why}），旁白改用离线语音 eSpeak NG。）",
+        "overflow": '⚠️ 第{shots}个镜头的旁白太长，加速后仍超出镜头，已在镜头结尾截断。可以说"把第{first}个镜头延长到{need:g}秒"。',
+        "err_unknown_voice": '⚠️ 没有"{name}"这个声音。可选: 女声、男声。项目没有改变。',
+        "err_bad_volume": '⚠️ 音量不能调到{value}。可以说"音乐小声一点"或"音量-20%"。项目没有改变。',
+        "err_audio_missing": "⚠️ 找不到音频文件: {path}。项目没有改变。",
+        "err_audio_invalid": "⚠️ 这个文件不是可以播放的音频（{reason}）。支持 WAV、MP3、M4A、OGG。项目没有改变。",
+        "err_audio_too_large": "⚠️ 音频文件太大了（{mb} MB），最多{limit} MB。项目没有改变。",
+        "err_audio_too_long": "⚠️ 音频太长了（{seconds}秒），最多{limit}秒。项目没有改变。",
         "err_empty": '⚠️ 消息是空的，请告诉我您想做什么，例如: "我想创建一个关于春天的30秒短视频"。',
         "err_too_long": "⚠️ 消息太长了（{length}字），请控制在{limit}字以内。项目没有改变。",
         "err_no_script": '⚠️ 还没有剧本。请先描述您想要的视频，例如: "我想创建一个关于春天的30秒短视频"。',
@@ -139,6 +147,14 @@ T: dict[str, dict[str, str]] = {
         "help": 'I can:\n- 🎬 create a video: "Make a 20 second video about a rainy night in Tokyo"\n- ✏️ revise the script: "add a shot of her walking in from afar", "delete the last shot", "make it 45 seconds"\n- ▶️ render: "go ahead"\n- 🎨 edit the picture: "make shot 2 brighter", "warmer colours", "make it vertical"\n- 🎵 audio: "cheerful music", "use a male voice"\n- 🗂 versions: "history", "undo", "redo", "go back to v1.0", "compare v1.0 and v1.1"\n- 📦 export: "export as GIF"',
         "unclear": "🤔 I'm not sure what you'd like. Create a video, change the script, edit the picture or sound, or look at versions? For example: \"make shot 2 brighter\".",
         "llm_fallback": "(The language model was unavailable ({why}); I used the offline mode.)",
+        "tts_fallback": "(Online speech was unavailable ({why}); the narration uses the offline eSpeak NG voice.)",
+        "overflow": '⚠️ The narration of shot {shots} is too long even sped up, so it is cut at the end of the shot. Try "make shot {first} {need:g} seconds".',
+        "err_unknown_voice": '⚠️ There is no voice called "{name}". Choose a female or a male voice. Nothing changed.',
+        "err_bad_volume": '⚠️ The volume cannot go to {value}. Try "music a bit quieter" or "volume -20%". Nothing changed.',
+        "err_audio_missing": "⚠️ Audio file not found: {path}. Nothing changed.",
+        "err_audio_invalid": "⚠️ That file is not playable audio ({reason}). WAV, MP3, M4A and OGG work. Nothing changed.",
+        "err_audio_too_large": "⚠️ The audio file is too large ({mb} MB); the limit is {limit} MB. Nothing changed.",
+        "err_audio_too_long": "⚠️ The audio is too long ({seconds}s); the limit is {limit}s. Nothing changed.",
         "err_empty": '⚠️ Your message is empty. Tell me what you\'d like, e.g. "Make a 30 second video about spring".',
         "err_too_long": "⚠️ That message is too long ({length} characters); please keep it under {limit}. Nothing changed.",
         "err_no_script": '⚠️ There is no script yet. Describe the video first, e.g. "Make a 30 second video about spring".',
@@ -189,6 +205,8 @@ OP_NAMES = {
         "music_off": "关闭音乐",
         "volume": "音乐音量",
         "narration": "旁白",
+        "effects": "音效",
+        "image": "图片镜头",
     },
     "en": {},
 }
@@ -321,6 +339,12 @@ def _render_reply(state: ProjectState, lang: str) -> str:
     problems = (state.get("review") or {}).get("problems") or []
     if problems:
         text += "\n" + T[lang]["problems"] + " " + ", ".join(p["code"] for p in problems)
+    over = [n for n in render.get("narration") or [] if n.get("overflow", 0) > 0]
+    if over:
+        plan = {p["shot_id"]: i + 1 for i, p in enumerate(state.get("plan") or [])}
+        nums = [plan.get(n["shot_id"], 0) for n in over]
+        need = max(1.0, round(over[0]["spoken"] + 0.5))
+        text += "\n" + _fmt(lang, "overflow", shots=",".join(map(str, nums)), first=nums[0], need=need)
     return text + "\n\n" + T[lang]["ask_after_render"]
 
 
@@ -439,9 +463,10 @@ def compose_reply(state: ProjectState) -> str:
         text = _review_reply(state, lang)
     else:
         text = _render_reply(state, lang)
-    fallbacks = [n.split(":", 1)[1] for n in state.get("notes") or [] if n.startswith("llm_fallback:")]
-    if fallbacks:
-        text += "\n\n" + _fmt(lang, "llm_fallback", why=", ".join(fallbacks))
+    for kind in ("llm_fallback", "tts_fallback"):
+        fallbacks = [n.split(":", 1)[1] for n in state.get("notes") or [] if n.startswith(kind + ":")]
+        if fallbacks:
+            text += "\n\n" + _fmt(lang, kind, why=", ".join(fallbacks))
     return text
 
 

@@ -7,10 +7,14 @@ import uuid
 from typing import Any
 
 from langgraph.config import get_stream_writer
+from langgraph.runtime import Runtime
 from langgraph.types import Send
 
+from graph.context import Context
 from graph.state import ProjectState
-from tools.assets import content_key
+from tools import llm
+from tools.assets import AssetStore, content_key
+from tools.narration import narrate
 from tools.renderer import RENDERER_VERSION, TRANSITION_SECONDS, XFADE, frame_size
 
 
@@ -22,7 +26,9 @@ def boundaries(script: dict[str, Any], settings: dict[str, Any]) -> list[str]:
     return [str(per.get(str(i), default)) for i in range(1, len(script.get("shots", [])))]
 
 
-def build_plan(script: dict[str, Any], settings: dict[str, Any]) -> list[dict[str, Any]]:
+def build_plan(
+    script: dict[str, Any], settings: dict[str, Any], lines: dict[str, dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """Per-shot specs; frame counts come from cumulative times so the total is exact. A fade
     boundary fades out and in inside the clips; a crossfading boundary gives both clips a
     handle of half the transition, so the joined video keeps its length."""
@@ -37,6 +43,15 @@ def build_plan(script: dict[str, Any], settings: dict[str, Any]) -> list[dict[st
         before = cuts[i - 1] if i > 0 else "cut"
         after = cuts[i] if i < len(cuts) else "cut"
         image = shot.get("image") or {}
+        line = (lines or {}).get(shot["id"])
+        head = handle if before in XFADE else 0
+        # The caption shows while its line is spoken (clip time, handles included).
+        cue = [0.0, 0.0]
+        if line:
+            cue = [
+                round(head / fps + line["start"] - start, 3),
+                round(head / fps + line["start"] - start + line["duration"], 3),
+            ]
         spec = {
             "renderer": RENDERER_VERSION,
             "description": shot["description"],
@@ -54,7 +69,8 @@ def build_plan(script: dict[str, Any], settings: dict[str, Any]) -> list[dict[st
             "speed": float(shot.get("speed", 1.0)),
             "fade_in": 0.4 if before == "fade" else 0.0,
             "fade_out": 0.4 if after == "fade" else 0.0,
-            "head": handle if before in XFADE else 0,
+            "head": head,
+            "caption_cue": cue,
             "tail": handle if after in XFADE else 0,
             "image": image.get("key"),
         }
@@ -66,20 +82,41 @@ def build_plan(script: dict[str, Any], settings: dict[str, Any]) -> list[dict[st
                 "key": content_key(spec),
                 "spec": spec,
                 "image_path": image.get("path"),
+                "line": line,
             }
         )
         start = end
     return plan
 
 
-def storyboard(state: ProjectState) -> dict[str, Any]:
-    """Plan the render of the current script; the per-shot results start empty."""
+def storyboard(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Plan the render of the current script: the narration is spoken first (cached) so the
+    burned-in captions and the subtitles share its timing; the per-shot results start empty."""
+    context = runtime.context or Context()
     script = state.get("script") or {}
-    plan = build_plan(script, state.get("settings") or {})
-    get_stream_writer()({"stage": "storyboard", "percent": 100, "node": "storyboard", "shots": len(plan)})
+    settings = state.get("settings") or {}
+    writer = get_stream_writer()
+    timing = build_plan(script, settings)
+
+    def tick(done: int, total: int) -> None:
+        writer(
+            {
+                "stage": "narration",
+                "percent": round(100 * done / total),
+                "node": "storyboard",
+                "shot": done,
+                "of": total,
+            }
+        )
+
+    provider = "openai" if context.use_llm and llm.configured() else "espeak"
+    lines, notes = narrate(AssetStore(context.data_dir), timing, script, settings, provider, tick)
+    plan = build_plan(script, settings, {ln["shot_id"]: ln for ln in lines})
+    writer({"stage": "storyboard", "percent": 100, "node": "storyboard", "shots": len(plan)})
     return {
         "plan": plan,
         "shot_results": None,
+        "notes": (state.get("notes") or []) + notes,
         "outcome": {**(state.get("outcome") or {}), "run": uuid.uuid4().hex[:12]},
     }
 

@@ -57,10 +57,12 @@ class Probe:
     audio_duration: float
     video_codec: str
     audio_codec: str
+    video_duration: float = 0.0
+    format_names: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """Plain-data form for state and JSON."""
-        return dict(self.__dict__)
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in self.__dict__.items()}
 
 
 def probe(path: str | Path) -> Probe:
@@ -92,4 +94,6 @@ def probe(path: str | Path) -> Probe:
         audio_duration=float(audio.get("duration", 0.0) or 0.0),
         video_codec=str(video.get("codec_name", "")),
         audio_codec=str(audio.get("codec_name", "")),
+        video_duration=float(video.get("duration", 0.0) or 0.0),
+        format_names=tuple(str(data.get("format", {}).get("format_name", "")).split(",")),
     )

@@ -154,6 +154,38 @@ def _typed_shots(text: str, shots: list[dict[str, Any]]) -> list[int]:
     return [i + 1 for i, s in enumerate(shots) if s.get("shot_type") == stype]
 
 
+def _described_shots(text: str, shots: list[dict[str, Any]]) -> list[int]:
+    """Shots referred to by what they show ('the park shots', '公园的镜头'): the named word,
+    widened to its group in the scenes lexicon (park ~ 公园, grass, bench ...)."""
+    low = text.lower()
+    keys: list[str] = []
+    for m in re.finditer(
+        r"\b(?:the|all|in the|on the|for the|both)\s+([a-z]+(?: [a-z]+)?)\s+(?:shots|scenes|clips|shot|scene)\b",
+        low,
+    ):
+        keys.append(m.group(1).split()[-1])
+    for m in re.finditer(r"([\u4e00-\u9fff]{1,5})的(?:镜头|画面|场景)", text):
+        word = m.group(1)
+        keys += [word[i:] for i in range(len(word) - 1)]
+    if not keys:
+        return []
+    scenes = lexicon.load("scenes")
+    found: list[int] = []
+    for key in keys:
+        words = {key}
+        for table in ("settings", "elements", "people"):
+            for group in scenes[table].values():
+                if key in [w.lower() for w in group]:
+                    words.update(w.lower() for w in group)
+        hits = [
+            i + 1 for i, s in enumerate(shots) if any(w in s.get("description", "").lower() for w in words)
+        ]
+        found += [h for h in hits if h not in found]
+        if found:
+            break
+    return sorted(found)
+
+
 def _amount(text: str, default: float = 0.15) -> tuple[float, str]:
     """How much: an explicit percentage, or a small/large step."""
     pct = parse_percent(text)
@@ -232,6 +264,32 @@ def _visual_slots(text: str, op: str) -> dict[str, Any]:
     return slots
 
 
+KNOWN_VOICES = r"男声|女声|男的|女的|男性|女性|\bmale\b|\bfemale\b|\bman\b|\bwoman\b|默认|default"
+
+
+def _instrument(text: str) -> str | None:
+    low = text.lower()
+    for name, words in lexicon.load("music")["instrument_words"].items():
+        if any(w in low for w in words):
+            return str(name)
+    return None
+
+
+def _effect_names(text: str) -> list[str]:
+    low = text.lower()
+    table = {
+        "birdsong": ["鸟叫", "鸟鸣", "鸟声", "birdsong", "bird song", "birds", "chirp"],
+        "wind": ["风声", "wind"],
+        "rain": ["雨声", "rain"],
+        "waves": ["海浪", "浪声", "waves", "surf"],
+        "city": ["城市声", "车声", "traffic", "city"],
+        "footsteps": ["脚步", "footstep", "steps"],
+        "drops": ["水滴", "滴水", "drops", "drip"],
+        "wings": ["翅膀", "扑翅", "wings", "flapping"],
+    }
+    return [name for name, words in table.items() if any(w in low for w in words)]
+
+
 def _audio_slots(text: str, op: str) -> dict[str, Any]:
     slots: dict[str, Any] = {"operation": op}
     if op == "music":
@@ -242,31 +300,51 @@ def _audio_slots(text: str, op: str) -> dict[str, Any]:
             slots["operation"] = "music_off"
         elif _has(r"大声|小声|音量|louder|quieter|volume|turn (it |the music )?(up|down)|lower|softer", text):
             slots["operation"] = "volume"
-            amount, size = _amount(text, 0.25)
-            slots.update(amount=_direction("volume", text) * amount, size=size)
+            slots.update(_volume(text))
         else:
-            mood = lexicon.detect_mood(text)
-            inst = re.search(r"钢琴|吉他|弦乐|piano|guitar|strings", text, flags=re.I)
-            slots.update(mood=mood, instrument=inst.group(0) if inst else None)
+            slots.update(mood=lexicon.detect_mood(text), instrument=_instrument(text))
+            if _has(r"节奏快|快一点的|更快|faster|upbeat|more tempo|speed up", text):
+                slots["tempo"] = 1.2
+            elif _has(r"节奏慢|慢一点的|更慢|slower|calmer tempo|slow down", text):
+                slots["tempo"] = 0.85
+            if _has(
+                r"这首|这个文件|我的(歌|音乐)|上传|this (song|track|file)|my (own )?(song|music|track)", text
+            ):
+                slots["upload"] = True
     elif op == "volume":
-        amount, size = _amount(text, 0.25)
-        slots.update(
-            amount=_direction("volume", text) * amount,
-            size=size,
-            target="narration" if _has(r"旁白|narrat|voice", text) else "music",
-        )
+        slots.update(_volume(text))
+        slots["target"] = "narration" if _has(r"旁白|narrat|voice", text) else "music"
     elif op == "narration":
         if _has(r"男声|男的|男性|\bmale\b|man's voice|\bman\b", text):
             slots["voice"] = "male"
         elif _has(r"女声|女的|女性|female|woman", text):
             slots["voice"] = "female"
+        else:
+            named = re.search(
+                r"(?:换成|改成|用)\s*(.{1,20}?)的?(?:声音|嗓音|配音)|(?:voice of|sound like|use|switch to)\s+([\w .'-]{2,30}?)(?:'s)?\s+voice",
+                text,
+                flags=re.I,
+            )
+            if named and not _has(KNOWN_VOICES, named.group(0)):
+                slots["error"] = "unknown_voice"
+                slots["name"] = (named.group(1) or named.group(2) or "").strip()
         if _has(r"慢一|慢点|说慢|slower|speak slow|slow(er)? down", text):
             slots["rate"] = -0.15
         elif _has(r"快一|快点|说快|faster|speed up", text):
             slots["rate"] = 0.15
     elif op == "effects":
-        slots["enabled"] = not _has(r"关掉|去掉|不要|off|remove|no ", text)
+        slots["enabled"] = not _has(r"关掉|关闭|去掉|删掉|不要|\boff\b|remove|\bno\b|without|mute", text)
+        slots["effects"] = _effect_names(text)
     return slots
+
+
+def _volume(text: str) -> dict[str, Any]:
+    """A volume change; an explicit percentage below -100% or above +300% is impossible."""
+    pct = parse_percent(text)
+    if pct is not None and (pct < -1.0 or pct > 3.0):
+        return {"error": "bad_volume", "value": f"{pct * 100:+.0f}%"}
+    amount, size = _amount(text, 0.25)
+    return {"amount": _direction("volume", text) * amount if pct is None or pct > 0 else amount, "size": size}
 
 
 def _revise_slots(text: str, shots: list[int]) -> dict[str, Any]:
@@ -315,7 +393,7 @@ def analyse(text: str, script: dict[str, Any] | None = None) -> Analysis:
         fmt = "gif" if _has(r"gif|动图", msg) else "webm" if _has(r"webm", msg) else "mp4"
         return Analysis("export", 0.9, {"format": fmt})
 
-    referenced = _ordinal_shots(msg, len(shots)) or _typed_shots(msg, shots)
+    referenced = _ordinal_shots(msg, len(shots)) or _typed_shots(msg, shots) or _described_shots(msg, shots)
     duration = parse_duration_seconds(msg)
     if _has(CREATE, msg) and not (referenced and script):
         slots = {"duration": duration, "mood": lexicon.detect_mood(msg)}

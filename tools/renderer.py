@@ -238,7 +238,9 @@ def render_clip(spec: dict[str, Any], out_path: Path, image_path: str | Path | N
         box = caption.getbbox()
         if box:
             src = add(caption.crop(box), "caption")
-            chains.append(f"[{base}][{src}]overlay=x={box[0]}:y={box[1]}:format=yuv420[c]")
+            cue = spec.get("caption_cue") or [0.0, 0.0]
+            enable = f":enable='between(t,{cue[0]:.3f},{cue[1]:.3f})'" if cue[1] > cue[0] else ""
+            chains.append(f"[{base}][{src}]overlay=x={box[0]}:y={box[1]}:format=yuv420{enable}[c]")
             base = "c"
         fades = []
         fade_in, fade_out = float(spec.get("fade_in", 0.0)), float(spec.get("fade_out", 0.0))

@@ -1,5 +1,7 @@
-"""Narration by eSpeak NG (offline). Debian's `cmn` voice reads Chinese as English-sounding
-pinyin, so Mandarin uses `cmn-latn-pinyin`."""
+"""Narration. Offline by eSpeak NG: Debian's `cmn` voice reads Chinese as English-sounding
+pinyin, so Mandarin uses `cmn-latn-pinyin` (checked by the phonemes espeak reports). With
+OPENAI_API_KEY set, OpenAI text-to-speech is used instead, falling back to eSpeak NG on any
+failure; the same fitting rules apply to both."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ VOICES = {
 }
 BASE_RATE = {"zh": 165, "en": 160}
 MAX_SPEEDUP = 1.35
+OPENAI_VOICES = {"female": "nova", "male": "onyx"}
+GENDERS = ("female", "male")
 
 
 class TTSError(RuntimeError):
@@ -33,8 +37,56 @@ def wav_duration(path: Path) -> float:
         return wf.getnframes() / float(wf.getframerate())
 
 
-def synthesize(text: str, lang: str, gender: str, out_path: Path, rate: float = 1.0) -> float:
+def phonemes(text: str, lang: str, gender: str = "female") -> str:
+    """The phoneme string espeak-ng reports for `text` with the voice narration uses."""
+    exe = shutil.which("espeak-ng")
+    if not exe:
+        raise TTSError("espeak-ng is not installed (apt-get install espeak-ng)")
+    proc = subprocess.run(
+        [exe, "-v", voice_name(lang, gender), "-q", "-x", "--", text],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise TTSError(f"espeak-ng failed: {proc.stderr.strip()}")
+    return proc.stdout.strip()
+
+
+def openai_speech(text: str, gender: str, out_path: Path, rate: float = 1.0) -> float:
+    """OpenAI text-to-speech into a WAV (48 kHz after resampling); returns its duration."""
+    import os
+
+    from openai import OpenAI
+
+    from tools.ffmpeg import run_ffmpeg
+
+    client = OpenAI(base_url=os.environ.get("OPENAI_BASE_URL") or None, timeout=30.0, max_retries=0)
+    response = client.audio.speech.create(
+        model=os.environ.get("CINECHAT_TTS_MODEL", "gpt-4o-mini-tts"),
+        voice=OPENAI_VOICES.get(gender, "nova"),
+        input=text,
+        response_format="wav",
+        speed=max(0.25, min(4.0, rate)),
+    )
+    raw = out_path.with_suffix(".openai.wav")
+    raw.write_bytes(response.content)
+    try:
+        run_ffmpeg(
+            ["-i", str(raw), "-ac", "1", "-ar", "48000", "-c:a", "pcm_s16le", "-f", "wav", str(out_path)]
+        )
+    finally:
+        raw.unlink(missing_ok=True)
+    return wav_duration(out_path)
+
+
+def synthesize(
+    text: str, lang: str, gender: str, out_path: Path, rate: float = 1.0, provider: str = "espeak"
+) -> float:
     """Speak `text` into a WAV at `out_path`; returns its duration in seconds."""
+    if provider == "openai":
+        return openai_speech(text, gender, out_path, rate)
     exe = shutil.which("espeak-ng")
     if not exe:
         raise TTSError("espeak-ng is not installed (apt-get install espeak-ng)")
@@ -52,15 +104,21 @@ def synthesize(text: str, lang: str, gender: str, out_path: Path, rate: float = 
 
 
 def synthesize_fitting(
-    text: str, lang: str, gender: str, out_path: Path, room: float, rate: float = 1.0
+    text: str,
+    lang: str,
+    gender: str,
+    out_path: Path,
+    room: float,
+    rate: float = 1.0,
+    provider: str = "espeak",
 ) -> tuple[float, float]:
     """Speak `text` so it fits `room` seconds, speeding up to MAX_SPEEDUP if needed; returns
     (duration, rate used). A line that still does not fit is left for the reviewer to flag."""
     base = rate
-    length = synthesize(text, lang, gender, out_path, rate)
-    for _ in range(3):  # espeak's words-per-minute is not exactly linear in time
+    length = synthesize(text, lang, gender, out_path, rate, provider)
+    for _ in range(3):  # words-per-minute is not exactly linear in time
         if length <= room or room <= 0 or rate >= base * MAX_SPEEDUP:
             break
         rate = min(base * MAX_SPEEDUP, rate * length / room * 1.04)
-        length = synthesize(text, lang, gender, out_path, rate)
+        length = synthesize(text, lang, gender, out_path, rate, provider)
     return length, rate
