@@ -65,6 +65,8 @@ def _edit_shots(script: dict[str, Any], slots: dict[str, Any]) -> dict[str, Any]
             grade.update(LOOKS[slots.get("look", "soft")])
         elif op == "image":
             shot["image"] = dict(slots["stored_image"])
+        elif op == "narration":
+            shot["narration"] = str(slots["text"])
         elif op == "speed":
             wanted = float(shot.get("speed", 1.0)) * (1 + float(slots.get("amount", 0.15)))
             shot["speed"] = round(min(2.0, max(0.5, wanted)), 3)
@@ -135,6 +137,8 @@ def _edit_settings(settings: dict[str, Any], slots: dict[str, Any], count: int) 
         settings["music_gain_db"] = round(min(0.0, max(-30.0, wanted)), 1)
         return {"value": settings["music_gain_db"], "clamped": settings["music_gain_db"] != round(wanted, 1)}
     if op == "narration":
+        if "text" in slots:
+            raise EditError("which_shot")  # narration text is per shot; handled with the shots
         if "voice" in slots:
             settings["voice"] = slots["voice"]
         if "rate" in slots:
@@ -199,7 +203,9 @@ def editor(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
             slots["stored_image"] = ingest(AssetStore(context.data_dir), slots["image"], "images")
         if op == "music" and slots.get("upload_path"):
             slots["stored_music"] = ingest(AssetStore(context.data_dir), slots["upload_path"], "uploads")
-        if op in GRADES or op in ("look", "speed", "image"):
+        if op == "narration" and "text" in slots and slots.get("shots"):
+            detail = _edit_shots(script, slots)
+        elif op in GRADES or op in ("look", "speed", "image"):
             detail = _edit_shots(script, slots)
         elif op == "effects":
             detail = _edit_effects(script, settings, slots)

@@ -40,6 +40,26 @@ INTENT = {
 }
 
 
+def speech_wav(text: str, rate: int = 24000) -> bytes:
+    """A stand-in for synthesized speech: a 300 Hz tone, 80 ms per character, as WAV bytes."""
+    import io
+    import math
+    import struct
+    import wave
+
+    n = int(rate * max(0.3, 0.08 * len(text)))
+    frames = b"".join(
+        struct.pack("<h", int(12000 * math.sin(2 * math.pi * 300 * i / rate))) for i in range(n)
+    )
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as wf:
+        wf.setnchannels(1)
+        wf.setsampwidth(2)
+        wf.setframerate(rate)
+        wf.writeframes(frames)
+    return buf.getvalue()
+
+
 class FakeOpenAI:
     """Start with `with FakeOpenAI(mode) as srv:`; `srv.url` is the base URL, `srv.calls` the
     request bodies. mode: 'ok' answers, 'error' returns HTTP 500, 'garbage' returns non-JSON."""
@@ -47,6 +67,7 @@ class FakeOpenAI:
     def __init__(self, mode: str = "ok") -> None:
         self.mode = mode
         self.calls: list[dict[str, Any]] = []
+        self.paths: list[str] = []
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -56,11 +77,20 @@ class FakeOpenAI:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 outer.calls.append(body)
+                outer.paths.append(self.path)
                 if outer.mode == "error":
                     self.send_response(500)
                     self.send_header("Content-Type", "application/json")
                     self.end_headers()
                     self.wfile.write(b'{"error": {"message": "boom"}}')
+                    return
+                if self.path.endswith("/audio/speech"):
+                    data = speech_wav(str(body.get("input", "")))
+                    self.send_response(200)
+                    self.send_header("Content-Type", "audio/wav")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
                     return
                 schema = json.dumps(body.get("response_format", {}))
                 answer = SCRIPT if "ScriptDraft" in schema else INTENT

@@ -315,19 +315,39 @@ def _audio_slots(text: str, op: str) -> dict[str, Any]:
         slots.update(_volume(text))
         slots["target"] = "narration" if _has(r"旁白|narrat|voice", text) else "music"
     elif op == "narration":
+        if _has(
+            r"不要旁白|去掉旁白|删掉旁白|删除旁白|没有旁白|no narration|remove the narration|without narration|mute the narration",
+            text,
+        ):
+            slots["text"] = ""
+            return slots
+        named = (
+            re.search(r"(?:换成|改成|用)\s*(.{1,20}?)的?(?:声音|嗓音)", text)
+            or re.search(r"voice of\s+([\w .'-]{2,30}?)\s*$", text, flags=re.I)
+            or re.search(
+                r"(?:use|switch to|sound like)\s+(?!a |an |the )([\w .'-]{2,30}?)(?:'s)?\s+voice",
+                text,
+                flags=re.I,
+            )
+        )
+        said = re.search(
+            r"(?:旁白|配音|解说)(?:改成|换成|改为|写成)[：:\s]*[\"“「]?(.+?)[\"”」]?\s*$", text
+        ) or re.search(
+            r"narration(?: of (?:shot|scene) \d+| for (?:shot|scene) \d+)? (?:to|say|says|read|reads)[:\s]+[\"“']?(.+?)[\"”']?\s*$",
+            text,
+            flags=re.I,
+        )
         if _has(r"男声|男的|男性|\bmale\b|man's voice|\bman\b", text):
             slots["voice"] = "male"
         elif _has(r"女声|女的|女性|female|woman", text):
             slots["voice"] = "female"
-        else:
-            named = re.search(
-                r"(?:换成|改成|用)\s*(.{1,20}?)的?(?:声音|嗓音|配音)|(?:voice of|sound like|use|switch to)\s+([\w .'-]{2,30}?)(?:'s)?\s+voice",
-                text,
-                flags=re.I,
-            )
-            if named and not _has(KNOWN_VOICES, named.group(0)):
-                slots["error"] = "unknown_voice"
-                slots["name"] = (named.group(1) or named.group(2) or "").strip()
+        elif named:
+            slots["error"] = "unknown_voice"
+            slots["name"] = named.group(1).strip()
+            return slots
+        elif said:
+            slots["text"] = said.group(1).strip()
+            return slots
         if _has(r"慢一|慢点|说慢|slower|speak slow|slow(er)? down", text):
             slots["rate"] = -0.15
         elif _has(r"快一|快点|说快|faster|speed up", text):

@@ -39,7 +39,7 @@ def narrate(
             "room": round(room, 2),
             "provider": provider,
         }
-        key = content_key(spec, salt="tts-2")
+        key = content_key(spec, salt="tts-3")
         path = store.path("voice", key, "wav")
         if not store.has("voice", key, "wav"):
             tmp = store.tmp_path("voice", key, "wav")

@@ -31,6 +31,26 @@ def voice_name(lang: str, gender: str) -> str:
     return VOICES.get((lang, gender), VOICES[(lang if lang in BASE_RATE else "en", "female")])
 
 
+def trim_silence(path: Path, threshold: float = 0.01, pad: float = 0.02) -> None:
+    """Cut the leading and trailing silence engines add, so a line's length is its speech."""
+    import numpy as np
+
+    with wave.open(str(path), "rb") as wf:
+        params = wf.getparams()
+        raw = wf.readframes(wf.getnframes())
+    if params.sampwidth != 2:
+        return
+    data = np.frombuffer(raw, dtype=np.int16).reshape(-1, params.nchannels)
+    loud = np.nonzero(np.max(np.abs(data.astype(np.float32)), axis=1) > threshold * 32768)[0]
+    if not len(loud):
+        return
+    keep = int(pad * params.framerate)
+    a, b = max(0, loud[0] - keep), min(len(data), loud[-1] + keep)
+    with wave.open(str(path), "wb") as wf:
+        wf.setparams(params)
+        wf.writeframes(data[a:b].tobytes())
+
+
 def wav_duration(path: Path) -> float:
     """Length of a WAV file in seconds."""
     with wave.open(str(path), "rb") as wf:
@@ -86,7 +106,9 @@ def synthesize(
 ) -> float:
     """Speak `text` into a WAV at `out_path`; returns its duration in seconds."""
     if provider == "openai":
-        return openai_speech(text, gender, out_path, rate)
+        openai_speech(text, gender, out_path, rate)
+        trim_silence(out_path)
+        return wav_duration(out_path)
     exe = shutil.which("espeak-ng")
     if not exe:
         raise TTSError("espeak-ng is not installed (apt-get install espeak-ng)")
@@ -100,6 +122,7 @@ def synthesize(
     )
     if proc.returncode != 0 or not out_path.exists():
         raise TTSError(f"espeak-ng failed: {proc.stderr.strip()}")
+    trim_silence(out_path)
     return wav_duration(out_path)
 
 
