@@ -20,7 +20,7 @@ from nodes.audio import audio
 from nodes.editor import editor
 from nodes.intent_router import intent_router
 from nodes.responder import responder
-from nodes.reviewer import reviewer
+from nodes.reviewer import reviewer, route_after_review
 from nodes.script_writer import script_writer
 from nodes.storyboard import fan_out, storyboard
 from nodes.video_generator import render_shot, video_generator
@@ -75,7 +75,7 @@ def build_graph(
     builder.add_edge("video_generator", "audio")
     builder.add_edge("audio", "reviewer")
     builder.add_conditional_edges("editor", route_after_edit)
-    builder.add_edge("reviewer", "responder")
+    builder.add_conditional_edges("reviewer", route_after_review, ["storyboard", "responder"])
     builder.add_edge("versions", "responder")
     builder.add_edge("responder", END)
     compiled = builder.compile(checkpointer=checkpointer or open_checkpointer(), name="cinechat")

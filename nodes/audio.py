@@ -16,7 +16,7 @@ from graph.state import ProjectState
 from tools.assets import AssetStore, content_key
 from tools.effects import effects_for
 from tools.ffmpeg import probe
-from tools.mixer import master, mix_tracks, mux
+from tools.mixer import TARGET_LUFS, master, mix_tracks, mux
 from tools.music import compose, fit_upload
 from tools.narration import write_srt
 
@@ -122,16 +122,18 @@ def audio(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
             stems,
         )
         store.commit(tmp, "mix", mix_key, "wav")
-    if not store.has("master", mix_key, "m4a"):
+    offset = float(settings.get("master_offset_db", 0.0))
+    master_key = content_key({"mix": mix_key, "offset": offset}, salt="master-1")
+    if not store.has("master", master_key, "m4a"):
         writer({"stage": "loudness", "percent": 80, "node": "audio"})
-        tmp = store.tmp_path("master", mix_key, "m4a")
-        master(store.path("mix", mix_key, "wav"), tmp)
-        store.commit(tmp, "master", mix_key, "m4a")
-    final_key = content_key({"picture": render.get("picture_key"), "mix": mix_key}, salt="mux-2")
+        tmp = store.tmp_path("master", master_key, "m4a")
+        master(store.path("mix", mix_key, "wav"), tmp, TARGET_LUFS + offset)
+        store.commit(tmp, "master", master_key, "m4a")
+    final_key = content_key({"picture": render.get("picture_key"), "master": master_key}, salt="mux-3")
     path = store.path("renders", final_key, "mp4")
     if not store.has("renders", final_key, "mp4"):
         tmp = store.tmp_path("renders", final_key, "mp4")
-        mux(Path(render["picture"]), store.path("master", mix_key, "m4a"), tmp, seconds)
+        mux(Path(render["picture"]), store.path("master", master_key, "m4a"), tmp, seconds)
         store.commit(tmp, "renders", final_key, "mp4")
     srt = write_srt(lines, path.with_suffix(".srt"))
     info = probe(path)

@@ -54,6 +54,13 @@ T: dict[str, dict[str, str]] = {
         "review_row": "- {name}: {score} — {reason}",
         "problems": "⚠️ 发现问题:",
         "no_problems": "✅ 媒体检查未发现问题。",
+        "say": '（可以说"{text}"）',
+        "measured": "🔊 响度 {lufs:.1f} LUFS，真峰值 {tp:.1f} dBTP",
+        "critique": "💬 **语言模型的点评**: {text}",
+        "fixed_too_dark": "🛠 自动修复: 镜头{shot}太暗，已调亮（亮度 {value:+.2f}）并重新检查。",
+        "fixed_loudness": "🛠 自动修复: 响度偏离-14 LUFS，已重新标准化并重新检查。",
+        "fixed_true_peak": "🛠 自动修复: 真峰值过高，已降低并重新检查。",
+        "fixed_narration_overflow": "🛠 自动修复: 镜头{shot}的旁白太长，已允许更快的语速（最高{value}倍）并重新检查。",
         "export": "📦 已导出 {fmt}: {path} ({mb:.1f} MB)",
         "help": '我可以帮您:\n- 🎬 创建视频: "我想创建一个关于春天的30秒短视频，风格要温馨治愈"\n- ✏️ 修改剧本: "加一个她远远走来的镜头"、"删除最后一个镜头"、"调整时长到45秒"\n- ▶️ 生成: "继续生成"\n- 🎨 编辑画面: "第二个镜头调亮一点"、"整体色调暖一些"、"做成竖屏的"\n- 🎵 音频: "背景音乐换成欢快一点的"、"旁白换成男声"\n- 🗂 版本: "有哪些版本？"、"撤销"、"重做"、"回到v1.0版本"、"对比一下v1.0和v1.1"\n- 📦 导出: "导出成GIF"',
         "unclear": '🤔 我不太确定您想做什么。您是想创建新视频、修改剧本、编辑画面/音频，还是查看版本？例如: "第二个镜头调亮一点"。',
@@ -143,6 +150,13 @@ T: dict[str, dict[str, str]] = {
         "review_row": "- {name}: {score} — {reason}",
         "problems": "⚠️ Problems found:",
         "no_problems": "✅ The media checks found no problems.",
+        "say": ' (say "{text}")',
+        "measured": "🔊 Loudness {lufs:.1f} LUFS, true peak {tp:.1f} dBTP",
+        "critique": "💬 **The language model's critique**: {text}",
+        "fixed_too_dark": "🛠 Fixed automatically: shot {shot} was too dark; brightened (brightness {value:+.2f}) and re-checked.",
+        "fixed_loudness": "🛠 Fixed automatically: loudness was off -14 LUFS; re-normalised and re-checked.",
+        "fixed_true_peak": "🛠 Fixed automatically: the true peak was too high; lowered and re-checked.",
+        "fixed_narration_overflow": "🛠 Fixed automatically: shot {shot}'s narration was too long; allowed faster speech (up to {value}x) and re-checked.",
         "export": "📦 Exported {fmt}: {path} ({mb:.1f} MB)",
         "help": 'I can:\n- 🎬 create a video: "Make a 20 second video about a rainy night in Tokyo"\n- ✏️ revise the script: "add a shot of her walking in from afar", "delete the last shot", "make it 45 seconds"\n- ▶️ render: "go ahead"\n- 🎨 edit the picture: "make shot 2 brighter", "warmer colours", "make it vertical"\n- 🎵 audio: "cheerful music", "use a male voice"\n- 🗂 versions: "history", "undo", "redo", "go back to v1.0", "compare v1.0 and v1.1"\n- 📦 export: "export as GIF"',
         "unclear": "🤔 I'm not sure what you'd like. Create a video, change the script, edit the picture or sound, or look at versions? For example: \"make shot 2 brighter\".",
@@ -336,9 +350,12 @@ def _render_reply(state: ProjectState, lang: str) -> str:
         r=render.get("rendered", 0),
         c=render.get("cached", 0),
     )
+    gate = _gate_lines(state, lang)
+    if gate:
+        text += "\n" + "\n".join(gate)
     problems = (state.get("review") or {}).get("problems") or []
     if problems:
-        text += "\n" + T[lang]["problems"] + " " + ", ".join(p["code"] for p in problems)
+        text += "\n" + T[lang]["problems"] + "\n" + "\n".join(problem_lines(problems, lang))
     over = [n for n in render.get("narration") or [] if n.get("overflow", 0) > 0]
     if over:
         plan = {p["shot_id"]: i + 1 for i, p in enumerate(state.get("plan") or [])}
@@ -410,21 +427,47 @@ def _versions_reply(state: ProjectState, lang: str) -> str:
     return text + (_fmt(lang, "video_at", path=o["path"]) if o.get("path") else "")
 
 
+def _reason(value: Any, lang: str) -> str:
+    return str(value.get(lang) or value.get("en")) if isinstance(value, dict) else str(value)
+
+
+def problem_lines(problems: list[dict[str, Any]], lang: str) -> list[str]:
+    """One line per problem: what was measured, and what the user can say about it."""
+    out = []
+    for p in problems:
+        line = f"- {_reason(p.get('detail', p['code']), lang)}"
+        say = (p.get("suggestion") or {}).get(lang)
+        if say:
+            line += _fmt(lang, "say", text=say)
+        out.append(line)
+    return out
+
+
+def _gate_lines(state: ProjectState, lang: str) -> list[str]:
+    fixed = ((state.get("outcome") or {}).get("gate") or {}).get("fixed") or []
+    return [_fmt(lang, f"fixed_{f['code']}", shot=f.get("shot"), value=f.get("value")) for f in fixed]
+
+
 def _review_reply(state: ProjectState, lang: str) -> str:
     review = state.get("review") or {}
     names = SCORE_NAMES[lang]
     rows = [_fmt(lang, "review_head", version=state.get("version"), overall=review.get("overall"))]
     rows += [
-        _fmt(lang, "review_row", name=names[k], score=v["score"], reason=v["reason"])
+        _fmt(lang, "review_row", name=names[k], score=v["score"], reason=_reason(v["reason"], lang))
         for k, v in review.get("scores", {}).items()
     ]
-    if "problems" in review:
-        probs = review["problems"]
-        rows.append(
-            T[lang]["no_problems"]
-            if not probs
-            else T[lang]["problems"] + " " + "; ".join(f"{p['code']} ({p['detail']})" for p in probs)
-        )
+    measured = review.get("measured")
+    if measured:
+        rows.append(_fmt(lang, "measured", lufs=measured["loudness"], tp=measured["true_peak"]))
+    probs = review.get("problems") or []
+    rows += _gate_lines(state, lang)
+    if probs:
+        rows.append(T[lang]["problems"])
+        rows += problem_lines(probs, lang)
+    elif measured:
+        rows.append(T[lang]["no_problems"])
+    if review.get("critique"):
+        rows.append(_fmt(lang, "critique", text=review["critique"]))
     return "\n".join(rows)
 
 

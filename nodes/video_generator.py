@@ -81,12 +81,16 @@ def video_generator(state: ProjectState, runtime: Runtime[Context]) -> dict[str,
         store.commit(tmp, "video", key, "mp4")
     get_stream_writer()({"stage": "assemble", "percent": 100, "node": "video_generator"})
     rendered = sum(1 for c in clips if not c["cached"])
+    if ((state.get("outcome") or {}).get("gate") or {}).get(
+        "round"
+    ):  # a gate re-render adds to the turn's count
+        rendered += int((state.get("render") or {}).get("rendered", 0))
     return {
         "render": {
             "picture": str(store.path("video", key, "mp4")),
             "picture_key": key,
             "clips": [c["key"] for c in clips],
             "rendered": rendered,
-            "cached": len(clips) - rendered,
+            "cached": max(0, len(clips) - rendered),
         }
     }

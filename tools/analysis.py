@@ -167,3 +167,57 @@ def silences(
         ]
     )
     return _intervals(log, "silence_start", "silence_end")
+
+
+@dataclass
+class VideoReport:
+    """One decode of a video at reduced scale: per-frame (time, luma, saturation), and the
+    black and frozen spans ffmpeg's detectors found in the same pass."""
+
+    frames: list[tuple[float, float, float]]
+    black: list[tuple[float, float]]
+    frozen: list[tuple[float, float]]
+
+    def span(self, start: float, end: float) -> tuple[float, float]:
+        """Mean luma and saturation of the frames in [start, end)."""
+        rows = [(y, s) for t, y, s in self.frames if start <= t < end]
+        if not rows:
+            return 0.0, 0.0
+        return sum(r[0] for r in rows) / len(rows), sum(r[1] for r in rows) / len(rows)
+
+
+def video_report(path: str | Path, width: int = 160) -> VideoReport:
+    """signalstats, blackdetect and freezedetect in a single decoding pass."""
+    log = run_ffmpeg_stderr(
+        [
+            "-threads",
+            "2",
+            "-i",
+            str(path),
+            "-an",
+            "-vf",
+            f"scale={width}:-2:flags=neighbor,signalstats,blackdetect=d=0.25:pix_th=0.10,"
+            "freezedetect=n=-50dB:d=1,metadata=mode=print",
+            "-f",
+            "null",
+            "-",
+        ]
+    )
+    frames: list[tuple[float, float, float]] = []
+    t, y = None, None
+    for line in log.splitlines():
+        m = re.search(r"pts_time:([-\d.]+)", line)
+        if m:
+            t, y = float(m.group(1)), None
+            continue
+        m = re.search(r"lavfi\.signalstats\.(YAVG|SATAVG)=([-\d.]+)", line)
+        if m and t is not None:
+            if m.group(1) == "YAVG":
+                y = float(m.group(2))
+            elif y is not None:
+                frames.append((t, y, float(m.group(2))))
+    return VideoReport(
+        frames,
+        _intervals(log, "black_start", "black_end"),
+        _intervals(log, "lavfi.freezedetect.freeze_start", "lavfi.freezedetect.freeze_end"),
+    )

@@ -31,3 +31,15 @@ def structured(schema: type, model: str, system: str, user: str) -> Any:
     if not isinstance(result, schema):
         raise ValueError("the model returned no structured answer")
     return result
+
+
+def chat_text(model: str, system: str, user: str) -> str:
+    """A plain text answer from the model; raises on any provider failure."""
+    llm = chat_model(
+        model, os.environ.get("OPENAI_BASE_URL") or None, float(os.environ.get("CINECHAT_LLM_TIMEOUT", "30"))
+    )
+    answer = llm.invoke([("system", system), ("human", user)])
+    text = answer.content if isinstance(answer.content, str) else str(answer.content)
+    if not text.strip():
+        raise ValueError("the model returned an empty answer")
+    return text.strip()

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.assets import AssetStore, content_key
-from tools.tts import synthesize_fitting, wav_duration
+from tools.tts import MAX_SPEEDUP, synthesize_fitting, wav_duration
 
 LEAD_IN = 0.15
 TAIL_GAP = 0.05
@@ -38,13 +38,16 @@ def narrate(
             "rate": settings.get("voice_rate", 1.0),
             "room": round(room, 2),
             "provider": provider,
+            "max_speedup": float(settings.get("voice_max_speedup", MAX_SPEEDUP)),
         }
         key = content_key(spec, salt="tts-3")
         path = store.path("voice", key, "wav")
         if not store.has("voice", key, "wav"):
             tmp = store.tmp_path("voice", key, "wav")
             try:
-                synthesize_fitting(text, lang, spec["voice"], tmp, room, float(spec["rate"]), provider)
+                synthesize_fitting(
+                    text, lang, spec["voice"], tmp, room, float(spec["rate"]), provider, spec["max_speedup"]
+                )
             except Exception as exc:  # a provider failure falls back to the offline voice
                 if provider == "espeak":
                     raise

@@ -134,14 +134,15 @@ def synthesize_fitting(
     room: float,
     rate: float = 1.0,
     provider: str = "espeak",
+    max_speedup: float = MAX_SPEEDUP,
 ) -> tuple[float, float]:
     """Speak `text` so it fits `room` seconds, speeding up to MAX_SPEEDUP if needed; returns
     (duration, rate used). A line that still does not fit is left for the reviewer to flag."""
     base = rate
     length = synthesize(text, lang, gender, out_path, rate, provider)
     for _ in range(3):  # words-per-minute is not exactly linear in time
-        if length <= room or room <= 0 or rate >= base * MAX_SPEEDUP:
+        if length <= room or room <= 0 or rate >= base * max_speedup:
             break
-        rate = min(base * MAX_SPEEDUP, rate * length / room * 1.04)
+        rate = min(base * max_speedup, rate * length / room * 1.04)
         length = synthesize(text, lang, gender, out_path, rate, provider)
     return length, rate
