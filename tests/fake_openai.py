@@ -29,6 +29,7 @@ SCRIPT = {
         },
     ],
 }
+CRITIQUE = "The story flows from a detail to the whole park; let the last shot linger a little longer."
 INTENT = {
     "intent": "edit_visual",
     "confidence": 0.9,
@@ -95,6 +96,8 @@ class FakeOpenAI:
                 schema = json.dumps(body.get("response_format", {}))
                 answer = SCRIPT if "ScriptDraft" in schema else INTENT
                 content = "not json" if outer.mode == "garbage" else json.dumps(answer)
+                if "response_format" not in body and outer.mode == "ok":
+                    content = CRITIQUE
                 reply = {
                     "id": "chatcmpl-1",
                     "object": "chat.completion",

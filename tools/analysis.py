@@ -192,6 +192,8 @@ def video_report(path: str | Path, width: int = 160) -> VideoReport:
         [
             "-threads",
             "2",
+            "-skip_frame",
+            "noref",  # B-frames are not decoded: half the work, the same means and spans
             "-i",
             str(path),
             "-an",

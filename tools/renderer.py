@@ -17,7 +17,7 @@ from tools import scene as scenes
 from tools.ffmpeg import run_ffmpeg
 
 RENDERER_VERSION = "animatic-2"
-X264_PRESET = "veryfast"
+X264_PRESET = os.environ.get("CINECHAT_X264_PRESET", "veryfast")
 X264_CRF = 23
 CJK_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 LATIN_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"

@@ -690,9 +690,12 @@ def compose(
         apply_look(_sky(scene, palette, p, horizon), look).convert("RGB"), float(look.get("bloom", 0))
     )
     layers = [
-        _crop_layer(apply_look(_far(scene, palette, p, horizon), look), 0.55),
-        _crop_layer(apply_look(_near(scene, palette, p, horizon, shot_type), look), 1.0),
+        _crop_layer(_far(scene, palette, p, horizon), 0.55),
+        _crop_layer(_near(scene, palette, p, horizon, shot_type), 1.0),
     ]
+    for layer in layers:  # the look after cropping: only the pixels that are there
+        if layer:
+            layer.image = apply_look(layer.image, look)
     sprites: list[Sprite | None] = [_clouds(scene, p, horizon)]
     subject = (0.5, 0.5)
     night = scene.time == "night"
