@@ -32,9 +32,13 @@ def route_intent(state: ProjectState) -> AfterRouter:
     return ROUTES.get(intent.get("intent", "unclear"), "responder")
 
 
-def route_after_script(state: ProjectState) -> Literal["reviewer", "responder"]:
-    """A written script is reviewed; a refused revision is answered."""
-    return "responder" if (state.get("outcome") or {}).get("error") else "reviewer"
+def route_after_script(state: ProjectState) -> Literal["storyboard", "reviewer", "responder"]:
+    """A written script is reviewed (a revision of a rendered project is rendered first); a
+    refused revision is answered."""
+    outcome = state.get("outcome") or {}
+    if outcome.get("error"):
+        return "responder"
+    return "storyboard" if outcome.get("rerender") else "reviewer"
 
 
 def route_after_edit(state: ProjectState) -> Literal["storyboard", "responder"]:

@@ -4,13 +4,17 @@ the old values as a new checkpoint; history is never rewritten) and comparison."
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.config import get_config
 from langgraph.pregel import Pregel
+from langgraph.runtime import Runtime
 
+from graph.context import Context
 from graph.state import ProjectState
+from tools.sheet import before_after
 
 RESTORED = ("script", "settings", "render", "review", "status", "version", "version_note", "plan")
 
@@ -39,7 +43,17 @@ def diff_versions(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
         (ia, x), (ib, y) = sa[sid], sb[sid]
         fields = [
             f
-            for f in ("description", "duration", "grade", "speed", "narration", "shot_type")
+            for f in (
+                "description",
+                "duration",
+                "grade",
+                "speed",
+                "narration",
+                "shot_type",
+                "overlays",
+                "effects",
+                "image",
+            )
             if x.get(f) != y.get(f)
         ]
         if fields or ia != ib:
@@ -76,10 +90,41 @@ def diff_versions(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def make_versions_node(get_graph: Callable[[], Pregel]) -> Callable[[ProjectState], dict[str, Any]]:
+VISUAL_FIELDS = {"description", "grade", "speed", "overlays", "image", "shot_type", "duration"}
+VISUAL_SETTINGS = {"aspect", "resolution", "fps", "transition", "transitions", "captions", "caption_scale"}
+
+
+def _before_after(
+    va: dict[str, Any], vb: dict[str, Any], diff: dict[str, Any], pair: list[str], data_dir: str
+) -> dict[str, Any] | None:
+    """For a visual change between two rendered versions, the affected shot's middle frame in
+    each, side by side (a PNG under the media folder)."""
+    ra, rb = va.get("render") or {}, vb.get("render") or {}
+    if not (ra.get("path") and rb.get("path") and Path(ra["path"]).exists() and Path(rb["path"]).exists()):
+        return None
+    changed = [c for c in diff["changed"] if set(c["fields"]) & VISUAL_FIELDS]
+    if not changed and not set(diff["settings"]) & VISUAL_SETTINGS:
+        return None
+    sid = changed[0]["id"] if changed else None
+    spans = []
+    for values in (va, vb):
+        plan = values.get("plan") or []
+        item = next((p for p in plan if p["shot_id"] == sid), plan[0] if plan else None)
+        if item is None:
+            return None
+        spans.append((item["start"] + item["end"]) / 2)
+    position = changed[0]["to"] if changed else 1
+    out = Path(data_dir).resolve() / "compare" / f"{pair[0]}-{pair[1]}-shot{position}.png"
+    before_after((ra["path"], spans[0], pair[0]), (rb["path"], spans[1], pair[1]), out)
+    return {"path": str(out), "shot": position}
+
+
+def make_versions_node(
+    get_graph: Callable[[], Pregel],
+) -> Callable[[ProjectState, Runtime[Context]], dict[str, Any]]:
     """The `versions` node, reading history through the compiled graph it belongs to."""
 
-    def versions(state: ProjectState) -> dict[str, Any]:
+    def versions(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
         """List, undo, redo, restore or compare versions of this thread."""
         intent = state["intent"]
         name, wanted = intent["intent"], intent["slots"].get("versions", [])
@@ -117,8 +162,10 @@ def make_versions_node(get_graph: Callable[[], Pregel]) -> Callable[[ProjectStat
             )
             if len(pair) < 2:
                 return {"outcome": {"error": "nothing_to_compare"}}
-            diff = diff_versions(table[pair[0]]["values"], table[pair[1]]["values"])
-            return {"outcome": {"kind": "compare", "a": pair[0], "b": pair[1], "diff": diff}}
+            va, vb = table[pair[0]]["values"], table[pair[1]]["values"]
+            diff = diff_versions(va, vb)
+            image = _before_after(va, vb, diff, pair, (runtime.context or Context()).data_dir)
+            return {"outcome": {"kind": "compare", "a": pair[0], "b": pair[1], "diff": diff, "image": image}}
         undo, redo = list(state.get("undo_stack") or []), list(state.get("redo_stack") or [])
         if name == "undo":
             if not undo:

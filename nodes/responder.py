@@ -7,6 +7,7 @@ from typing import Any
 from langchain_core.messages import AIMessage
 
 from graph.state import ProjectState
+from nodes.labels import OP_NAMES
 from tools.lexicon import mood_label, shot_label
 
 T: dict[str, dict[str, str]] = {
@@ -44,6 +45,7 @@ T: dict[str, dict[str, str]] = {
         "restore": "⏪ 已恢复到{b}（从{a}），历史记录完整保留。",
         "video_at": "\n📁 视频: {path}",
         "compare_head": "🔍 **{a} 与 {b} 的对比**:",
+        "cmp_image": "🖼 镜头{shot}前后对比图: {path}",
         "cmp_added": "- 新增镜头{pos}: {desc} ({dur:g}秒)",
         "cmp_removed": "- 删除镜头{pos}: {desc}",
         "cmp_changed": "- 镜头{pos}（{desc}）: {fields}",
@@ -55,6 +57,10 @@ T: dict[str, dict[str, str]] = {
         "problems": "⚠️ 发现问题:",
         "no_problems": "✅ 媒体检查未发现问题。",
         "say": '（可以说"{text}"）',
+        "picked": '💡 只有镜头{shot}明显比其他镜头暗，所以只调亮了它（要全部调亮请说"全部调亮"）。',
+        "moved": "⏱ 时长变化（总时长不变）: {items}",
+        "moved_item": "镜头{shot} {a:g}→{b:g}秒",
+        "err_what_text": '🤔 要加什么文字？例如: "在开头加上标题《春日公园》"。项目没有改变。',
         "measured": "🔊 响度 {lufs:.1f} LUFS，真峰值 {tp:.1f} dBTP",
         "critique": "💬 **语言模型的点评**: {text}",
         "fixed_too_dark": "🛠 自动修复: 镜头{shot}太暗，已调亮（亮度 {value:+.2f}）并重新检查。",
@@ -140,6 +146,7 @@ T: dict[str, dict[str, str]] = {
         "restore": "⏪ Restored {b} (from {a}); the history is kept.",
         "video_at": "\n📁 Video: {path}",
         "compare_head": "🔍 **{a} vs {b}**:",
+        "cmp_image": "🖼 Shot {shot} before/after: {path}",
         "cmp_added": "- added shot {pos}: {desc} ({dur:g}s)",
         "cmp_removed": "- removed shot {pos}: {desc}",
         "cmp_changed": "- shot {pos} ({desc}): {fields}",
@@ -151,6 +158,10 @@ T: dict[str, dict[str, str]] = {
         "problems": "⚠️ Problems found:",
         "no_problems": "✅ The media checks found no problems.",
         "say": ' (say "{text}")',
+        "picked": '💡 Only shot {shot} was clearly darker than the others, so only it was brightened (say "brighten all shots" for all).',
+        "moved": "⏱ Lengths changed (total kept): {items}",
+        "moved_item": "shot {shot} {a:g}→{b:g}s",
+        "err_what_text": '🤔 What text? E.g. add a title "Spring in the Park". Nothing changed.',
         "measured": "🔊 Loudness {lufs:.1f} LUFS, true peak {tp:.1f} dBTP",
         "critique": "💬 **The language model's critique**: {text}",
         "fixed_too_dark": "🛠 Fixed automatically: shot {shot} was too dark; brightened (brightness {value:+.2f}) and re-checked.",
@@ -202,27 +213,6 @@ T: dict[str, dict[str, str]] = {
         "err_which_shot_image": '🤔 Which shot should use this image? E.g. "use this picture for shot 2". Nothing changed.',
         "err_bad_format": "⚠️ {value} is not supported. Choose 16:9 / 9:16 / 1:1 and 720p / 1080p / 2160p. Nothing changed.",
     },
-}
-OP_NAMES = {
-    "zh": {
-        "brightness": "亮度",
-        "contrast": "对比度",
-        "saturation": "饱和度",
-        "temperature": "色温",
-        "speed": "运镜速度",
-        "look": "风格",
-        "aspect": "画幅",
-        "resolution": "分辨率",
-        "transition": "转场",
-        "subtitles": "字幕",
-        "music": "背景音乐",
-        "music_off": "关闭音乐",
-        "volume": "音乐音量",
-        "narration": "旁白",
-        "effects": "音效",
-        "image": "图片镜头",
-    },
-    "en": {},
 }
 SCORE_NAMES = {
     "zh": {
@@ -333,7 +323,10 @@ def _script_reply(state: ProjectState, lang: str) -> str:
         )
     if state.get("review"):
         parts.append(_quality(state["review"] or {}, lang))
-    parts.append(T[lang]["ask_generate" if change.get("op") == "create" else "ask_after_revision"])
+    if outcome.get("rerender"):  # a revision of a rendered project renders at once
+        parts.append(_render_reply(state, lang))
+    else:
+        parts.append(T[lang]["ask_generate" if change.get("op") == "create" else "ask_after_revision"])
     return "\n\n".join(parts)
 
 
@@ -378,6 +371,11 @@ def _edit_reply(state: ProjectState, lang: str) -> str:
         what = f"{OP_NAMES[lang].get(o['op'], o['op'])} → {o.get('value')}"
     if o.get("clamped"):
         what += T[lang]["clamped"]
+    if o.get("picked"):
+        what += "\n" + _fmt(lang, "picked", shot=o["picked"])
+    if o.get("moved"):
+        items = ", ".join(_fmt(lang, "moved_item", shot=m[0], a=m[1], b=m[2]) for m in o["moved"])
+        what += "\n" + _fmt(lang, "moved", items=items)
     if o.get("rerender"):
         return (
             _fmt(lang, "edit_done", version=state.get("version"), what=what)
@@ -422,6 +420,8 @@ def _versions_reply(state: ProjectState, lang: str) -> str:
         rows += [_fmt(lang, "cmp_settings", k=k, a=v[0], b=v[1]) for k, v in d["settings"].items()]
         if abs(d["duration"][0] - d["duration"][1]) > 0.05:
             rows.append(_fmt(lang, "cmp_total", a=d["duration"][0], b=d["duration"][1]))
+        if o.get("image"):
+            rows.append(_fmt(lang, "cmp_image", path=o["image"]["path"], shot=o["image"]["shot"]))
         return "\n".join([_fmt(lang, "compare_head", a=o["a"], b=o["b"]), *(rows or [T[lang]["cmp_none"]])])
     text = _fmt(lang, o["kind"], a=o["from"], b=o["to"])
     return text + (_fmt(lang, "video_at", path=o["path"]) if o.get("path") else "")

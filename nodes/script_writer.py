@@ -93,12 +93,13 @@ def script_writer(state: ProjectState, runtime: Runtime[Context]) -> dict[str, A
     except ScriptError as err:
         return {"outcome": {"error": err.code, **err.details}}
     writer({"stage": "script", "percent": 100, "node": "script_writer"})
+    rerender = intent["intent"] != "create" and state.get("status") == "rendered"
     update.update(
         script=script,
-        status="awaiting_approval",
-        render=None,
-        plan=[],
-        outcome={"kind": "script", "change": change},
+        status="rendered" if rerender else "awaiting_approval",
+        outcome={"kind": "script", "change": change, "rerender": rerender},
         notes=state.get("notes", []) + notes,
     )
+    if not rerender:
+        update.update(render=None, plan=[])
     return update

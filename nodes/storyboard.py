@@ -71,6 +71,8 @@ def build_plan(
             "fade_out": 0.4 if after == "fade" else 0.0,
             "head": head,
             "caption_cue": cue,
+            "caption_scale": float(settings.get("caption_scale", 1.0)),
+            "overlays": shot.get("overlays") or [],
             "tail": handle if after in XFADE else 0,
             "image": image.get("key"),
         }

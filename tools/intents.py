@@ -71,6 +71,8 @@ EDIT_AUDIO = {
     "effects": r"音效|鸟叫|鸟鸣|海浪声|雨声|sound effects?|\bsfx\b|birdsong|ambien",
 }
 EDIT_VISUAL = {
+    "subtitles": r"字幕|subtitle|captions?",
+    "title": r"标题|片头|片名|title card|\btitle\b|text overlay|\boverlay\b|文字|(add|put) (the )?(text|words)",
     "transition": r"转场|淡入|淡出|溶解|叠化|擦除|transition|fade|dissolve|crossfade|\bwipe\b|\bslide\b",
     "aspect": r"(?<!\d)\d{1,2}\s*[:：]\s*\d{1,2}(?!\d)|\d+\s*比\s*\d+|竖屏|横屏|方形|正方形|竖版|横版|9\s*[:：]\s*16|16\s*[:：]\s*9|1\s*[:：]\s*1|vertical|portrait|landscape|square|aspect",
     "look": r"黑白|复古|电影感|胶片|柔和|black[- ]and[- ]white|\bb&w\b|vintage|cinematic look|sepia|film look|\bsoft look",
@@ -79,8 +81,6 @@ EDIT_VISUAL = {
     "saturation": r"饱和|鲜艳|色彩浓|灰蒙蒙|saturat|vivid|colou?rful|washed out|muted",
     "temperature": r"暖色|冷色|色温|暖一|冷一|偏暖|偏冷|暖些|冷些|warmer|cooler|colou?r temperature|\bwarm\b|\bcool\b",
     "speed": r"太快|太慢|慢一点|快一点|放慢|加速|减速|速度|慢动作|slow (it )?down|speed (it )?up|too (fast|slow)|slow[- ]motion|playback speed|\bfaster\b|\bslower\b",
-    "subtitles": r"字幕|subtitle|captions?",
-    "title": r"标题|片头|片名|title card|\btitle\b|text overlay|文字",
     "resolution": r"(?<![\da-z])\d{3,4}p(?![a-z])|(?<![\da-z])[2-9]k(?![a-z])|分辨率|resolution|帧率|\bfps\b|frame rate",
 }
 CREATE = (
@@ -92,6 +92,7 @@ CREATE = (
 REVISE = (
     r"(加|添加|增加|插入|补充?|删|去掉|移除|拿掉|不要|交换|调换|对调|互换|换一下|移到|挪到|放到|改成|改为|换成|重写|修改剧情|剧情|故事|太突然|节奏|顺序)"
     r"|\b(add|insert|remove|delete|drop|cut out|swap|switch|exchange|move|rewrite|reorder|replace|change the (story|plot)|put)\b|too (abrupt|sudden)|story"
+    r"|\bchange (shot|scene|clip) \d+ (to|into) |(shot|scene) \d+ should show"
 )
 SHOT_WORD = r"(镜头|幕|场景?|分镜|画面|shots?|scenes?|clips?)"
 DURATION = (
@@ -213,8 +214,49 @@ def _direction(op: str, text: str) -> int:
     return -1 if re.search(minus.get(op, "$^"), text, flags=re.I) else 1
 
 
+POSITIONS = [
+    ("top-left", r"左上|top[- ]left|upper left"),
+    ("top-right", r"右上|top[- ]right|upper right"),
+    ("bottom-left", r"左下|bottom[- ]left|lower left"),
+    ("bottom-right", r"右下|bottom[- ]right|lower right"),
+    ("top", r"顶部|上方|上面|顶端|\btop\b|upper"),
+    ("bottom", r"底部|下方|下面|底端|\bbottom\b|lower"),
+    ("center", r"中间|中央|居中|正中|cent(er|re)|middle"),
+]
+
+
+def _overlay_slots(text: str) -> dict[str, Any]:
+    """A title card or a text overlay: its text, position and time (shot-relative seconds)."""
+    if _has(r"去掉|删除|删掉|不要|取消|remove|delete|clear|\bno (title|text)", text):
+        return {"remove": True}
+    quoted = re.search(r"[\"“「『《'‘]([^\"”」』》'’]{1,40})[\"”」』》'’]", text) or re.search(
+        r"[:：]\s*(.{1,40}?)\s*$", text
+    )
+    kind = "title" if _has(r"标题|片头|片名|\btitle\b", text) else "text"
+    out: dict[str, Any] = {"text": quoted.group(1).strip() if quoted else None, "kind": kind}
+    out["position"] = next((k for k, p in POSITIONS if _has(p, text)), "center" if kind == "title" else "top")
+    span = re.search(
+        r"(\d+(?:\.\d+)?)\s*(?:秒|s)?\s*(?:到|至|-|to)\s*(\d+(?:\.\d+)?)\s*(?:秒|s|seconds?)",
+        text,
+        flags=re.I,
+    )
+    first = re.search(
+        r"前\s*(\d+(?:\.\d+)?)\s*秒|first\s+(\d+(?:\.\d+)?)\s*s(?:ec(?:ond)?s?)?", text, flags=re.I
+    )
+    if span:
+        out["start"], out["end"] = float(span.group(1)), float(span.group(2))
+    elif first:
+        out["start"], out["end"] = 0.0, float(first.group(1) or first.group(2))
+    elif kind == "title":
+        out["start"], out["end"] = 0.0, 3.0
+    return out
+
+
 def _visual_slots(text: str, op: str) -> dict[str, Any]:
     slots: dict[str, Any] = {"operation": op}
+    if op == "title":
+        slots.update(_overlay_slots(text))
+        return slots
     if op in ("brightness", "contrast", "saturation", "temperature", "speed"):
         amount, size = _amount(text)
         slots.update(amount=_direction(op, text) * amount, size=size)
@@ -260,7 +302,14 @@ def _visual_slots(text: str, op: str) -> dict[str, Any]:
         if m:
             slots["fps"] = int(m.group(1))
     elif op == "subtitles":
-        slots["enabled"] = not _has(r"关掉|关闭|去掉|不要|隐藏|off|remove|hide|disable|no subtitles", text)
+        if _has(r"大一|大点|放大|更大|bigger|larger|increase", text):
+            slots["scale"] = 1.25
+        elif _has(r"小一|小点|缩小|更小|smaller|decrease", text):
+            slots["scale"] = 0.8
+        else:
+            slots["enabled"] = not _has(
+                r"关掉|关闭|去掉|不要|隐藏|off|remove|hide|disable|no subtitles", text
+            )
     return slots
 
 
@@ -415,10 +464,16 @@ def analyse(text: str, script: dict[str, Any] | None = None) -> Analysis:
 
     referenced = _ordinal_shots(msg, len(shots)) or _typed_shots(msg, shots) or _described_shots(msg, shots)
     duration = parse_duration_seconds(msg)
-    if _has(CREATE, msg) and not (referenced and script):
+    edit_words = any(_has(p, msg) for k, p in EDIT_VISUAL.items() if k != "resolution") or any(
+        _has(p, msg) for p in EDIT_AUDIO.values()
+    )
+    fresh = _has(r"新的|另一个|再做一个|重新做|关于|主题|new video|another|about|theme", msg)
+    if _has(CREATE, msg) and not (referenced and script) and not (script and edit_words and not fresh):
         slots = {"duration": duration, "mood": lexicon.detect_mood(msg)}
         return Analysis("create", 0.9, slots)
 
+    if _has(EDIT_VISUAL["title"], msg) and not _has(EDIT_VISUAL["subtitles"], msg):
+        return Analysis("edit_visual", 0.85, {"shots": referenced, **_visual_slots(msg, "title")})
     for op, pattern in EDIT_AUDIO.items():
         if _has(pattern, msg):
             return Analysis("edit_audio", 0.85, {"shots": referenced, **_audio_slots(msg, op)})

@@ -44,7 +44,39 @@ def frame_size(aspect: str, resolution: str) -> tuple[int, int]:
     return (long_side, short) if a >= b else (short, long_side)
 
 
-def caption_image(text: str, size: tuple[int, int]) -> Any:
+def text_overlay(text: str, kind: str, position: str, size: tuple[int, int]) -> tuple[Any, int, int]:
+    """A title (large, with a soft shadow) or a text label, cropped, and where it goes."""
+    from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+    w, h = size
+    cjk = any("\u4e00" <= ch <= "\u9fff" for ch in text)
+    font_size = max(18, int(min(w, h) * (0.11 if kind == "title" else 0.055)))
+    font = ImageFont.truetype(CJK_FONT if cjk else LATIN_FONT, font_size)
+    probe = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
+    left, top, right, bottom = probe.textbbox((0, 0), text, font=font, stroke_width=3)
+    pad = font_size // 3
+    img = Image.new("RGBA", (int(right - left + 4 * pad), int(bottom - top + 4 * pad)), (0, 0, 0, 0))
+    shadow = Image.new("RGBA", img.size, (0, 0, 0, 0))
+    ImageDraw.Draw(shadow).text((2 * pad - left + 4, 2 * pad - top + 4), text, font=font, fill=(0, 0, 0, 170))
+    img.alpha_composite(shadow.filter(ImageFilter.GaussianBlur(pad / 2)))
+    ImageDraw.Draw(img).text(
+        (2 * pad - left, 2 * pad - top),
+        text,
+        font=font,
+        fill=(255, 255, 255, 255),
+        stroke_width=2,
+        stroke_fill=(0, 0, 0, 200),
+    )
+    margin_x, margin_y = int(w * 0.05), int(h * 0.06)
+    xs = {"left": margin_x, "center": (w - img.width) // 2, "right": w - img.width - margin_x}
+    ys = {"top": margin_y, "center": (h - img.height) // 2, "bottom": h - img.height - int(h * 0.2)}
+    vertical, _, horizontal = position.partition("-")
+    if position in ("top", "bottom", "center"):
+        vertical, horizontal = position, "center"
+    return img, max(0, xs.get(horizontal, xs["center"])), max(0, ys.get(vertical, ys["top"]))
+
+
+def caption_image(text: str, size: tuple[int, int], scale: float = 1.0) -> Any:
     """A transparent overlay of the frame's size with the caption in a band at the bottom."""
     from PIL import Image, ImageDraw, ImageFont
 
@@ -53,7 +85,7 @@ def caption_image(text: str, size: tuple[int, int]) -> Any:
     if not text.strip():
         return img
     cjk = any("\u4e00" <= ch <= "\u9fff" for ch in text)
-    font_size = max(16, int(min(w, h) * 0.045))
+    font_size = max(16, int(min(w, h) * 0.045 * scale))
     font = ImageFont.truetype(CJK_FONT if cjk else LATIN_FONT, font_size)
     per_line = max(8, int(w * 0.86 / (font_size * (1.0 if cjk else 0.55))))
     lines = (
@@ -188,7 +220,9 @@ def render_clip(spec: dict[str, Any], out_path: Path, image_path: str | Path | N
         image,
     )
     camera = spec.get("camera", "drift")
-    ox, oy = camera_offsets(camera, comp.margin, speed, duration)
+    # The camera move spans the shot whatever its playback speed; the things moving in it
+    # (particles, birds, walkers) run at the shot's speed.
+    ox, oy = camera_offsets(camera, comp.margin, 1.0, duration)
     mx, my = comp.margin
     with tempfile.TemporaryDirectory(prefix="cinechat-clip-") as tmp:
         inputs: list[str] = []
@@ -227,14 +261,28 @@ def render_clip(spec: dict[str, Any], out_path: Path, image_path: str | Path | N
                 chains.append(f"[{base}][{src}]overlay=x='{x}':y='{y}':format=yuv420{enable}[b{n}]")
                 base = f"b{n}"
         post = []
-        zoom = zoom_filter(camera, (w, h), fps, frames, speed, comp.subject)
+        zoom = zoom_filter(camera, (w, h), fps, frames, 1.0, comp.subject)
         if zoom:
             post.append(zoom)
         post.append(grade_filter(spec.get("grade", {})))
         post.extend(look_filter(comp.look, (w, h)))
         chains.append(f"[{base}]{','.join(post)}[g]")
         base = "g"
-        caption = caption_image(spec.get("caption", "") if spec.get("captions", True) else "", (w, h))
+        for i, item in enumerate(spec.get("overlays") or []):
+            label, ox0, oy0 = text_overlay(
+                item["text"], item.get("kind", "text"), item.get("position", "top"), (w, h)
+            )
+            src = add(label, f"overlay{i}")
+            a0, a1 = head / fps + float(item["start"]), head / fps + float(item["end"])
+            chains.append(
+                f"[{base}][{src}]overlay=x={ox0}:y={oy0}:format=yuv420:enable='between(t,{a0:.3f},{a1:.3f})'[o{i}]"
+            )
+            base = f"o{i}"
+        caption = caption_image(
+            spec.get("caption", "") if spec.get("captions", True) else "",
+            (w, h),
+            float(spec.get("caption_scale", 1.0)),
+        )
         box = caption.getbbox()
         if box:
             src = add(caption.crop(box), "caption")

@@ -33,3 +33,26 @@ def contact_sheet(video: str | Path, shots: list[dict[str, Any]], out: str | Pat
     out.parent.mkdir(parents=True, exist_ok=True)
     sheet.save(out)
     return out
+
+
+def before_after(
+    a: tuple[str | Path, float, str], b: tuple[str | Path, float, str], out: str | Path, width: int = 480
+) -> Path:
+    """Two frames side by side, each (video, time, label): the same shot in two versions."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    frames = [frame_at(v, t, width) for v, t, _ in (a, b)]
+    fw = max(f.width for f in frames)
+    fh = max(f.height for f in frames)
+    band = max(22, fw // 16)
+    sheet = Image.new("RGB", (2 * fw + 8, fh + band), (24, 24, 28))
+    draw = ImageDraw.Draw(sheet)
+    font = ImageFont.truetype(CJK_FONT, int(band * 0.62))
+    for i, (img, (_, _, label)) in enumerate(zip(frames, (a, b), strict=True)):
+        x = i * (fw + 8)
+        sheet.paste(img, (x, band))
+        draw.text((x + 8, band * 0.15), label, font=font, fill=(235, 235, 235))
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(out)
+    return out
