@@ -2,10 +2,10 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := ffmpeg espeak-ng fluidsynth timgm6mb-soundfont fonts-wqy-microhei fonts-dejavu-core
+APT_PACKAGES := ffmpeg espeak-ng fluidsynth timgm6mb-soundfont fonts-wqy-microhei fonts-dejavu-core fonts-noto-color-emoji chromium
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint system venv clean bench sheet
+.PHONY: run test lint system venv clean bench sheet screenshot
 
 system:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -44,6 +44,10 @@ sheet: venv
 	$(VENV)/bin/cinechat say --db /tmp/cinechat-sheet/db.sqlite --quiet "我想创建一个关于春天的30秒短视频，风格要温馨治愈" >/dev/null
 	$(VENV)/bin/cinechat say --db /tmp/cinechat-sheet/db.sqlite --quiet "继续生成" >/dev/null
 	$(VENV)/bin/cinechat sheet --db /tmp/cinechat-sheet/db.sqlite --out docs/seed-contact-sheet.png
+
+# The README's chat screenshots: the browser test run with its screenshots copied to docs/.
+screenshot: venv
+	CINECHAT_SCREENSHOTS=docs $(VENV)/bin/pytest -q tests/test_browser.py -k seed_dialogue
 
 clean:
 	rm -rf $(VENV) checkpoints/*.sqlite checkpoints/media

@@ -208,8 +208,53 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return 0
 
 
+def auth_secret(state_dir: Path) -> str:
+    """CHAINLIT_AUTH_SECRET: from the environment, else the one stored beside the database
+    (made on first use, readable by this user only)."""
+    if os.environ.get("CHAINLIT_AUTH_SECRET"):
+        return os.environ["CHAINLIT_AUTH_SECRET"]
+    path = state_dir / ".chainlit_secret"
+    if not path.exists():
+        import secrets
+
+        state_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    """Add (or reset) a chat user."""
+    import getpass
+
+    from tools.users import UserError, add_user
+
+    state = Path(args.db).resolve().parent if args.db else default_db_path().parent
+    password = (
+        args.password or os.environ.get("CINECHAT_PASSWORD") or getpass.getpass(f"password for {args.name}: ")
+    )
+    try:
+        add_user(state / "users.sqlite", args.name, password)
+    except UserError as err:
+        print(f"cannot add {args.name}: {err}", file=sys.stderr)
+        return 2
+    print(f"user {args.name} saved")
+    return 0
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
-    """Start the Chainlit app."""
+    """Start the Chainlit app (login secret made if absent; a first user if there is none)."""
+    from tools.users import add_user, count, new_password
+
+    state = default_db_path().parent
+    env = {**os.environ, "CHAINLIT_AUTH_SECRET": auth_secret(state), "CINECHAT_STATE": str(state)}
+    if count(state / "users.sqlite") == 0:
+        password = new_password()
+        add_user(state / "users.sqlite", "admin", password)
+        print(
+            f"created the first user: admin / {password}  (add more with: cinechat users add NAME)",
+            flush=True,
+        )
     cmd = [
         sys.executable,
         "-m",
@@ -222,7 +267,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
         "--port",
         str(args.port),
     ]
-    return subprocess.call(cmd, cwd=str(ROOT))
+    return subprocess.call(cmd, cwd=str(ROOT), env=env)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -261,6 +306,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("chat", help="interactive chat in the terminal")
     common(p)
     p.set_defaults(func=cmd_chat)
+    p = sub.add_parser("users", help="chat users: cinechat users add NAME [--password P]")
+    p.add_argument("action", choices=["add"])
+    p.add_argument("name")
+    p.add_argument("--password", help="default: CINECHAT_PASSWORD or a prompt")
+    p.add_argument("--db", help="checkpoint database; users live beside it")
+    p.set_defaults(func=cmd_users)
     p = sub.add_parser("ui", help="start the Chainlit web app")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
