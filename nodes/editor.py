@@ -179,10 +179,11 @@ def _edit_settings(settings: dict[str, Any], slots: dict[str, Any], count: int) 
             settings["music_tempo"] = round(
                 min(1.6, max(0.6, float(settings.get("music_tempo", 1.0)) * slots["tempo"])), 2
             )
+        tempo = settings.get("music_tempo")
+        parts = [settings["music"], settings.get("music_instrument"), f"tempo x{tempo}" if tempo else None]
         return {
-            "value": settings["music"],
+            "value": " · ".join(str(p) for p in parts if p),
             "instrument": settings.get("music_instrument"),
-            "tempo": settings.get("music_tempo"),
         }
     if op == "music_off":
         settings["music"] = "off"

@@ -85,3 +85,26 @@ def test_say_with_an_image_that_is_not_one(tmp_path: Path) -> None:
     out = json.loads(proc.stdout)
     assert "not an image" in out["reply"] and out["version"] == first["version"]
     assert out["script"] == first["script"]
+
+
+def test_users_and_the_login_secret(tmp_path: Path) -> None:
+    from graph.cli import auth_secret
+    from tools.users import verify
+
+    db = tmp_path / "c.sqlite"
+    proc = cli("users", "add", "carol", "--password", "carol-password", db=db)
+    assert proc.returncode == 0, proc.stderr
+    assert verify(tmp_path / "users.sqlite", "carol", "carol-password")
+    assert not verify(tmp_path / "users.sqlite", "carol", "wrong-password")
+    assert not verify(tmp_path / "users.sqlite", "nobody", "carol-password")
+    short = cli("users", "add", "dave", "--password", "short", db=db)
+    assert short.returncode == 2 and "8 characters" in short.stderr
+    env = dict(os.environ)
+    os.environ.pop("CHAINLIT_AUTH_SECRET", None)
+    try:
+        first = auth_secret(tmp_path)
+        assert len(first) > 40 and auth_secret(tmp_path) == first
+        assert (tmp_path / ".chainlit_secret").stat().st_mode & 0o077 == 0
+    finally:
+        os.environ.clear()
+        os.environ.update(env)
