@@ -141,7 +141,8 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    ffmpeg = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True).stdout.split("\n")[0]
+    first = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True).stdout.split("\n")[0]
+    ffmpeg = " ".join(first.split()[:3])
     return f"{os.cpu_count()} cores, {cpu}; Python {platform.python_version()}; {ffmpeg}"
 
 
