@@ -260,16 +260,28 @@ def _summary(node: str, update: Any) -> str:
 
 
 def _frames(script: dict[str, Any]) -> list[Any]:
-    """Storyboard frames, one per shot, drawn by the animatic composer at a small size."""
+    """The storyboard: one frame per shot drawn by the animatic composer, numbered, in one
+    strip (one element keeps the order)."""
+    from PIL import Image, ImageDraw
+
+    from tools.renderer import CJK_FONT
     from tools.scene import compose, flatten
 
-    out = []
-    for i, shot in enumerate(script.get("shots", [])):
-        comp = compose(shot["description"], script.get("mood", "warm"), (320, 180), i + 1, shot["shot_type"])
-        buf = io.BytesIO()
-        flatten(comp).save(buf, format="PNG")
-        out.append(cl.Image(name=f"shot{i + 1}.png", content=buf.getvalue(), display="inline", size="small"))
-    return out
+    shots = script.get("shots", [])
+    w, h, gap = 320, 180, 8
+    strip = Image.new("RGB", (len(shots) * (w + gap) - gap, h), (24, 24, 28))
+    draw = ImageDraw.Draw(strip)
+    from PIL import ImageFont
+
+    font = ImageFont.truetype(CJK_FONT, 22)
+    for i, shot in enumerate(shots):
+        comp = compose(shot["description"], script.get("mood", "warm"), (w, h), i + 1, shot["shot_type"])
+        strip.paste(flatten(comp), (i * (w + gap), 0))
+        draw.rectangle([i * (w + gap), 0, i * (w + gap) + 30, 30], fill=(0, 0, 0))
+        draw.text((i * (w + gap) + 8, 2), str(i + 1), font=font, fill=(255, 255, 255))
+    buf = io.BytesIO()
+    strip.save(buf, format="PNG")
+    return [cl.Image(name="storyboard.png", content=buf.getvalue(), display="inline", size="large")]
 
 
 def _actions(values: dict[str, Any], lang: str) -> list[cl.Action]:

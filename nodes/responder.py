@@ -214,6 +214,21 @@ T: dict[str, dict[str, str]] = {
         "err_bad_format": "⚠️ {value} is not supported. Choose 16:9 / 9:16 / 1:1 and 720p / 1080p / 2160p. Nothing changed.",
     },
 }
+FIELD_NAMES = {
+    "zh": {
+        "grade": "调色",
+        "description": "内容",
+        "duration": "时长",
+        "speed": "播放速度",
+        "narration": "旁白",
+        "shot_type": "景别",
+        "overlays": "文字",
+        "effects": "音效",
+        "image": "图片",
+        "position": "位置",
+    },
+    "en": {"grade": "grading", "shot_type": "shot type", "overlays": "text"},
+}
 SCORE_NAMES = {
     "zh": {
         "duration_fit": "时长匹配",
@@ -413,7 +428,7 @@ def _versions_reply(state: ProjectState, lang: str) -> str:
                 "cmp_changed",
                 pos=c["to"],
                 desc=c["description"],
-                fields=", ".join(c["fields"] or ["position"]),
+                fields=", ".join(FIELD_NAMES[lang].get(f, f) for f in c["fields"] or ["position"]),
             )
             for c in d["changed"]
         ]
