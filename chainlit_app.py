@@ -170,6 +170,8 @@ def _context() -> Context:
         aspect=str(chosen.get("aspect", base.aspect)),
         resolution=str(chosen.get("resolution", base.resolution)),
         fps=base.fps,
+        voice=str(chosen.get("voice", base.voice)),
+        language=str(chosen.get("language", base.language)),
     )
 
 
@@ -208,6 +210,8 @@ async def _send_settings() -> None:
             Select(
                 id="aspect", label="Aspect / 画幅", values=["16:9", "9:16", "1:1"], initial_value=base.aspect
             ),
+            Select(id="language", label="Language / 语言", values=["zh", "en"], initial_value=base.language),
+            Select(id="voice", label="Voice / 旁白声音", values=["female", "male"], initial_value=base.voice),
             Switch(id="use_llm", label="Use the configured LLM / 使用语言模型", initial=base.use_llm),
         ]
     ).send()
@@ -324,6 +328,13 @@ def _media(values: dict[str, Any], before: dict[str, Any]) -> list[Any]:
     new_render = render.get("path") and render.get("path") != (before.get("render") or {}).get("path")
     if intent in SHOWS_VIDEO and new_render and Path(render["path"]).exists():
         elements.append(cl.Video(name=f"{values.get('version')}.mp4", path=render["path"], display="inline"))
+        master = (
+            Path(render.get("stems") or "").parent.parent / "master" / f"{render.get('master_key', '')}.m4a"
+        )
+        if render.get("master_key") and master.exists():  # narration and music, to listen to alone
+            elements.append(
+                cl.Audio(name=f"{values.get('version')}-audio.m4a", path=str(master), display="inline")
+            )
         if render.get("srt") and Path(render["srt"]).exists():
             elements.append(
                 cl.File(name=f"{values.get('version')}.srt", path=render["srt"], display="inline")

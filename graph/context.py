@@ -41,3 +41,7 @@ class Context:
     """Default resolution of new projects: 720p, 1080p or 2160p."""
     fps: int = field(default_factory=lambda: int(_env("CINECHAT_FPS", "24")))
     """Default frame rate of new projects."""
+    voice: str = field(default_factory=lambda: _env("CINECHAT_VOICE", "female"))
+    """Default narration voice of new projects: female or male."""
+    language: str = field(default_factory=lambda: _env("CINECHAT_LANGUAGE", "zh"))
+    """The reply language when a message does not show one (digits, names)."""

@@ -144,6 +144,7 @@ def audio(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
         srt=str(srt),
         stems=str(stems),
         mix=mix_key,
+        master_key=master_key,
         version=state.get("version"),
         duration=round(info.duration, 3),
         width=info.width,

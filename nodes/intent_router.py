@@ -12,7 +12,7 @@ import prompts
 from graph.context import Context
 from graph.state import IntentDecision, ProjectState
 from tools import llm
-from tools.intents import CONFIDENCE_THRESHOLD, Analysis, analyse
+from tools.intents import CONFIDENCE_THRESHOLD, Analysis, analyse, referenced_shots
 from tools.music import MusicError, check_upload
 from tools.renderer import ImageError, load_image
 from tools.scripts import MAX_TOTAL, MIN_TOTAL
@@ -39,7 +39,7 @@ def last_user_attachments(state: ProjectState, kind: str) -> list[str]:
     return []
 
 
-def _with_image(analysis: Analysis, images: list[str], state: ProjectState) -> Analysis:
+def _with_image(analysis: Analysis, images: list[str], state: ProjectState, text: str = "") -> Analysis:
     """An attached image becomes a shot's picture: shot 1 of a new project, or the shot the
     message names; a bad image or an unnamed shot is an error that changes nothing."""
     try:
@@ -49,7 +49,7 @@ def _with_image(analysis: Analysis, images: list[str], state: ProjectState) -> A
     if not state.get("script"):
         slots = analysis.slots if analysis.intent == "create" else {}
         return Analysis("create", 0.9, {**slots, "image": images[0]})
-    shots = analysis.slots.get("shots") or []
+    shots = analysis.slots.get("shots") or referenced_shots(text, state.get("script"))
     if not shots:
         return Analysis("edit_visual", 0.9, {"error": "which_shot_image"})
     return Analysis("edit_visual", 0.9, {"shots": shots[:1], "operation": "image", "image": images[0]})
@@ -120,7 +120,7 @@ def decide(
     notes: list[str] = []
     analysis = analyse(text, state.get("script"))
     if images and "error" not in analysis.slots:
-        analysis = _with_image(analysis, images, state)
+        analysis = _with_image(analysis, images, state, text)
     if music and "error" not in analysis.slots:
         analysis = _with_music(analysis, music, state)
     if (
@@ -146,7 +146,7 @@ def decide(
 def intent_router(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Classify the newest message; reset this turn's outcome and notes."""
     text = last_user_text(state)
-    language = detect_language(text, default=state.get("language") or "zh")
+    language = detect_language(text, default=state.get("language") or (runtime.context or Context()).language)
     images = last_user_attachments(state, "image")
     music = last_user_attachments(state, "audio")
     analysis, notes = decide(text, state, runtime.context or Context(), images, music)

@@ -75,7 +75,7 @@ def script_writer(state: ProjectState, runtime: Runtime[Context]) -> dict[str, A
                 "aspect": context.aspect,
                 "resolution": context.resolution,
                 "fps": context.fps,
-                "voice": "female",
+                "voice": context.voice if context.voice in ("female", "male") else "female",
                 "voice_rate": 1.0,
                 "music": script["mood"],
                 "music_gain_db": -12.0,

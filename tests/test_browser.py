@@ -181,6 +181,7 @@ def test_seed_dialogue_in_the_browser(server: dict[str, Any], browser: Any, shot
     s.wait_videos(1)
     s.wait_text("(100%)")
     assert abs(s.video_duration() - 30) < 0.5
+    assert s.page.locator("audio").count() >= 1  # the narration and music to listen to alone
     s.page.locator("#step-render").last.click()  # the per-shot renders are nested under it
     s.page.locator("#step-render_shot").first.wait_for(timeout=10_000)
     assert s.page.locator("#step-render_shot").count() >= 4
@@ -231,6 +232,30 @@ def test_two_users_render_at_once_and_stay_apart(server: dict[str, Any], browser
     assert b.outside == []
     a.context.close()
     b.context.close()
+
+
+def test_uploads_are_checked_and_used(
+    server: dict[str, Any], browser: Any, shots: Path, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    s = Session(browser, server["url"], shots)
+    s.login("bob", "bob-password")
+    s.say("Make a 10 second video about the sea")
+    s.wait_text("First draft ready")
+    Image.new("RGB", (640, 360), (200, 40, 40)).save(tmp_path / "photo.png")
+    s.page.set_input_files("input[type=file]", str(tmp_path / "photo.png"))
+    s.page.wait_for_timeout(1500)
+    s.say("use this picture for shot 2")
+    s.wait_text("image shot", timeout=60)
+    (tmp_path / "song.mp3").write_bytes(b"ID3" + b"not audio" * 100)
+    s.page.set_input_files("input[type=file]", str(tmp_path / "song.mp3"))
+    s.page.wait_for_timeout(1500)
+    s.say("use this song as the music")
+    s.wait_text("not playable audio", timeout=60)
+    s.shot("07-uploads")
+    s.clean()
+    s.context.close()
 
 
 def test_health_metrics_and_login(server: dict[str, Any]) -> None:

@@ -187,6 +187,12 @@ def _described_shots(text: str, shots: list[dict[str, Any]]) -> list[int]:
     return sorted(found)
 
 
+def referenced_shots(text: str, script: dict[str, Any] | None) -> list[int]:
+    """The shots a message names: by number or ordinal, by type, or by what they show."""
+    shots = list(script.get("shots", [])) if script else []
+    return _ordinal_shots(text, len(shots)) or _typed_shots(text, shots) or _described_shots(text, shots)
+
+
 def _amount(text: str, default: float = 0.15) -> tuple[float, str]:
     """How much: an explicit percentage, or a small/large step."""
     pct = parse_percent(text)
