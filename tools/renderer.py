@@ -19,6 +19,7 @@ from tools.ffmpeg import run_ffmpeg
 RENDERER_VERSION = "animatic-2"
 X264_PRESET = os.environ.get("CINECHAT_X264_PRESET", "veryfast")
 X264_CRF = 23
+ENCODER = ["-c:v", "libx264", "-preset", X264_PRESET, "-crf", str(X264_CRF)]
 CJK_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 LATIN_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 RESOLUTIONS = {"720p": 720, "1080p": 1080, "2160p": 2160}
@@ -312,12 +313,7 @@ def render_clip(spec: dict[str, Any], out_path: Path, image_path: str | Path | N
                     str(frames),
                     "-r",
                     str(fps),
-                    "-c:v",
-                    "libx264",
-                    "-preset",
-                    X264_PRESET,
-                    "-crf",
-                    str(X264_CRF),
+                    *ENCODER,
                     "-pix_fmt",
                     "yuv420p",
                     "-threads",
@@ -395,12 +391,7 @@ def assemble(paths: list[Path], boundaries: list[str], fps: int, out_path: Path)
             ";".join(chains) + f";[{prev}]format=yuv420p,fps={fps}[v]",
             "-map",
             "[v]",
-            "-c:v",
-            "libx264",
-            "-preset",
-            X264_PRESET,
-            "-crf",
-            str(X264_CRF),
+            *ENCODER,
             "-movflags",
             "+faststart",
             str(out_path),
