@@ -294,8 +294,6 @@ def review_media(
                 n,
                 zh=f"{a:.1f}-{b:.1f}秒是黑屏（镜头{n}）",
                 en=f"black picture at {a:.1f}-{b:.1f}s (shot {n})",
-                say_zh=f"重新生成第{n}个镜头",
-                say_en=f"re-render shot {n}",
             )
         )
     for a, b in video.frozen:
@@ -307,8 +305,6 @@ def review_media(
                 n,
                 zh=f"{a:.1f}-{b:.1f}秒画面静止（镜头{n}）",
                 en=f"frozen picture at {a:.1f}-{b:.1f}s (shot {n})",
-                say_zh=f"重新生成第{n}个镜头",
-                say_en=f"re-render shot {n}",
             )
         )
     exposure = []
@@ -372,8 +368,6 @@ def review_media(
                         n,
                         zh=f"镜头{n}应有旁白，但没有声音",
                         en=f"shot {n} should be narrated but is silent",
-                        say_zh="重新生成",
-                        say_en="render again",
                     )
                 )
         if line.get("overflow", 0) > 0.05:
