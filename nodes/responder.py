@@ -57,6 +57,8 @@ T: dict[str, dict[str, str]] = {
         "problems": "⚠️ 发现问题:",
         "no_problems": "✅ 媒体检查未发现问题。",
         "say": '（可以说"{text}"）',
+        "fallback": "⚠️ 镜头{shot}: 扩散模型不可用（{why}），这个镜头改用动画渲染。",
+        "oom_retry": "ℹ️ 镜头{shot}: 显存不足，已降低分辨率和帧数重试成功。",
         "picked": '💡 只有镜头{shot}明显比其他镜头暗，所以只调亮了它（要全部调亮请说"全部调亮"）。',
         "moved": "⏱ 时长变化（总时长不变）: {items}",
         "moved_item": "镜头{shot} {a:g}→{b:g}秒",
@@ -158,6 +160,8 @@ T: dict[str, dict[str, str]] = {
         "problems": "⚠️ Problems found:",
         "no_problems": "✅ The media checks found no problems.",
         "say": ' (say "{text}")',
+        "fallback": "⚠️ Shot {shot}: the diffusion model was unavailable ({why}); the animatic renderer made this shot.",
+        "oom_retry": "ℹ️ Shot {shot}: out of memory, so it was generated again at a lower resolution and fewer frames.",
         "picked": '💡 Only shot {shot} was clearly darker than the others, so only it was brightened (say "brighten all shots" for all).',
         "moved": "⏱ Lengths changed (total kept): {items}",
         "moved_item": "shot {shot} {a:g}→{b:g}s",
@@ -358,6 +362,11 @@ def _render_reply(state: ProjectState, lang: str) -> str:
         r=render.get("rendered", 0),
         c=render.get("cached", 0),
     )
+    for b in render.get("backends") or []:
+        if b.get("fallback"):
+            text += "\n" + _fmt(lang, "fallback", shot=b["shot"], why=b["fallback"])
+        if "oom_retry" in (b.get("notes") or []):
+            text += "\n" + _fmt(lang, "oom_retry", shot=b["shot"])
     gate = _gate_lines(state, lang)
     if gate:
         text += "\n" + "\n".join(gate)

@@ -28,8 +28,11 @@ def _first_request(state: ProjectState) -> str:
     return str(script.get("request", "")) or last_user_text(state)
 
 
-def clip_report(store: AssetStore, key: str) -> analysis.VideoReport:
-    """The analysis of one clip, cached beside it (a clip is analysed once, like it renders once)."""
+def clip_report(store: AssetStore, key: str, clip: str | None = None) -> analysis.VideoReport:
+    """The analysis of one clip, cached beside it (a clip is analysed once, like it renders once).
+    `clip` is the file when it is not the cached clip of that key (an animatic fallback)."""
+    if clip and "/fallback/" in clip:
+        key = key + "-fallback"
     path = store.path("reports", key, "json")
     if path.exists():
         data = json.loads(path.read_text())
@@ -38,7 +41,7 @@ def clip_report(store: AssetStore, key: str) -> analysis.VideoReport:
             [tuple(s) for s in data["black"]],  # type: ignore[misc]
             [tuple(s) for s in data["frozen"]],  # type: ignore[misc]
         )
-    rep = analysis.video_report(store.path("clips", key, "mp4"))
+    rep = analysis.video_report(clip or store.path("clips", key, "mp4"))
     tmp = store.tmp_path("reports", key, "json")
     tmp.write_text(json.dumps({"frames": rep.frames, "black": rep.black, "frozen": rep.frozen}))
     store.commit(tmp, "reports", key, "json")
@@ -137,7 +140,15 @@ def reviewer(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
         store = AssetStore(context.data_dir)
         plan = state.get("plan") or []
         with ThreadPoolExecutor(2) as pool:
-            reports = list(pool.map(lambda item: clip_report(store, item["key"]), plan))
+            results = state.get("shot_results") or {}
+            reports = list(
+                pool.map(
+                    lambda item: clip_report(
+                        store, item["key"], (results.get(item["shot_id"]) or {}).get("path")
+                    ),
+                    plan,
+                )
+            )
         media = review_media(render, plan, script, size, combine(plan, reports))
         result["measured"] = media["measured"]
         fixable = [p for p in media["problems"] if p.get("fix")]

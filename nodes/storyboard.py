@@ -3,6 +3,7 @@ whose content hash is the clip's cache key."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from typing import Any
 
@@ -24,6 +25,38 @@ def boundaries(script: dict[str, Any], settings: dict[str, Any]) -> list[str]:
     default = settings.get("transition", "cut")
     per = settings.get("transitions") or {}
     return [str(per.get(str(i), default)) for i in range(1, len(script.get("shots", [])))]
+
+
+def diffusion_spec(
+    shot: dict[str, Any], script: dict[str, Any], frames: int, fps: int
+) -> dict[str, Any] | None:
+    """What the diffusion backend is asked for a shot, when a model is configured: the prompt
+    (with a fixed description of each recurring character), a seed per character so it looks
+    the same across shots, and the model, steps and frame count (all part of the clip key)."""
+    from tools import diffusion
+    from tools.lexicon import character_name, characters_in
+
+    chosen = diffusion.models()
+    kind = "t2v" if "t2v" in chosen else "t2i" if "t2i" in chosen else None
+    if kind is None or shot.get("image"):
+        return None
+    cast = characters_in(shot["description"])
+    looks = [f"{character_name(c, 'en')}, the same person in every shot" for c in cast]
+    prompt, negative = diffusion.prompt_for(shot["description"], script.get("mood", "warm"), looks)
+    seed = int(content_key(cast[0] if cast else shot["description"])[:8], 16)
+    return {
+        "kind": kind,
+        "model": chosen[kind],
+        "steps": int(os.environ.get("CINECHAT_DIFFUSION_STEPS", "25")),
+        "prompt": prompt,
+        "negative": negative,
+        "seed": seed,
+        "frames": max(1, min(int(os.environ.get("CINECHAT_DIFFUSION_FRAMES", "17")), frames))
+        if kind == "t2v"
+        else 1,
+        "width": int(os.environ.get("CINECHAT_DIFFUSION_WIDTH", "512")),
+        "height": int(os.environ.get("CINECHAT_DIFFUSION_HEIGHT", "288")),
+    }
 
 
 def build_plan(
@@ -76,6 +109,9 @@ def build_plan(
             "tail": handle if after in XFADE else 0,
             "image": image.get("key"),
         }
+        generated = diffusion_spec(shot, script, spec["frames"], fps)
+        if generated:
+            spec["diffusion"] = generated
         plan.append(
             {
                 "shot_id": shot["id"],

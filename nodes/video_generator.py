@@ -38,12 +38,31 @@ def render_shot(task: ShotTask, runtime: Runtime[Context]) -> dict[str, Any]:
     key = item["key"]
     cached = store.has("clips", key, "mp4")
     started = time.monotonic()
+    info: dict[str, Any] = {"backend": "cache"}
+    writer = get_stream_writer()
+
+    def step(done: int, total: int) -> None:
+        writer(
+            {
+                "stage": "diffusion",
+                "percent": round(100 * done / total),
+                "shot": task["index"] + 1,
+                "of": task["total"],
+                "node": "render_shot",
+            }
+        )
+
     if not cached:
         tmp = store.tmp_path("clips", key, "mp4")
-        render_clip(item["spec"], tmp, item.get("image_path"))
-        store.commit(tmp, "clips", key, "mp4", shot=item["shot_id"])
+        info = render_clip(item["spec"], tmp, item.get("image_path"), step)
+        if info.get("fallback"):
+            # an animatic stand-in is not what the spec asked for: not cached under its key
+            path = store.path("fallback", key, "mp4")
+            tmp.replace(path)
+        else:
+            store.commit(tmp, "clips", key, "mp4", shot=item["shot_id"])
     percent, eta = _tick(task["run"], task["total"])
-    get_stream_writer()(
+    writer(
         {
             "stage": "render",
             "percent": round(percent, 1),
@@ -58,8 +77,9 @@ def render_shot(task: ShotTask, runtime: Runtime[Context]) -> dict[str, Any]:
         "shot_results": {
             item["shot_id"]: {
                 "key": key,
-                "path": str(store.path("clips", key, "mp4")),
+                "path": str(store.path("fallback" if info.get("fallback") else "clips", key, "mp4")),
                 "cached": cached,
+                "backend": info,
                 "seconds": round(time.monotonic() - started, 3),
             }
         }
@@ -73,7 +93,8 @@ def video_generator(state: ProjectState, runtime: Runtime[Context]) -> dict[str,
     results = state.get("shot_results") or {}
     clips = [results[item["shot_id"]] for item in plan]
     cuts = boundaries(state.get("script") or {}, state.get("settings") or {})
-    key = content_key({"clips": [c["key"] for c in clips], "boundaries": cuts})
+    ids = [c["key"] + (":fallback" if (c.get("backend") or {}).get("fallback") else "") for c in clips]
+    key = content_key({"clips": ids, "boundaries": cuts})
     if not store.has("video", key, "mp4"):
         tmp = store.tmp_path("video", key, "mp4")
         fps = int(plan[0]["spec"]["fps"]) if plan else 24
@@ -85,8 +106,10 @@ def video_generator(state: ProjectState, runtime: Runtime[Context]) -> dict[str,
         "round"
     ):  # a gate re-render adds to the turn's count
         rendered += int((state.get("render") or {}).get("rendered", 0))
+    backends = [{"shot": i + 1, **c.get("backend", {})} for i, c in enumerate(clips) if c.get("backend")]
     return {
         "render": {
+            "backends": backends,
             "picture": str(store.path("video", key, "mp4")),
             "picture_key": key,
             "clips": [c["key"] for c in clips],

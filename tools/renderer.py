@@ -203,8 +203,34 @@ def _sprite_xy(s: scenes.Sprite, margin: tuple[int, int], ox: str, oy: str, spee
     return x, y
 
 
-def render_clip(spec: dict[str, Any], out_path: Path, image_path: str | Path | None = None) -> None:
-    """Render one shot spec to an H.264 MP4 (video only) of exactly head+frames+tail frames."""
+def _generate(spec: dict[str, Any], on_progress: Any) -> tuple[Any, list[Any], dict[str, Any]]:
+    """The diffusion backend's keyframe (t2i) or frames (t2v) for a spec, or a fallback note."""
+    from tools import diffusion
+
+    gen = spec["diffusion"]
+    try:
+        out, notes = diffusion.generate(
+            gen["kind"],
+            gen["model"],
+            gen["prompt"],
+            gen["negative"],
+            (int(gen.get("width", spec["width"])), int(gen.get("height", spec["height"]))),
+            int(gen["seed"]),
+            int(gen["steps"]),
+            int(gen.get("frames", 1)),
+            on_step=on_progress,
+        )
+    except diffusion.DiffusionError as err:
+        return None, [], {"backend": "animatic", "fallback": err.code, "model": gen["model"]}
+    info = {"backend": "diffusion", "model": gen["model"], "kind": gen["kind"], "notes": notes}
+    return (out[0], [], info) if gen["kind"] == "t2i" else (None, out, info)
+
+
+def render_clip(
+    spec: dict[str, Any], out_path: Path, image_path: str | Path | None = None, on_progress: Any = None
+) -> dict[str, Any]:
+    """Render one shot spec to an H.264 MP4 (video only) of exactly head+frames+tail frames;
+    returns which backend made it (and any fallback)."""
     w, h = int(spec["width"]), int(spec["height"])
     fps = int(spec["fps"])
     head, tail = int(spec.get("head", 0)), int(spec.get("tail", 0))
@@ -212,6 +238,10 @@ def render_clip(spec: dict[str, Any], out_path: Path, image_path: str | Path | N
     speed = float(spec.get("speed", 1.0))
     duration = frames / fps
     image = load_image(image_path) if image_path else None
+    info: dict[str, Any] = {"backend": "image" if image is not None else "animatic"}
+    generated: list[Any] = []
+    if spec.get("diffusion") and image is None:
+        image, generated, info = _generate(spec, on_progress)
     comp = scenes.compose(
         spec["description"],
         spec.get("mood", "warm"),
@@ -227,19 +257,35 @@ def render_clip(spec: dict[str, Any], out_path: Path, image_path: str | Path | N
     mx, my = comp.margin
     with tempfile.TemporaryDirectory(prefix="cinechat-clip-") as tmp:
         inputs: list[str] = []
+        counter = [0]
 
         def add(img: Any, name: str) -> str:
             path = Path(tmp) / f"{name}.png"
             img.save(path, compress_level=1)
             inputs.extend(["-i", str(path)])
-            return f"{len(inputs) // 2 - 1}:v"
+            counter[0] += 1
+            return f"{counter[0] - 1}:v"
 
         chains = []
-        sky = add(comp.sky, "sky")
-        chains.append(
-            f"[{sky}]loop=loop=-1:size=1:start=0,setpts=N/{fps}/TB,"
-            f"crop=w={w}:h={h}:x='{mx}+0.2*({ox})':y='{my}+0.2*({oy})',format=yuv420p[b0]"
-        )
+        if generated:  # a generated clip: fitted to the frame, stretched to the shot's length
+            for k, img in enumerate(generated):
+                img.save(Path(tmp) / f"gen{k:04d}.png")
+            src_fps = 8
+            stretch = duration / (len(generated) / src_fps)
+            inputs.extend(["-framerate", str(src_fps), "-i", str(Path(tmp) / "gen%04d.png")])
+            counter[0] += 1
+            chains.append(
+                f"[0:v]scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h},"
+                f"setpts=PTS*{stretch:.5f},fps={fps},tpad=stop_mode=clone:stop=-1,format=yuv420p[b0]"
+            )
+            comp.layers, comp.sprites = [], []
+            camera = "static"
+        else:
+            sky = add(comp.sky, "sky")
+            chains.append(
+                f"[{sky}]loop=loop=-1:size=1:start=0,setpts=N/{fps}/TB,"
+                f"crop=w={w}:h={h}:x='{mx}+0.2*({ox})':y='{my}+0.2*({oy})',format=yuv420p[b0]"
+            )
         base = "b0"
         n = 0
         for i, layer in enumerate(comp.layers):
@@ -323,6 +369,7 @@ def render_clip(spec: dict[str, Any], out_path: Path, image_path: str | Path | N
                     str(out_path),
                 ]
             )
+    return info
 
 
 class ImageError(ValueError):
