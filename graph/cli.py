@@ -242,6 +242,22 @@ def cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
+def chainlit_command(host: str, port: int) -> list[str]:
+    """The command that serves the chat app (run from the repository root)."""
+    return [
+        sys.executable,
+        "-m",
+        "chainlit",
+        "run",
+        str(ROOT / "chainlit_app.py"),
+        "--headless",
+        "--host",
+        host,
+        "--port",
+        str(port),
+    ]
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
     """Start the Chainlit app (login secret made if absent; a first user if there is none)."""
     from tools.users import add_user, count, new_password
@@ -255,19 +271,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
             f"created the first user: admin / {password}  (add more with: cinechat users add NAME)",
             flush=True,
         )
-    cmd = [
-        sys.executable,
-        "-m",
-        "chainlit",
-        "run",
-        str(ROOT / "chainlit_app.py"),
-        "--headless",
-        "--host",
-        args.host,
-        "--port",
-        str(args.port),
-    ]
-    return subprocess.call(cmd, cwd=str(ROOT), env=env)
+    return subprocess.call(chainlit_command(args.host, args.port), cwd=str(ROOT), env=env)
 
 
 def main(argv: list[str] | None = None) -> int:

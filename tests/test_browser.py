@@ -10,7 +10,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -21,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from graph.cli import chainlit_command
 from graph.context import ROOT
 from tools.users import add_user
 
@@ -52,17 +52,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     }
     env.pop("OPENAI_API_KEY", None)
     log = open(state / "server.log", "w")  # noqa: SIM115 - closed below
-    cmd = [
-        sys.executable,
-        "-m",
-        "chainlit",
-        "run",
-        str(ROOT / "chainlit_app.py"),
-        "--headless",
-        "--port",
-        str(port),
-    ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        chainlit_command("127.0.0.1", port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:

@@ -79,38 +79,27 @@ def _intervals(log: str, start_key: str, end_key: str) -> list[tuple[float, floa
     return out
 
 
+def _detect(path: str | Path, detector: str, start_key: str, end_key: str) -> list[tuple[float, float]]:
+    """Spans one of ffmpeg's detectors reports over the whole picture at reduced scale."""
+    log = run_ffmpeg_stderr(
+        ["-i", str(path), "-an", "-vf", f"scale={ANALYSIS_WIDTH}:-2,{detector}", "-f", "null", "-"]
+    )
+    return _intervals(log, start_key, end_key)
+
+
 def black_frames(path: str | Path, min_duration: float = 0.25) -> list[tuple[float, float]]:
     """Spans of (nearly) black picture, from blackdetect."""
-    log = run_ffmpeg_stderr(
-        [
-            "-i",
-            str(path),
-            "-an",
-            "-vf",
-            f"scale={ANALYSIS_WIDTH}:-2,blackdetect=d={min_duration}:pix_th=0.10",
-            "-f",
-            "null",
-            "-",
-        ]
-    )
-    return _intervals(log, "black_start", "black_end")
+    return _detect(path, f"blackdetect=d={min_duration}:pix_th=0.10", "black_start", "black_end")
 
 
 def frozen_frames(path: str | Path, min_duration: float = 1.0) -> list[tuple[float, float]]:
     """Spans where the picture does not change, from freezedetect."""
-    log = run_ffmpeg_stderr(
-        [
-            "-i",
-            str(path),
-            "-an",
-            "-vf",
-            f"scale={ANALYSIS_WIDTH}:-2,freezedetect=n=-50dB:d={min_duration}",
-            "-f",
-            "null",
-            "-",
-        ]
+    return _detect(
+        path,
+        f"freezedetect=n=-50dB:d={min_duration}",
+        "lavfi.freezedetect.freeze_start",
+        "lavfi.freezedetect.freeze_end",
     )
-    return _intervals(log, "lavfi.freezedetect.freeze_start", "lavfi.freezedetect.freeze_end")
 
 
 def motion(path: str | Path, t0: float, t1: float) -> float:

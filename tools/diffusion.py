@@ -106,59 +106,44 @@ def generate(
     on_step: Callable[[int, int], None] | None = None,
 ) -> tuple[list[Any], list[str]]:
     """Run one pipeline; returns PIL frames (one for t2i) and notes (e.g. a smaller retry)."""
-    with _lock:
-        return _generate(kind, model, prompt, negative, size, seed, steps, frames, image, on_step)
-
-
-def _generate(
-    kind: str,
-    model: str,
-    prompt: str,
-    negative: str,
-    size: tuple[int, int],
-    seed: int,
-    steps: int,
-    frames: int,
-    image: Any,
-    on_step: Callable[[int, int], None] | None,
-) -> tuple[list[Any], list[str]]:
     import torch
 
-    pipe = load(model)
-    notes: list[str] = []
-    w, h = (max(16, size[0] // 16 * 16), max(16, size[1] // 16 * 16))
+    with _lock:
+        pipe = load(model)
+        notes: list[str] = []
+        w, h = (max(16, size[0] // 16 * 16), max(16, size[1] // 16 * 16))
 
-    def step_end(_pipe: Any, i: int, _t: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
-        if on_step:
-            on_step(i + 1, steps)
-        return kwargs
+        def step_end(_pipe: Any, i: int, _t: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+            if on_step:
+                on_step(i + 1, steps)
+            return kwargs
 
-    for attempt in range(2):
-        args: dict[str, Any] = {
-            "prompt": prompt,
-            "negative_prompt": negative,
-            "num_inference_steps": steps,
-            "height": h,
-            "width": w,
-            "generator": torch.Generator("cpu").manual_seed(seed),
-            "output_type": "pil",
-            "callback_on_step_end": step_end,
-        }
-        if kind != "t2i":
-            args["num_frames"] = frames
-        if image is not None:
-            args["image"] = image
-        try:
-            out = pipe(**args)
-            result = out.images if kind == "t2i" else out.frames[0]
-            return list(result), notes
-        except Exception as exc:  # OOM retries once smaller; anything else is a failure
-            if _is_oom(exc) and attempt == 0:
-                if torch.cuda.is_available():
-                    torch.cuda.empty_cache()
-                w, h = max(16, w // 2 // 16 * 16), max(16, h // 2 // 16 * 16)
-                frames = max(1, (frames - 1) // 2 + 1)
-                notes.append("oom_retry")
-                continue
-            raise DiffusionError("oom" if _is_oom(exc) else "failed", type(exc).__name__) from exc
-    raise DiffusionError("oom")
+        for attempt in range(2):
+            args: dict[str, Any] = {
+                "prompt": prompt,
+                "negative_prompt": negative,
+                "num_inference_steps": steps,
+                "height": h,
+                "width": w,
+                "generator": torch.Generator("cpu").manual_seed(seed),
+                "output_type": "pil",
+                "callback_on_step_end": step_end,
+            }
+            if kind != "t2i":
+                args["num_frames"] = frames
+            if image is not None:
+                args["image"] = image
+            try:
+                out = pipe(**args)
+                result = out.images if kind == "t2i" else out.frames[0]
+                return list(result), notes
+            except Exception as exc:  # OOM retries once smaller; anything else is a failure
+                if _is_oom(exc) and attempt == 0:
+                    if torch.cuda.is_available():
+                        torch.cuda.empty_cache()
+                    w, h = max(16, w // 2 // 16 * 16), max(16, h // 2 // 16 * 16)
+                    frames = max(1, (frames - 1) // 2 + 1)
+                    notes.append("oom_retry")
+                    continue
+                raise DiffusionError("oom" if _is_oom(exc) else "failed", type(exc).__name__) from exc
+        raise DiffusionError("oom")
