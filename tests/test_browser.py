@@ -119,6 +119,15 @@ class Session:
         self.page.fill("#chat-input", text)
         self.page.click("#chat-submit")
 
+    def attach(self, path: Path) -> None:
+        """Upload a file into the composer and wait until the server has it."""
+        with self.page.expect_response(
+            lambda r: "/project/file" in r.url and r.request.method == "POST", timeout=30_000
+        ) as upload:
+            self.page.set_input_files("input[type=file]", str(path))
+        assert upload.value.ok
+        self.page.wait_for_timeout(500)
+
     def wait_text(self, text: str, timeout: float = 120) -> None:
         self.page.get_by_text(text).last.wait_for(timeout=timeout * 1000)
 
@@ -236,13 +245,11 @@ def test_uploads_are_checked_and_used(
     s.say("Make a 10 second video about the sea")
     s.wait_text("First draft ready")
     Image.new("RGB", (640, 360), (200, 40, 40)).save(tmp_path / "photo.png")
-    s.page.set_input_files("input[type=file]", str(tmp_path / "photo.png"))
-    s.page.wait_for_timeout(1500)
+    s.attach(tmp_path / "photo.png")
     s.say("use this picture for shot 2")
     s.wait_text("image shot", timeout=60)
     (tmp_path / "song.mp3").write_bytes(b"ID3" + b"not audio" * 100)
-    s.page.set_input_files("input[type=file]", str(tmp_path / "song.mp3"))
-    s.page.wait_for_timeout(1500)
+    s.attach(tmp_path / "song.mp3")
     s.say("use this song as the music")
     s.wait_text("not playable audio", timeout=60)
     s.shot("07-uploads")
