@@ -119,12 +119,19 @@ class Session:
         self.page.fill("#chat-input", text)
         self.page.click("#chat-submit")
 
+    def idle(self, timeout: float = 120) -> None:
+        """Wait until the assistant's run is over: no stop button, the upload button enabled.
+        A reply's text can show before the run ends; a file dropped then is ignored."""
+        self.page.locator("#stop-button").wait_for(state="detached", timeout=timeout * 1000)
+        self.page.locator("#upload-button").wait_for(state="visible", timeout=timeout * 1000)
+
     def attach(self, path: Path) -> None:
         """Upload a file into the composer and wait until the server has it."""
+        self.idle()
         with self.page.expect_response(
             lambda r: "/project/file" in r.url and r.request.method == "POST", timeout=30_000
         ) as upload:
-            self.page.set_input_files("input[type=file]", str(path))
+            self.page.set_input_files("#upload-button-input", str(path))
         assert upload.value.ok
         self.page.wait_for_timeout(500)
 
@@ -172,17 +179,15 @@ def test_seed_dialogue_in_the_browser(server: dict[str, Any], browser: Any, shot
     s.shot("01-home")
     s.say("我想创建一个关于春天的30秒短视频，风格要温馨治愈")
     s.wait_text("剧本初稿完成")
-    assert (
-        s.page.locator("#step-intent_router").count() >= 1
-        and s.page.locator("#step-script_writer").count() >= 1
-    )
-    assert s.page.locator("img[alt='storyboard.png']").count() >= 1  # one frame per shot, in a strip
+    # elements and steps arrive as their own events, after the message text: wait for each
+    for selector in ("#step-intent_router", "#step-script_writer", "img[alt='storyboard.png']"):
+        s.page.locator(selector).first.wait_for(timeout=30_000)  # the storyboard: a frame per shot
     s.shot("02-script")
     s.page.get_by_role("button", name="继续生成").last.click()
     s.wait_videos(1)
     s.wait_text("(100%)")
     assert abs(s.video_duration() - 30) < 0.5
-    assert s.page.locator("audio").count() >= 1  # the narration and music to listen to alone
+    s.page.locator("audio").first.wait_for(timeout=30_000)  # the narration and music alone
     s.page.locator("#step-render").last.click()  # the per-shot renders are nested under it
     s.page.locator("#step-render_shot").first.wait_for(timeout=10_000)
     assert s.page.locator("#step-render_shot").count() >= 4
