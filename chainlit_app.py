@@ -30,6 +30,7 @@ from graph import Context, build_graph
 from graph.context import ROOT, default_db_path
 from graph.progress import progress_text
 from graph.state import user_message
+from tools import diffusion
 from tools.ffmpeg import binary
 from tools.text import detect_language
 from tools.users import verify
@@ -160,6 +161,14 @@ async def get_graph() -> Any:
     return _graph
 
 
+NO_MODEL = "none"
+
+
+def _model(chosen: dict[str, Any], kind: str, default: str) -> str:
+    value = str(chosen.get(f"{kind}_model", default) or "")
+    return "" if value == NO_MODEL else value
+
+
 def _context() -> Context:
     chosen = cl.user_session.get("settings") or {}
     base = Context()
@@ -172,7 +181,41 @@ def _context() -> Context:
         fps=base.fps,
         voice=str(chosen.get("voice", base.voice)),
         language=str(chosen.get("language", base.language)),
+        t2i_model=_model(chosen, "t2i", base.t2i_model),
+        t2v_model=_model(chosen, "t2v", base.t2v_model),
+        i2v_model=_model(chosen, "i2v", base.i2v_model),
     )
+
+
+MODEL_PICKERS = {
+    "t2i": "Keyframe model (text-to-image) / 关键帧模型（文生图）",
+    "t2v": "Video model (text-to-video) / 视频模型（文生视频）",
+    "i2v": "Picture-to-video model / 图生视频模型",
+}
+
+
+def model_pickers(base: Context) -> list[Select]:
+    """A picker per kind of diffusion model found in the models folder (CINECHAT_MODELS_DIR,
+    default models/) or the hub cache, plus the configured one; none when there is no model.
+    Only model_index.json files are read: nothing is loaded until a shot is rendered."""
+    from huggingface_hub.constants import HF_HUB_CACHE
+
+    roots = [Path(os.environ.get("CINECHAT_MODELS_DIR", str(ROOT / "models"))), Path(HF_HUB_CACHE)]
+    found = diffusion.available(roots)
+    pickers = []
+    for kind, label in MODEL_PICKERS.items():
+        current = getattr(base, f"{kind}_model")
+        options = list(dict.fromkeys(([current] if current else []) + found[kind]))
+        if not options:
+            continue
+        items = {"none: the animatic renderer / 不用（动画渲染）": NO_MODEL}
+        for path in options:
+            name = diffusion.label_of(path)
+            items[name if name not in items else f"{name} ({path})"] = path
+        pickers.append(
+            Select(id=f"{kind}_model", label=label, items=items, initial_value=current or NO_MODEL)
+        )
+    return pickers
 
 
 def _thread() -> str:
@@ -213,6 +256,7 @@ async def _send_settings() -> None:
             Select(id="language", label="Language / 语言", values=["zh", "en"], initial_value=base.language),
             Select(id="voice", label="Voice / 旁白声音", values=["female", "male"], initial_value=base.voice),
             Switch(id="use_llm", label="Use the configured LLM / 使用语言模型", initial=base.use_llm),
+            *model_pickers(base),
         ]
     ).send()
 
@@ -239,7 +283,8 @@ async def resume(thread: dict[str, Any]) -> None:
 
 @cl.on_settings_update
 async def settings_update(settings: dict[str, Any]) -> None:
-    """Remember the chat settings; they apply to projects created from now on."""
+    """Remember the chat settings: format, language and voice apply to projects created from
+    now on; the diffusion models to the next render."""
     cl.user_session.set("settings", settings)
 
 

@@ -2,7 +2,7 @@
 on CUDA (or whatever device is there), and, given model folders, real ones; prints seconds per
 denoising step and peak GPU memory. Meant to finish within five minutes on one accelerator.
 
-    bash bench/gpu_smoke.sh [--t2i DIR] [--t2v DIR] [--steps N]
+    bash bench/gpu_smoke.sh [--t2i DIR] [--t2v DIR] [--i2v DIR] [--steps N]
 """
 
 from __future__ import annotations
@@ -18,16 +18,19 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
-from tests.test_diffusion import _tiny_animatediff, _tiny_sd, _tiny_wan  # noqa: E402
+from tests.tiny_models import tiny_animatediff, tiny_ltx, tiny_sd, tiny_wan  # noqa: E402
 from tools import diffusion  # noqa: E402
 
 
 def run(kind: str, model: str, steps: int, size: tuple[int, int], frames: int) -> None:
+    from PIL import Image
+
     diffusion.load.cache_clear()
+    diffusion.load_image_to_video.cache_clear()
     if torch.cuda.is_available():
         torch.cuda.reset_peak_memory_stats()
     t0 = time.perf_counter()
-    diffusion.load(model)
+    diffusion.load_image_to_video(model) if kind == "i2v" else diffusion.load(model)
     loaded = time.perf_counter()
     marks: list[float] = []
     out, notes = diffusion.generate(
@@ -39,6 +42,7 @@ def run(kind: str, model: str, steps: int, size: tuple[int, int], frames: int) -
         1,
         steps,
         frames,
+        image=Image.new("RGB", size, (200, 120, 60)) if kind == "i2v" else None,
         on_step=lambda i, n: marks.append(time.perf_counter()),
     )
     done = time.perf_counter()
@@ -55,20 +59,26 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--t2i", help="a real text-to-image model folder")
     parser.add_argument("--t2v", help="a real text-to-video model folder")
+    parser.add_argument("--i2v", help="a real image-to-video model folder")
     parser.add_argument("--steps", type=int, default=10)
     args = parser.parse_args()
     where, dtype = diffusion.device()
     print(f"device {where} {dtype}; torch {torch.__version__}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        sd = _tiny_sd(root)
+        sd = tiny_sd(root)
         run("t2i", str(sd), 4, (64, 64), 1)
-        run("t2v", str(_tiny_animatediff(root, sd)), 4, (64, 64), 8)
-        run("t2v", str(_tiny_wan(root)), 4, (32, 32), 9)
+        run("t2v", str(tiny_animatediff(root, sd)), 4, (64, 64), 8)
+        run("t2v", str(tiny_wan(root)), 4, (32, 32), 9)
+        ltx = str(tiny_ltx(root))
+        run("t2v", ltx, 4, (64, 32), 9)
+        run("i2v", ltx, 4, (64, 32), 9)
     if args.t2i:
         run("t2i", args.t2i, args.steps, (768, 432), 1)
     if args.t2v:
         run("t2v", args.t2v, args.steps, (832, 480), 33)
+    if args.i2v:
+        run("i2v", args.i2v, args.steps, (768, 512), 25)
     return 0
 
 

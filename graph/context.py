@@ -45,3 +45,14 @@ class Context:
     """Default narration voice of new projects: female or male."""
     language: str = field(default_factory=lambda: _env("CINECHAT_LANGUAGE", "zh"))
     """The reply language when a message does not show one (digits, names)."""
+    t2i_model: str = field(default_factory=lambda: _env("CINECHAT_T2I_MODEL", ""))
+    """A text-to-image diffusers model (folder or hub id) for keyframes; empty: none."""
+    t2v_model: str = field(default_factory=lambda: _env("CINECHAT_T2V_MODEL", ""))
+    """A text-to-video diffusers model for whole shots; empty: none."""
+    i2v_model: str = field(default_factory=lambda: _env("CINECHAT_I2V_MODEL", ""))
+    """An image-to-video diffusers model for uploaded pictures (and t2i keyframes); empty: none."""
+
+    def diffusion_models(self) -> dict[str, str]:
+        """The configured diffusion models by kind (t2i, t2v, i2v)."""
+        chosen = {"t2i": self.t2i_model, "t2v": self.t2v_model, "i2v": self.i2v_model}
+        return {kind: model for kind, model in chosen.items() if model}

@@ -28,39 +28,48 @@ def boundaries(script: dict[str, Any], settings: dict[str, Any]) -> list[str]:
 
 
 def diffusion_spec(
-    shot: dict[str, Any], script: dict[str, Any], frames: int, fps: int
+    shot: dict[str, Any], script: dict[str, Any], frames: int, chosen: dict[str, str]
 ) -> dict[str, Any] | None:
     """What the diffusion backend is asked for a shot, when a model is configured: the prompt
     (with a fixed description of each recurring character), a seed per character so it looks
-    the same across shots, and the model, steps and frame count (all part of the clip key)."""
+    the same across shots, and the model, steps and frame count (all part of the clip key).
+    A shot with an uploaded picture goes to the image-to-video model (or stays the animated
+    picture); otherwise text-to-video, else a text-to-image keyframe, set in motion by the
+    image-to-video model when there is one."""
     from tools import diffusion
     from tools.lexicon import character_name, characters_in
 
-    chosen = diffusion.models()
-    kind = "t2v" if "t2v" in chosen else "t2i" if "t2i" in chosen else None
-    if kind is None or shot.get("image"):
+    if shot.get("image"):
+        kind = "i2v" if "i2v" in chosen else None
+    else:
+        kind = "t2v" if "t2v" in chosen else "t2i" if "t2i" in chosen else None
+    if kind is None:
         return None
     cast = characters_in(shot["description"])
     looks = [f"{character_name(c, 'en')}, the same person in every shot" for c in cast]
     prompt, negative = diffusion.prompt_for(shot["description"], script.get("mood", "warm"), looks)
-    seed = int(content_key(cast[0] if cast else shot["description"])[:8], 16)
-    return {
+    spec: dict[str, Any] = {
         "kind": kind,
         "model": chosen[kind],
         "steps": int(os.environ.get("CINECHAT_DIFFUSION_STEPS", "25")),
         "prompt": prompt,
         "negative": negative,
-        "seed": seed,
-        "frames": max(1, min(int(os.environ.get("CINECHAT_DIFFUSION_FRAMES", "17")), frames))
-        if kind == "t2v"
-        else 1,
+        "seed": int(content_key(cast[0] if cast else shot["description"])[:8], 16),
         "width": int(os.environ.get("CINECHAT_DIFFUSION_WIDTH", "512")),
         "height": int(os.environ.get("CINECHAT_DIFFUSION_HEIGHT", "288")),
     }
+    if kind == "t2i" and "i2v" in chosen:
+        spec.update(kind="i2v", model=chosen["i2v"], keyframe=chosen["t2i"])
+    limit = int(os.environ.get("CINECHAT_DIFFUSION_FRAMES", "17"))
+    spec["frames"] = 1 if spec["kind"] == "t2i" else max(1, min(limit, frames))
+    return spec
 
 
 def build_plan(
-    script: dict[str, Any], settings: dict[str, Any], lines: dict[str, dict[str, Any]] | None = None
+    script: dict[str, Any],
+    settings: dict[str, Any],
+    lines: dict[str, dict[str, Any]] | None = None,
+    models: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Per-shot specs; frame counts come from cumulative times so the total is exact. A fade
     boundary fades out and in inside the clips; a crossfading boundary gives both clips a
@@ -109,7 +118,7 @@ def build_plan(
             "tail": handle if after in XFADE else 0,
             "image": image.get("key"),
         }
-        generated = diffusion_spec(shot, script, spec["frames"], fps)
+        generated = diffusion_spec(shot, script, spec["frames"], models or {})
         if generated:
             spec["diffusion"] = generated
         plan.append(
@@ -134,7 +143,7 @@ def storyboard(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]
     script = state.get("script") or {}
     settings = state.get("settings") or {}
     writer = get_stream_writer()
-    timing = build_plan(script, settings)
+    timing = build_plan(script, settings)  # the shots' times, for the narration
 
     def tick(done: int, total: int) -> None:
         writer(
@@ -149,7 +158,8 @@ def storyboard(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]
 
     provider = "openai" if context.use_llm and llm.configured() else "espeak"
     lines, notes = narrate(AssetStore(context.data_dir), timing, script, settings, provider, tick)
-    plan = build_plan(script, settings, {ln["shot_id"]: ln for ln in lines})
+    lines_by_shot = {ln["shot_id"]: ln for ln in lines}
+    plan = build_plan(script, settings, lines_by_shot, context.diffusion_models())
     writer({"stage": "storyboard", "percent": 100, "node": "storyboard", "shots": len(plan)})
     return {
         "plan": plan,

@@ -54,7 +54,8 @@ def render_shot(task: ShotTask, runtime: Runtime[Context]) -> dict[str, Any]:
 
     if not cached:
         tmp = store.tmp_path("clips", key, "mp4")
-        info = render_clip(item["spec"], tmp, item.get("image_path"), step)
+        kept = store.root / "generated"  # diffusion frames, reused by edits that only grade
+        info = render_clip(item["spec"], tmp, item.get("image_path"), step, kept)
         if info.get("fallback"):
             # an animatic stand-in is not what the spec asked for: not cached under its key
             path = store.path("fallback", key, "mp4")

@@ -1,6 +1,8 @@
 """The diffusion backend through the whole graph on the CPU, with tiny randomly initialised
-pipelines built from configs (a Stable Diffusion, AnimateDiff and Wan 2.x), saved to a folder
-and loaded back by the same `from_pretrained` path real models use; and its fallbacks."""
+pipelines built from configs (Stable Diffusion, AnimateDiff, Wan 2.x and LTX-Video), saved to
+a folder and loaded back by the same `from_pretrained` path real models use: text-to-image
+keyframes, text-to-video, image-to-video from an uploaded picture and from a keyframe; the
+model picker's listing; and the fallbacks."""
 
 from __future__ import annotations
 
@@ -11,168 +13,24 @@ from typing import Any
 import pytest
 
 from graph import Context, build_graph, open_checkpointer
+from graph.state import user_message
 from tests.conftest import ffprobe, turn
+from tests.tiny_models import tiny_animatediff, tiny_ltx, tiny_sd, tiny_wan
 from tools import diffusion
 
 torch = pytest.importorskip("torch")
 
 
-def _clip_tokenizer(folder: Path) -> Any:
-    from transformers import CLIPTokenizer
-
-    folder.mkdir(parents=True, exist_ok=True)
-    vocab = {"<|startoftext|>": 0, "<|endoftext|>": 1, "!": 2}
-    for c in "abcdefghijklmnopqrstuvwxyz":
-        vocab[c] = len(vocab)
-        vocab[c + "</w>"] = len(vocab)
-    (folder / "vocab.json").write_text(json.dumps(vocab))
-    (folder / "merges.txt").write_text("#version: 0.2\n")
-    return CLIPTokenizer(str(folder / "vocab.json"), str(folder / "merges.txt"), model_max_length=77)
-
-
-def _tiny_sd(root: Path) -> Path:
-    from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionPipeline, UNet2DConditionModel
-    from transformers import CLIPTextConfig, CLIPTextModel
-
-    torch.manual_seed(0)
-    unet = UNet2DConditionModel(
-        block_out_channels=(4, 8),
-        layers_per_block=1,
-        sample_size=16,
-        in_channels=4,
-        out_channels=4,
-        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
-        up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
-        cross_attention_dim=8,
-        norm_num_groups=2,
-        attention_head_dim=2,
-    )
-    vae = AutoencoderKL(
-        block_out_channels=[4, 8],
-        in_channels=3,
-        out_channels=3,
-        down_block_types=["DownEncoderBlock2D"] * 2,
-        up_block_types=["UpDecoderBlock2D"] * 2,
-        latent_channels=4,
-        norm_num_groups=2,
-        sample_size=32,
-    )
-    text = CLIPTextModel(
-        CLIPTextConfig(
-            bos_token_id=0,
-            eos_token_id=1,
-            hidden_size=8,
-            intermediate_size=16,
-            layer_norm_eps=1e-5,
-            num_attention_heads=2,
-            num_hidden_layers=1,
-            pad_token_id=1,
-            vocab_size=100,
-        )
-    )
-    pipe = StableDiffusionPipeline(
-        unet=unet,
-        vae=vae,
-        text_encoder=text,
-        tokenizer=_clip_tokenizer(root / "tok"),
-        scheduler=DDIMScheduler(),
-        safety_checker=None,
-        feature_extractor=None,
-        requires_safety_checker=False,
-    )
-    pipe.save_pretrained(root / "sd")
-    return root / "sd"
-
-
-def _tiny_animatediff(root: Path, sd: Path) -> Path:
-    from diffusers import AnimateDiffPipeline, DDIMScheduler, MotionAdapter, StableDiffusionPipeline
-
-    base = StableDiffusionPipeline.from_pretrained(sd)
-    torch.manual_seed(0)
-    adapter = MotionAdapter(
-        block_out_channels=(4, 8),
-        motion_layers_per_block=1,
-        motion_norm_num_groups=2,
-        motion_num_attention_heads=2,
-        motion_max_seq_length=32,
-    )
-    pipe = AnimateDiffPipeline(
-        unet=base.unet,
-        vae=base.vae,
-        text_encoder=base.text_encoder,
-        tokenizer=base.tokenizer,
-        motion_adapter=adapter,
-        scheduler=DDIMScheduler(beta_schedule="linear", clip_sample=False),
-    )
-    pipe.save_pretrained(root / "animatediff")
-    return root / "animatediff"
-
-
-def _tiny_wan(root: Path) -> Path:
-    from diffusers import (
-        AutoencoderKLWan,
-        FlowMatchEulerDiscreteScheduler,
-        WanPipeline,
-        WanTransformer3DModel,
-    )
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import PreTrainedTokenizerFast, T5Config, UMT5EncoderModel
-
-    vocab = {"<pad>": 0, "</s>": 1, "<unk>": 2}
-    for word in "a the of bird birds flying over sea beach wave waves park spring girl runs sky".split():
-        vocab[word] = len(vocab)
-    model = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
-    model.pre_tokenizer = pre_tokenizers.Whitespace()
-    tok = PreTrainedTokenizerFast(
-        tokenizer_object=model, pad_token="<pad>", eos_token="</s>", unk_token="<unk>", model_max_length=64
-    )
-    torch.manual_seed(0)
-    encoder = UMT5EncoderModel(
-        T5Config(
-            vocab_size=64,
-            d_model=32,
-            d_kv=8,
-            d_ff=37,
-            num_layers=1,
-            num_heads=4,
-            feed_forward_proj="gated-gelu",
-            pad_token_id=0,
-            eos_token_id=1,
-        )
-    )
-    vae = AutoencoderKLWan(
-        base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True]
-    )
-    transformer = WanTransformer3DModel(
-        patch_size=(1, 2, 2),
-        num_attention_heads=2,
-        attention_head_dim=12,
-        in_channels=16,
-        out_channels=16,
-        text_dim=32,
-        freq_dim=256,
-        ffn_dim=32,
-        num_layers=2,
-        cross_attn_norm=True,
-        qk_norm="rms_norm_across_heads",
-        rope_max_seq_len=32,
-    )
-    pipe = WanPipeline(
-        tokenizer=tok,
-        text_encoder=encoder,
-        transformer=transformer,
-        vae=vae,
-        scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0),
-    )
-    pipe.save_pretrained(root / "wan")
-    return root / "wan"
-
-
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("tiny-models")
-    sd = _tiny_sd(root)
-    return {"sd": sd, "animatediff": _tiny_animatediff(root, sd), "wan": _tiny_wan(root)}
+    sd = tiny_sd(root)
+    return {
+        "sd": sd,
+        "animatediff": tiny_animatediff(root, sd),
+        "wan": tiny_wan(root),
+        "ltx": tiny_ltx(root),
+    }
 
 
 @pytest.fixture
@@ -183,16 +41,35 @@ def studio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("CINECHAT_DIFFUSION_WIDTH", "64")
     monkeypatch.setenv("CINECHAT_DIFFUSION_HEIGHT", "32")
     monkeypatch.setenv("CINECHAT_DIFFUSION_FRAMES", "9")
-    graph = build_graph(open_checkpointer(tmp_path / "db.sqlite"))
-    ctx = Context(data_dir=str(tmp_path / "media"), use_llm=False, resolution="720p")
     diffusion.load.cache_clear()
-
-    def run(thread: str) -> dict[str, Any]:
-        turn(graph, thread, "Make a 10 second video about birds flying over the sea", ctx)
-        return turn(graph, thread, "go ahead", ctx)
-
-    yield run
+    diffusion.load_image_to_video.cache_clear()
+    yield Studio(tmp_path)
+    diffusion.load_image_to_video.cache_clear()
     getattr(diffusion.load, "cache_clear", lambda: None)()  # the OOM test swaps `load` until its undo
+
+
+class Studio:
+    """A graph on its own checkpoint file and media folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.graph = build_graph(open_checkpointer(folder / "db.sqlite"))
+        self.media = folder / "media"
+
+    def context(self) -> Context:
+        """A Context made now, so it reads the models the environment names now."""
+        return Context(data_dir=str(self.media), use_llm=False, resolution="720p")
+
+    def say(self, thread: str, text: str) -> dict[str, Any]:
+        return turn(self.graph, thread, text, self.context())
+
+    def __call__(self, thread: str, image: Path | None = None) -> dict[str, Any]:
+        """A 10 s project (shot 2 from `image` when given), rendered."""
+        self.say(thread, "Make a 10 second video about birds flying over the sea")
+        if image is not None:
+            config = {"configurable": {"thread_id": thread}}
+            message = user_message("use this picture for shot 2", [str(image)])
+            self.graph.invoke({"messages": [message]}, config, context=self.context())
+        return self.say(thread, "go ahead")
 
 
 def _check_video(v: dict[str, Any]) -> None:
@@ -202,7 +79,9 @@ def _check_video(v: dict[str, Any]) -> None:
     assert abs(float(info["format"]["duration"]) - 10) < 0.1
 
 
-@pytest.mark.parametrize(("kind", "name"), [("t2i", "sd"), ("t2v", "animatediff"), ("t2v", "wan")])
+@pytest.mark.parametrize(
+    ("kind", "name"), [("t2i", "sd"), ("t2v", "animatediff"), ("t2v", "wan"), ("t2v", "ltx")]
+)
 def test_tiny_pipelines_render_the_project(
     studio: Any, tiny: dict[str, Path], monkeypatch: pytest.MonkeyPatch, kind: str, name: str
 ) -> None:
@@ -213,6 +92,22 @@ def test_tiny_pipelines_render_the_project(
     assert backends and all(b["backend"] == "diffusion" and b["kind"] == kind for b in backends)
     spec = v["plan"][0]["spec"]["diffusion"]
     assert spec["model"] == str(tiny[name]) and spec["steps"] == 2 and "sea" in spec["prompt"]
+    assert f"generated by {name}" in v["reply"]
+
+
+def test_a_grading_edit_does_not_generate_again(
+    studio: Any, tiny: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CINECHAT_T2V_MODEL", str(tiny["wan"]))
+    v = studio("regrade")
+    calls: list[str] = []
+    real = diffusion.generate
+    monkeypatch.setattr(diffusion, "generate", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    after = studio.say("regrade", "make shot 2 brighter")
+    assert after["version"] != v["version"] and after["render"]["path"] != v["render"]["path"]
+    shot2 = next(b for b in after["render"]["backends"] if b["shot"] == 2)
+    assert shot2["backend"] == "diffusion" and shot2["reused"] and calls == []
+    assert "reused, not generated again" in after["reply"]
 
 
 def test_missing_model_falls_back_to_the_animatic(
@@ -247,3 +142,64 @@ def test_out_of_memory_retries_smaller(
     assert (64, 32) in sizes and (32, 16) in sizes
     assert all("oom_retry" in b["notes"] for b in v["render"]["backends"])
     assert "out of memory" in v["reply"]
+
+
+def _photo(path: Path) -> Path:
+    from PIL import Image
+
+    Image.new("RGB", (320, 180), (200, 40, 40)).save(path)
+    return path
+
+
+def test_uploaded_picture_goes_through_the_image_to_video_model(
+    studio: Any, tiny: dict[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("CINECHAT_I2V_MODEL", str(tiny["ltx"]))
+    v = studio("i2v", _photo(tmp_path / "photo.png"))
+    _check_video(v)
+    by_shot = {b["shot"]: b for b in v["render"]["backends"]}
+    assert by_shot[2]["backend"] == "diffusion" and by_shot[2]["kind"] == "i2v"
+    spec = v["plan"][1]["spec"]
+    assert spec["image"] and spec["diffusion"]["kind"] == "i2v" and "keyframe" not in spec["diffusion"]
+    # the other shots have no picture and no text model: the animatic renderer, as asked
+    assert all("diffusion" not in item["spec"] for i, item in enumerate(v["plan"]) if i != 1)
+    assert type(diffusion.load_image_to_video(str(tiny["ltx"]))).__name__ == "LTXImageToVideoPipeline"
+
+
+def test_keyframes_set_in_motion_by_the_image_to_video_model(
+    studio: Any, tiny: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CINECHAT_T2I_MODEL", str(tiny["sd"]))
+    monkeypatch.setenv("CINECHAT_I2V_MODEL", str(tiny["ltx"]))
+    v = studio("chain")
+    _check_video(v)
+    backends = v["render"]["backends"]
+    assert backends and all(b["kind"] == "i2v" and b["keyframe"] == str(tiny["sd"]) for b in backends)
+
+
+def test_a_model_that_cannot_start_from_a_picture_keeps_the_picture(
+    studio: Any, tiny: dict[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("CINECHAT_I2V_MODEL", str(tiny["animatediff"]))  # text-to-video only
+    v = studio("no-i2v", _photo(tmp_path / "photo.png"))
+    _check_video(v)
+    shot2 = next(b for b in v["render"]["backends"] if b["shot"] == 2)
+    assert shot2["backend"] == "image" and shot2["fallback"] == "failed"
+    assert "still picture was animated" in v["reply"]
+    start, end = v["plan"][1]["start"], v["plan"][1]["end"]
+    from tools import analysis
+
+    pixel = analysis.frame_at(v["render"]["path"], (start + end) / 2, 64).getpixel((32, 18))
+    assert pixel[0] > pixel[2] + 60  # the red upload itself, not an animatic scene
+
+
+def test_model_picker_lists_models_by_kind(tiny: dict[str, Path], tmp_path: Path) -> None:
+    cache = tmp_path / "hub" / "models--acme--tiny-sd" / "snapshots" / "abc"
+    cache.mkdir(parents=True)
+    (cache / "model_index.json").write_text(json.dumps({"_class_name": "StableDiffusionPipeline"}))
+    (tmp_path / "hub" / "broken").mkdir()
+    (tmp_path / "hub" / "broken" / "model_index.json").write_text("{not json")
+    found = diffusion.available([tiny["sd"].parent, tmp_path / "hub", tmp_path / "absent"])
+    assert set(found["t2i"]) == {str(tiny["sd"]), str(cache)}
+    assert set(found["t2v"]) == {str(tiny[n]) for n in ("animatediff", "wan", "ltx")}
+    assert found["i2v"] == [str(tiny["ltx"])]

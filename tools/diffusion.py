@@ -7,10 +7,13 @@ DiffusionError so the caller can fall back to the animatic renderer for that sho
 
 from __future__ import annotations
 
+import inspect
+import json
 import os
 import threading
 from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 # Shots render in parallel threads, but a pipeline is neither loaded nor run by two at once
@@ -36,12 +39,6 @@ class DiffusionError(RuntimeError):
         self.detail = detail
 
 
-def models() -> dict[str, str]:
-    """The configured models by kind (t2i, t2v, i2v): local folders or hub ids."""
-    names = {"t2i": "CINECHAT_T2I_MODEL", "t2v": "CINECHAT_T2V_MODEL", "i2v": "CINECHAT_I2V_MODEL"}
-    return {kind: os.environ[var] for kind, var in names.items() if os.environ.get(var)}
-
-
 def device() -> tuple[str, Any]:
     """CUDA, Apple MPS or CPU, and the dtype that suits it."""
     import torch
@@ -53,18 +50,77 @@ def device() -> tuple[str, Any]:
     return "cpu", torch.float32
 
 
-@lru_cache(maxsize=3)
-def load(model: str) -> Any:
-    """One pipeline per model per process, placed for the device and its free memory."""
-    import torch
-    from diffusers import DiffusionPipeline
+# What a pipeline class makes, read from a model folder's model_index.json; classes not named
+# here are still loaded when configured by hand, only not offered in the chat's model picker.
+TEXT_TO_IMAGE = {
+    "StableDiffusionPipeline",
+    "StableDiffusionXLPipeline",
+    "StableDiffusion3Pipeline",
+    "FluxPipeline",
+    "PixArtAlphaPipeline",
+    "PixArtSigmaPipeline",
+    "SanaPipeline",
+    "QwenImagePipeline",
+}
+TEXT_TO_VIDEO = {
+    "AnimateDiffPipeline",
+    "CogVideoXPipeline",
+    "HunyuanVideoPipeline",
+    "LTXPipeline",
+    "MochiPipeline",
+    "TextToVideoSDPipeline",
+    "WanPipeline",
+}
+# Image-to-video: dedicated pipelines, and text-to-video checkpoints whose weights also start
+# from an image (LTX-Video), used through their image-to-video class.
+IMAGE_TO_VIDEO = {"StableVideoDiffusionPipeline", "I2VGenXLPipeline", "LTXPipeline"}
 
-    offline = os.environ.get("CINECHAT_ALLOW_DOWNLOAD") != "1"
-    where, dtype = device()
-    try:
-        pipe = DiffusionPipeline.from_pretrained(model, dtype=dtype, local_files_only=offline)
-    except (OSError, ValueError) as exc:
-        raise DiffusionError("missing", f"{model}: {type(exc).__name__}") from exc
+
+def kinds_of(class_name: str) -> list[str]:
+    """Which of t2i, t2v, i2v a pipeline class can do."""
+    kinds = []
+    if class_name in TEXT_TO_IMAGE:
+        kinds.append("t2i")
+    if class_name in TEXT_TO_VIDEO:
+        kinds.append("t2v")
+    if class_name in IMAGE_TO_VIDEO or "ImageToVideo" in class_name:
+        kinds.append("i2v")
+    return kinds
+
+
+def available(roots: list[Path]) -> dict[str, list[str]]:
+    """The model folders found under `roots` (a models folder, a hub cache's snapshots), by
+    kind, for the chat's model picker. Only reads model_index.json files; loads nothing."""
+    found: dict[str, list[str]] = {"t2i": [], "t2v": [], "i2v": []}
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for index in sorted(root.glob("*/model_index.json")) + sorted(
+            root.glob("models--*/snapshots/*/model_index.json")
+        ):
+            try:
+                name = str(json.loads(index.read_text()).get("_class_name", ""))
+            except (OSError, ValueError):
+                continue
+            for kind in kinds_of(name):
+                found[kind].append(str(index.parent))
+    return found
+
+
+def label_of(model: str) -> str:
+    """A short name for a model: a hub cache snapshot's repo id, else the folder's name."""
+    parts = Path(model).parts
+    for part in parts:
+        if part.startswith("models--"):
+            return part[len("models--") :].replace("--", "/")
+    return Path(model).name or model
+
+
+def _place(pipe: Any) -> Any:
+    """Put a pipeline on the device: on CUDA, CPU offload and VAE slicing/tiling by free memory."""
+    import torch
+
+    where, _ = device()
     if where == "cuda":
         free, _ = torch.cuda.mem_get_info()
         if free < 12 * 2**30:
@@ -74,10 +130,53 @@ def load(model: str) -> Any:
         for name in ("enable_vae_slicing", "enable_vae_tiling"):
             if free < 24 * 2**30 and hasattr(pipe, name):
                 getattr(pipe, name)()
-    else:
+    elif where != "cpu":  # pipelines load on the CPU
         pipe.to(where)
     pipe.set_progress_bar_config(disable=True)
     return pipe
+
+
+@lru_cache(maxsize=3)
+def load(model: str) -> Any:
+    """One pipeline per model per process, placed for the device and its free memory."""
+    from diffusers import DiffusionPipeline
+
+    offline = os.environ.get("CINECHAT_ALLOW_DOWNLOAD") != "1"
+    _, dtype = device()
+    try:
+        pipe = DiffusionPipeline.from_pretrained(model, dtype=dtype, local_files_only=offline)
+    except (OSError, ValueError) as exc:
+        raise DiffusionError("missing", f"{model}: {type(exc).__name__}") from exc
+    return _place(pipe)
+
+
+def accepts(pipe: Any, name: str) -> bool:
+    """Whether a pipeline's call names the argument `name` (diffusers pipelines also take
+    **kwargs, only for deprecated arguments; a call that takes nothing but **kwargs, as a
+    wrapper does, takes everything)."""
+    params = inspect.signature(pipe.__call__).parameters.values()
+    named = [p.name for p in params if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+    return name in named or (not named and any(p.kind is p.VAR_KEYWORD for p in params))
+
+
+@lru_cache(maxsize=2)
+def load_image_to_video(model: str) -> Any:
+    """The image-to-video pipeline of a model: itself when it starts from an image, else its
+    image-to-video sibling class (LTXPipeline -> LTXImageToVideoPipeline) sharing the loaded
+    components through `from_pipe`."""
+    import diffusers
+
+    pipe = load(model)
+    if accepts(pipe, "image"):
+        return pipe
+    name = type(pipe).__name__
+    sibling = getattr(diffusers, name.replace("Pipeline", "ImageToVideoPipeline"), None)
+    if sibling is None:
+        raise DiffusionError("failed", f"{name} cannot start from an image")
+    try:
+        return _place(sibling.from_pipe(pipe))
+    except (TypeError, ValueError, AttributeError) as exc:  # components it needs are missing
+        raise DiffusionError("failed", f"{sibling.__name__}: {exc}") from exc
 
 
 def prompt_for(description: str, mood: str, characters: list[str]) -> tuple[str, str]:
@@ -105,11 +204,15 @@ def generate(
     image: Any = None,
     on_step: Callable[[int, int], None] | None = None,
 ) -> tuple[list[Any], list[str]]:
-    """Run one pipeline; returns PIL frames (one for t2i) and notes (e.g. a smaller retry)."""
+    """Run one pipeline (kind t2i, t2v, or i2v from `image`); returns PIL frames (one for t2i)
+    and notes (e.g. a smaller retry). Arguments a pipeline does not take (a prompt for Stable
+    Video Diffusion) are left out."""
     import torch
 
+    if kind == "i2v" and image is None:
+        raise DiffusionError("failed", "image-to-video without an image")
     with _lock:
-        pipe = load(model)
+        pipe = load_image_to_video(model) if kind == "i2v" else load(model)
         notes: list[str] = []
         w, h = (max(16, size[0] // 16 * 16), max(16, size[1] // 16 * 16))
 
@@ -131,8 +234,9 @@ def generate(
             }
             if kind != "t2i":
                 args["num_frames"] = frames
-            if image is not None:
-                args["image"] = image
+            if kind == "i2v":
+                args["image"] = image.convert("RGB").resize((w, h))
+            args = {k: v for k, v in args.items() if accepts(pipe, k)}
             try:
                 out = pipe(**args)
                 result = out.images if kind == "t2i" else out.frames[0]

@@ -5,8 +5,10 @@ wipes or slides."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 import tempfile
 import textwrap
 import threading
@@ -203,34 +205,96 @@ def _sprite_xy(s: scenes.Sprite, margin: tuple[int, int], ox: str, oy: str, spee
     return x, y
 
 
-def _generate(spec: dict[str, Any], on_progress: Any) -> tuple[Any, list[Any], dict[str, Any]]:
-    """The diffusion backend's keyframe (t2i) or frames (t2v) for a spec, or a fallback note."""
+def _generated(folder: Path | None) -> tuple[list[Any], dict[str, Any]] | None:
+    """Frames generated earlier for the same request, kept in `folder`, or None."""
+    if folder is None or not (folder / "info.json").exists():
+        return None
+    from PIL import Image
+
+    frames = []
+    for path in sorted(folder.glob("*.png")):
+        with Image.open(path) as img:
+            frames.append(img.convert("RGB"))
+    return frames, {**json.loads((folder / "info.json").read_text()), "notes": [], "reused": True}
+
+
+def _keep(folder: Path | None, frames: list[Any], info: dict[str, Any]) -> None:
+    """Keep generated frames for the next render of the same request (written, then renamed)."""
+    if folder is None:
+        return
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
+    for k, frame in enumerate(frames):
+        frame.save(tmp / f"{k:04d}.png", compress_level=1)
+    (tmp / "info.json").write_text(json.dumps(info))
+    try:
+        tmp.rename(folder)
+    except OSError:  # another render kept the same frames first
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _generate(
+    spec: dict[str, Any], image: Any, on_progress: Any, cache: Path | None = None
+) -> tuple[Any, list[Any], dict[str, Any]]:
+    """The diffusion backend's result for a spec: a keyframe to animate (t2i) or the frames
+    themselves (t2v; i2v from the uploaded image or from a t2i keyframe). Results are kept in
+    `cache` by the generation request alone (model, kind, prompt, seed, steps, size, frames,
+    picture), so a grading, caption or timing edit never generates again. On failure, the best
+    still there is (the upload or the keyframe) or none, with the reason as `fallback`."""
     from tools import diffusion
+    from tools.assets import content_key
 
     gen = spec["diffusion"]
-    try:
-        out, notes = diffusion.generate(
-            gen["kind"],
-            gen["model"],
+    kind, notes = gen["kind"], []
+    folder = cache / content_key({**gen, "image": spec.get("image")}) if cache else None
+    kept = _generated(folder)
+    if kept:
+        return (kept[0][0], [], kept[1]) if kind == "t2i" else (None, kept[0], kept[1])
+
+    def run(kind: str, model: str, start: Any = None) -> list[Any]:
+        out, more = diffusion.generate(
+            kind,
+            model,
             gen["prompt"],
             gen["negative"],
             (int(gen.get("width", spec["width"])), int(gen.get("height", spec["height"]))),
             int(gen["seed"]),
             int(gen["steps"]),
             int(gen.get("frames", 1)),
+            image=start,
             on_step=on_progress,
         )
+        notes.extend(more)
+        return out
+
+    info: dict[str, Any] = {"backend": "diffusion", "model": gen["model"], "kind": kind, "notes": notes}
+    still, source = image, "image"
+    try:
+        if kind == "t2i":
+            frames = run("t2i", gen["model"])[:1]
+            _keep(folder, frames, info)
+            return frames[0], [], info
+        if kind == "i2v" and still is None:  # a keyframe first, then set in motion
+            still, source = run("t2i", gen["keyframe"])[0], "keyframe"
+            info["keyframe"] = gen["keyframe"]
+        frames = run(kind, gen["model"], still)
+        _keep(folder, frames, info)
+        return None, frames, info
     except diffusion.DiffusionError as err:
-        return None, [], {"backend": "animatic", "fallback": err.code, "model": gen["model"]}
-    info = {"backend": "diffusion", "model": gen["model"], "kind": gen["kind"], "notes": notes}
-    return (out[0], [], info) if gen["kind"] == "t2i" else (None, out, info)
+        backend = source if still is not None else "animatic"
+        return still, [], {"backend": backend, "fallback": err.code, "model": gen["model"], "notes": notes}
 
 
 def render_clip(
-    spec: dict[str, Any], out_path: Path, image_path: str | Path | None = None, on_progress: Any = None
+    spec: dict[str, Any],
+    out_path: Path,
+    image_path: str | Path | None = None,
+    on_progress: Any = None,
+    generated: Path | None = None,
 ) -> dict[str, Any]:
     """Render one shot spec to an H.264 MP4 (video only) of exactly head+frames+tail frames;
-    returns which backend made it (and any fallback)."""
+    returns which backend made it (and any fallback). `generated` is a folder that keeps
+    diffusion results between renders."""
     w, h = int(spec["width"]), int(spec["height"])
     fps = int(spec["fps"])
     head, tail = int(spec.get("head", 0)), int(spec.get("tail", 0))
@@ -239,9 +303,9 @@ def render_clip(
     duration = frames / fps
     image = load_image(image_path) if image_path else None
     info: dict[str, Any] = {"backend": "image" if image is not None else "animatic"}
-    generated: list[Any] = []
-    if spec.get("diffusion") and image is None:
-        image, generated, info = _generate(spec, on_progress)
+    made: list[Any] = []
+    if spec.get("diffusion"):
+        image, made, info = _generate(spec, image, on_progress, generated)
     comp = scenes.compose(
         spec["description"],
         spec.get("mood", "warm"),
@@ -267,11 +331,11 @@ def render_clip(
             return f"{counter[0] - 1}:v"
 
         chains = []
-        if generated:  # a generated clip: fitted to the frame, stretched to the shot's length
-            for k, img in enumerate(generated):
+        if made:  # a generated clip: fitted to the frame, stretched to the shot's length
+            for k, img in enumerate(made):
                 img.save(Path(tmp) / f"gen{k:04d}.png")
             src_fps = 8
-            stretch = duration / (len(generated) / src_fps)
+            stretch = duration / (len(made) / src_fps)
             inputs.extend(["-framerate", str(src_fps), "-i", str(Path(tmp) / "gen%04d.png")])
             counter[0] += 1
             chains.append(
