@@ -107,6 +107,28 @@ def available(roots: list[Path]) -> dict[str, list[str]]:
     return found
 
 
+# The frame rate each video family was trained at: a generated clip plays at its own pace.
+NATIVE_FPS = {
+    "AnimateDiff": 8,
+    "CogVideoX": 8,
+    "HunyuanVideo": 24,
+    "I2VGenXL": 16,
+    "LTX": 24,
+    "Mochi": 30,
+    "StableVideoDiffusion": 7,
+    "TextToVideoSD": 8,
+    "Wan": 16,
+}
+
+
+def native_fps(kind: str, model: str) -> int:
+    """The frame rate of a (loaded) video model's clips; 8 when its family is not known."""
+    if kind == "t2i":
+        return 8
+    name = type(load_image_to_video(model) if kind == "i2v" else load(model)).__name__
+    return next((fps for family, fps in NATIVE_FPS.items() if name.startswith(family)), 8)
+
+
 def label_of(model: str) -> str:
     """A short name for a model: a hub cache snapshot's repo id, else the folder's name."""
     parts = Path(model).parts

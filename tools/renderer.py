@@ -205,6 +205,21 @@ def _sprite_xy(s: scenes.Sprite, margin: tuple[int, int], ox: str, oy: str, spee
     return x, y
 
 
+MAX_STRETCH = 2.0  # slower than half speed, generated motion looks like a slideshow
+
+
+def clip_timing(count: int, native_fps: int, duration: float) -> tuple[float, float]:
+    """How a generated clip of `count` frames at the model's `native_fps` fills a shot of
+    `duration` seconds: the time stretch (1 = its own pace; at most MAX_STRETCH slower) and
+    the seconds held on its last frame (under the shot's camera move) after it ends. A clip
+    longer than the shot plays at its own pace and is cut at the shot's end."""
+    natural = count / max(1, native_fps)
+    if natural >= duration:
+        return 1.0, 0.0
+    stretch = min(MAX_STRETCH, duration / natural)
+    return stretch, max(0.0, duration - natural * stretch)
+
+
 def _generated(folder: Path | None) -> tuple[list[Any], dict[str, Any]] | None:
     """Frames generated earlier for the same request, kept in `folder`, or None."""
     if folder is None or not (folder / "info.json").exists():
@@ -278,6 +293,7 @@ def _generate(
             still, source = run("t2i", gen["keyframe"])[0], "keyframe"
             info["keyframe"] = gen["keyframe"]
         frames = run(kind, gen["model"], still)
+        info["fps"] = diffusion.native_fps(kind, gen["model"])
         _keep(folder, frames, info)
         return None, frames, info
     except diffusion.DiffusionError as err:
@@ -331,19 +347,21 @@ def render_clip(
             return f"{counter[0] - 1}:v"
 
         chains = []
-        if made:  # a generated clip: fitted to the frame, stretched to the shot's length
+        if made:  # a generated clip, fitted to the frame and to the shot's length
             for k, img in enumerate(made):
                 img.save(Path(tmp) / f"gen{k:04d}.png")
-            src_fps = 8
-            stretch = duration / (len(made) / src_fps)
-            inputs.extend(["-framerate", str(src_fps), "-i", str(Path(tmp) / "gen%04d.png")])
+            native = int(info.get("fps") or 8)
+            stretch, held = clip_timing(len(made), native, duration)
+            inputs.extend(["-framerate", str(native), "-i", str(Path(tmp) / "gen%04d.png")])
             counter[0] += 1
             chains.append(
                 f"[0:v]scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h},"
                 f"setpts=PTS*{stretch:.5f},fps={fps},tpad=stop_mode=clone:stop=-1,format=yuv420p[b0]"
             )
             comp.layers, comp.sprites = [], []
-            camera = "static"
+            # the shot's push-in or crane stays; a clip held on its last frame gets a push-in,
+            # so the shot never freezes
+            camera = camera if camera in ("push_in", "crane_up") else "push_in" if held else "static"
         else:
             sky = add(comp.sky, "sky")
             chains.append(
