@@ -497,9 +497,29 @@ async def metrics(request: Any) -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
+def owner_of(key: str) -> str | None:
+    """The user whose thread holds the stored element `key`, from the chat history."""
+    with sqlite3.connect(CHAT_DB) as conn:
+        row = conn.execute(
+            'SELECT t."userIdentifier" FROM elements e JOIN threads t ON t.id = e."threadId" '
+            'WHERE e."objectKey" = ?',
+            (key,),
+        ).fetchone()
+    return str(row[0]) if row and row[0] else None
+
+
 async def files(request: Any) -> FileResponse:
-    """Stored chat elements (unguessable keys under the chat's own folder)."""
+    """Stored chat elements, for the logged-in owner of their thread only (a page reopening an
+    old chat loads them from here; a live chat uses Chainlit's per-session file route)."""
+    from chainlit.auth import authenticate_user, get_token_from_cookies
+
     key = request.path_params["key"]
+    token = get_token_from_cookies(dict(request.cookies))
+    if not token:
+        raise HTTPException(401)
+    user = await authenticate_user(token)
+    if owner_of(key) != user.identifier:
+        raise HTTPException(404)  # someone else's, or nothing: the same answer
     try:
         path = _storage._path(key)
     except ValueError as exc:

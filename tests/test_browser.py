@@ -164,7 +164,8 @@ class Session:
         return float(
             video.evaluate(
                 "v => new Promise(r => { if (v.readyState >= 1) r(v.duration); "
-                "else { v.addEventListener('loadedmetadata', () => r(v.duration)); v.load(); } })"
+                "else { v.addEventListener('loadedmetadata', () => r(v.duration)); "
+                "v.addEventListener('error', () => r(-1)); v.load(); } })"
             )
         )
 
@@ -212,6 +213,7 @@ def test_seed_dialogue_in_the_browser(server: dict[str, Any], browser: Any, shot
     s.page.wait_for_selector("#chat-input", timeout=30_000)
     s.page.get_by_text("我想创建一个关于春天的30秒").first.click()  # reopen the thread from the sidebar
     s.wait_videos(2, timeout=60)
+    assert abs(s.video_duration(0) - 30) < 0.5  # a reopened chat's video, from /files to its owner
     s.say("撤销")
     s.wait_text("已撤销", timeout=60)
     reply = s.page.get_by_text("已撤销").last.inner_text()
@@ -244,6 +246,20 @@ def test_two_users_render_at_once_and_stay_apart(server: dict[str, Any], browser
     assert b.page.get_by_text("剧本初稿完成").count() == 0 and b.page.get_by_text("春日公园").count() == 0
     assert b.videos() == 0 and alice_thread not in b.page.url
     b.watching = False  # the refused thread logs its own errors in bob's console
+    # stored elements (what a reopened chat loads) are served to their owner only
+    import sqlite3
+
+    with sqlite3.connect(server["state"] / "chainlit.sqlite") as conn:
+        key = conn.execute(
+            'SELECT e."objectKey" FROM elements e JOIN threads t ON t.id = e."threadId" '
+            "WHERE t.\"userIdentifier\" = 'alice' AND e.type = 'video'"
+        ).fetchone()[0]
+    address = server["url"] + "/files/" + key
+    assert a.context.request.get(address).status == 200
+    assert b.context.request.get(address).status == 404
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(address)
+    assert err.value.code == 401
     a.clean()
     assert b.outside == []
     a.context.close()
