@@ -47,7 +47,7 @@ sheet: venv
 
 # The README's chat screenshots: the browser test run with its screenshots copied to docs/.
 screenshot: venv
-	CINECHAT_SCREENSHOTS=docs $(VENV)/bin/pytest -q tests/test_browser.py -k seed_dialogue
+	CINECHAT_SCREENSHOTS=docs $(VENV)/bin/pytest -q tests/test_browser.py -k "seed_dialogue or model_picker"
 
 clean:
 	rm -rf $(VENV) checkpoints/*.sqlite checkpoints/media
