@@ -102,7 +102,7 @@ class Session:
     """One user's browser page, watching for console errors and requests off this machine."""
 
     def __init__(self, browser: Any, url: str, folder: Path) -> None:
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
         self.page = self.context.new_page()
         self.url, self.folder = url, folder
         self.errors: list[str] = []
