@@ -74,6 +74,11 @@ def _apply_fixes(
             if new != grade.get("brightness"):
                 grade["brightness"] = new
                 done.append({"code": p["code"], "shot": p["shot"], "value": new})
+        elif "camera" in fix:
+            shot = script["shots"][p["shot"] - 1]
+            if shot.get("camera") != fix["camera"]:
+                shot["camera"] = fix["camera"]
+                done.append({"code": p["code"], "shot": p["shot"], "value": fix["camera"]})
         elif "master_offset_db" in fix and not any(d["code"] in ("loudness", "true_peak") for d in done):
             new = round(float(settings.get("master_offset_db", 0.0)) + fix["master_offset_db"], 1)
             settings["master_offset_db"] = new

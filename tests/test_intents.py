@@ -47,6 +47,10 @@ def test_acceptance_file_every_intent() -> None:
         ("第一个镜头缩短2秒", "set_duration"),
         ("go ahead", "generate"),
         ("好的，开始生成吧", "generate"),
+        ("重新渲染", "generate"),  # again, e.g. after picking a model: the same project
+        ("重新生成视频", "generate"),
+        ("render it again", "generate"),
+        ("regenerate the video", "generate"),
         ("make shot 2 brighter", "edit_visual"),
         ("the whole thing looks too dark", "edit_visual"),
         ("make it black and white", "edit_visual"),
@@ -63,6 +67,12 @@ def test_acceptance_file_every_intent() -> None:
 )
 def test_phrasings_beyond_the_file(text: str, intent: str) -> None:
     assert analyse(text, SCRIPT).intent == intent if intent != "create" else analyse(text).intent == intent
+
+
+def test_again_is_not_a_new_project() -> None:
+    assert analyse("重新生成一个关于冬天的视频", SCRIPT).intent == "create"  # a new topic
+    assert analyse("重新生成视频").intent == "create"  # nothing to render again yet
+    assert analyse("重新渲染第二个镜头，调亮一点", SCRIPT).intent == "edit_visual"
 
 
 def test_slots_shots_amounts_versions() -> None:

@@ -62,8 +62,33 @@ def test_black_and_frozen_shots_are_caught(seed_project: dict[str, Any], tmp_pat
     result = review_media(v["render"], v["plan"], v["script"], SIZE, combine(v["plan"], reports))
     codes = _codes(result)
     assert ("black", 2) in codes and ("frozen", 3) in codes
+    frozen_said = [p for p in result["problems"] if p["code"] == "frozen" and p["shot"] == 3]
+    assert len(reports[2].frozen) == 1 and len(frozen_said) == 1  # each span said once
     assert ("too_dark", 2) in codes  # a black shot is also measured as unreadably dark
     assert not any(shot in (1, 4) for _, shot in codes)
+
+
+def test_a_frozen_shot_is_fixed_with_a_push_in(seed_project: dict[str, Any]) -> None:
+    """The gate's fix for a shot that stands still: its camera becomes a slow push-in (a zoom
+    changes every pixel), unless it already zooms."""
+    from nodes.reviewer import _apply_fixes
+
+    v = seed_project["rendered"]
+    reports = _reports(seed_project, v)
+    still = analysis.VideoReport(reports[2].frames, [], [(1.0, 3.0)])
+    zooming = analysis.VideoReport(reports[0].frames, [], [(1.0, 2.0)])
+    plan = copy.deepcopy(v["plan"])
+    plan[0]["spec"]["camera"], plan[2]["spec"]["camera"] = "push_in", "pan"
+    reports[0], reports[2] = zooming, still
+    result = review_media(v["render"], plan, v["script"], SIZE, combine(plan, reports))
+    frozen = {p["shot"]: p for p in result["problems"] if p["code"] == "frozen"}
+    assert set(frozen) == {1, 3} and "fix" not in frozen[1]
+    assert frozen[3]["fix"] == {"camera": "push_in"}
+    state = copy.deepcopy(dict(v))
+    state["script"]["shots"][2]["camera"] = "pan"
+    script, _, done = _apply_fixes(state, list(frozen.values()))  # type: ignore[arg-type]
+    assert script["shots"][2]["camera"] == "push_in" and state["script"]["shots"][2]["camera"] == "pan"
+    assert done == [{"code": "frozen", "shot": 3, "value": "push_in"}]
 
 
 def test_missing_narration_line_is_caught(seed_project: dict[str, Any], tmp_path: Path) -> None:

@@ -71,8 +71,11 @@ def signalstats(path: str | Path, start: float = 0.0, end: float | None = None) 
 
 
 def _intervals(log: str, start_key: str, end_key: str) -> list[tuple[float, float]]:
-    starts = [float(x) for x in re.findall(rf"{start_key}[:=]\s*([-\d.]+)", log)]
-    ends = [float(x) for x in re.findall(rf"{end_key}[:=]\s*([-\d.]+)", log)]
+    """Spans from a detector's log. A detector that also sets frame metadata is reported twice
+    when the metadata is printed (`key: t` by the filter, `key=t` by metadata=print): each
+    time counts once."""
+    starts = list(dict.fromkeys(float(x) for x in re.findall(rf"{start_key}[:=]\s*([-\d.]+)", log)))
+    ends = list(dict.fromkeys(float(x) for x in re.findall(rf"{end_key}[:=]\s*([-\d.]+)", log)))
     out = []
     for i, s in enumerate(starts):
         out.append((s, ends[i] if i < len(ends) else float("inf")))

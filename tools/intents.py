@@ -104,6 +104,11 @@ GENERATE = (
     r"(继续|开始|生成|渲染|制作|出片|开拍|go( ahead)?|proceed|continue|render|generate|start|make it|do it|let'?s go)"
     r"|continue|go ahead|render it|render the video|generate (it|the video)|make the video|start rendering|looks good|sounds good"
 )
+# Render the current project again (after a model or setting change): not a new project.
+RERENDER = (
+    r"重新(生成|渲染|制作|出片|合成)|再(生成|渲染|制作)一(次|遍|下)|re-?render|re-?generate|re-?make the video"
+    r"|(render|generate|make) (it |the video |everything |all )?(again|once more|from scratch)"
+)
 HELP = r"你能做什么|能做什么|你会什么|怎么用|如何使用|帮助|使用说明|^\s*help\b|what can you do|how does (this|it) work|how do i use|commands|^\s*\?\s*$"
 EXPORT = r"导出|下载|保存为|另存|\bexport\b|download|save (it )?as|\bgif\b|\bwebm\b|\bmp4\b"
 
@@ -474,6 +479,8 @@ def analyse(text: str, script: dict[str, Any] | None = None) -> Analysis:
         _has(p, msg) for p in EDIT_AUDIO.values()
     )
     fresh = _has(r"新的|另一个|再做一个|重新做|关于|主题|new video|another|about|theme", msg)
+    if script and _has(RERENDER, msg) and not fresh and not edit_words and not referenced:
+        return Analysis("generate", 0.85, {"again": True})
     if _has(CREATE, msg) and not (referenced and script) and not (script and edit_words and not fresh):
         slots = {"duration": duration, "mood": lexicon.detect_mood(msg)}
         return Analysis("create", 0.9, slots)

@@ -299,12 +299,15 @@ def review_media(
     for a, b in video.frozen:
         b = min(b, duration)
         n = shot_of((a + b) / 2)
+        camera = plan[n - 1]["spec"].get("camera") if 0 < n <= len(plan) else None
         problems.append(
             _problem(
                 "frozen",
                 n,
                 zh=f"{a:.1f}-{b:.1f}秒画面静止（镜头{n}）",
                 en=f"frozen picture at {a:.1f}-{b:.1f}s (shot {n})",
+                # a slow push-in changes every pixel: the known fix for a shot that stands still
+                fix={"camera": "push_in"} if camera not in ("push_in", "crane_up") else None,
             )
         )
     exposure = []
