@@ -11,7 +11,7 @@ from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
 from graph.context import Context
-from graph.state import ProjectState, ShotTask
+from graph.state import ProjectState, ShotTask, version_bump
 from nodes.storyboard import boundaries
 from tools.assets import AssetStore, content_key
 from tools.renderer import assemble, render_clip
@@ -108,7 +108,18 @@ def video_generator(state: ProjectState, runtime: Runtime[Context]) -> dict[str,
     ):  # a gate re-render adds to the turn's count
         rendered += int((state.get("render") or {}).get("rendered", 0))
     backends = [{"shot": i + 1, **c.get("backend", {})} for i, c in enumerate(clips) if c.get("backend")]
+    update: dict[str, Any] = {}
+    before = state.get("render") or {}
+    if (
+        (state.get("intent") or {}).get("intent") == "generate"
+        and before.get("picture_key")
+        and before["picture_key"] != key
+        and not ((state.get("outcome") or {}).get("gate") or {}).get("round")
+    ):  # rendered again with another picture (a model or a setting changed): a new version
+        models = sorted({str(b.get("model")).rstrip("/").split("/")[-1] for b in backends if b.get("model")})
+        update = version_bump(state, "re-render" + (f" ({', '.join(models)})" if models else ""))
     return {
+        **update,
         "render": {
             "backends": backends,
             "picture": str(store.path("video", key, "mp4")),

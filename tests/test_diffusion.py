@@ -120,6 +120,23 @@ def test_a_grading_edit_does_not_generate_again(
     assert "reused, not generated again" in after["reply"]
 
 
+def test_rendering_again_with_a_model_is_a_new_version(
+    studio: Any, tiny: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A project rendered by the animatic, then a model picked and "render it again": the same
+    project, a new version made by the model; undo brings the animatic render back."""
+    first = studio("again")
+    assert first["version"] == "v1.0" and "diffusion" not in first["plan"][0]["spec"]
+    same = studio.say("again", "render it again")  # nothing changed: the same render, no version
+    assert same["version"] == "v1.0" and same["render"]["path"] == first["render"]["path"]
+    monkeypatch.setenv("CINECHAT_T2I_MODEL", str(tiny["sd"]))
+    second = studio.say("again", "重新渲染")
+    assert second["version"] == "v1.1" and second["version_note"] == "re-render (sd)"
+    assert second["script"] == first["script"] and "由模型 sd 生成" in second["reply"]
+    undone = studio.say("again", "undo")
+    assert undone["version"] == "v1.0" and undone["render"]["path"] == first["render"]["path"]
+
+
 def test_missing_model_falls_back_to_the_animatic(
     studio: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
