@@ -127,5 +127,5 @@ def video_generator(state: ProjectState, runtime: Runtime[Context]) -> dict[str,
             "clips": [c["key"] for c in clips],
             "rendered": rendered,
             "cached": max(0, len(clips) - rendered),
-        }
+        },
     }
