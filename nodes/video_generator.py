@@ -102,19 +102,26 @@ def video_generator(state: ProjectState, runtime: Runtime[Context]) -> dict[str,
         assemble([c["path"] for c in clips], cuts, fps, tmp)
         store.commit(tmp, "video", key, "mp4")
     get_stream_writer()({"stage": "assemble", "percent": 100, "node": "video_generator"})
-    rendered = sum(1 for c in clips if not c["cached"])
-    if ((state.get("outcome") or {}).get("gate") or {}).get(
-        "round"
-    ):  # a gate re-render adds to the turn's count
-        rendered += int((state.get("render") or {}).get("rendered", 0))
-    backends = [{"shot": i + 1, **c.get("backend", {})} for i, c in enumerate(clips) if c.get("backend")]
-    update: dict[str, Any] = {}
     before = state.get("render") or {}
+    gate_round = ((state.get("outcome") or {}).get("gate") or {}).get("round")
+    rendered = sum(1 for c in clips if not c["cached"])
+    if gate_round:  # a gate re-render adds to the turn's count
+        rendered += int(before.get("rendered", 0))
+    # in a gate round the clips of the turn's first render come from the cache: keep what made them
+    made = {b["shot"]: b for b in before.get("backends") or []} if gate_round else {}
+    backends = []
+    for i, c in enumerate(clips):
+        info = c.get("backend") or {}
+        if info.get("backend") == "cache" and i + 1 in made:
+            backends.append(made[i + 1])
+        elif info:
+            backends.append({"shot": i + 1, **info})
+    update: dict[str, Any] = {}
     if (
         (state.get("intent") or {}).get("intent") == "generate"
         and before.get("picture_key")
         and before["picture_key"] != key
-        and not ((state.get("outcome") or {}).get("gate") or {}).get("round")
+        and not gate_round
     ):  # rendered again with another picture (a model or a setting changed): a new version
         models = sorted({str(b.get("model")).rstrip("/").split("/")[-1] for b in backends if b.get("model")})
         update = version_bump(state, "re-render" + (f" ({', '.join(models)})" if models else ""))

@@ -810,7 +810,21 @@ def compose(
             sprite.frames = [g.crop(box) for g in pecks]
             sprite.period = 0.7
             sprites.append(sprite)
-    if scene.setting == "beach":
+    if scene.setting == "beach":  # surf washing up the sand and back along the waterline
+        img, d = p.layer()
+        shore = p.Y(0.82 if shot_type != "close-up" else 0.86)
+        W, slope, band = p.size[0], p.u * 0.03, p.u * 0.03
+        foam = (250, 250, 245, 170) if scene.time != "night" else (170, 175, 190, 150)
+        d.polygon([(0, shore - band), (W, shore - slope - band), (W, shore - slope), (0, shore)], fill=foam)
+        step = p.u * 0.07
+        for k in range(int(W / step) + 2):
+            x = k * step
+            y = shore - slope * x / W
+            d.ellipse([x - step * 0.6, y - band * 0.5, x + step * 0.6, y + band * 0.45], fill=foam)
+        surf = _crop_sprite(img, depth=1.0, bob=p.u * 0.035)
+        if surf:
+            surf.period = 3.2
+            sprites.append(surf)
         glints = []
         for phase in (0, 1):
             img, d = p.layer()
