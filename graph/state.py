@@ -11,12 +11,33 @@ from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
 from pydantic import BaseModel, Field
 
+from tools.project import (
+    Choice,
+    Gate,
+    PlanItem,
+    Render,
+    Review,
+    Script,
+    Settings,
+    ShotResult,
+    VersionEntry,
+)
 
-def merge_results(left: dict[str, Any] | None, right: dict[str, Any] | None) -> dict[str, Any]:
+
+def merge_results(
+    left: dict[str, ShotResult] | None, right: dict[str, ShotResult] | None
+) -> dict[str, ShotResult]:
     """Per-shot render results: merged as shots finish; an explicit None starts a new render."""
     if right is None:
         return {}
     return {**(left or {}), **right}
+
+
+def add_notes(left: list[str] | None, right: list[str] | None) -> list[str]:
+    """Remarks for the reply gathered over a turn; an explicit None starts the turn's list."""
+    if right is None:
+        return []
+    return [*(left or []), *right]
 
 
 class ProjectState(TypedDict, total=False):
@@ -28,17 +49,17 @@ class ProjectState(TypedDict, total=False):
     """'zh' or 'en': the language of the latest user message, used for the reply."""
     intent: dict[str, Any]
     """The router's decision for this turn: intent, confidence, slots, error."""
-    settings: dict[str, Any]
+    settings: Settings
     """Output settings: aspect, resolution, fps, voice, music, captions, transition."""
-    script: dict[str, Any] | None
+    script: Script | None
     """Title, synopsis, mood, target duration and the shots."""
-    plan: list[dict[str, Any]]
+    plan: list[PlanItem]
     """Per-shot render specs of the latest render, with their clip keys."""
-    shot_results: Annotated[dict[str, Any], merge_results]
+    shot_results: Annotated[dict[str, ShotResult], merge_results]
     """Clip results by shot id as the fan-out finishes them."""
-    render: dict[str, Any] | None
+    render: Render | None
     """The rendered video of this version: path, probe, clip counts."""
-    review: dict[str, Any] | None
+    review: Review | None
     """Computed scores, problems and suggestions of the latest review."""
     status: str
     """'empty', 'awaiting_approval' (script written, not rendered) or 'rendered'."""
@@ -52,18 +73,26 @@ class ProjectState(TypedDict, total=False):
     """Labels to step back to with undo (pointers into the checkpoint history)."""
     redo_stack: list[str]
     """Labels to step forward to with redo."""
+    version_index: dict[str, VersionEntry]
+    """Every label this thread has had: its checkpoint, parent, note and time."""
     outcome: dict[str, Any]
     """What this turn's acting node did, for the responder (reset every turn)."""
-    notes: list[str]
-    """Remarks for the reply, such as a provider fallback (reset every turn)."""
+    gate: Gate
+    """The quality gate's rounds in this turn (reset every turn)."""
+    run: str
+    """The id of this turn's render, for per-shot progress (empty when nothing renders)."""
+    notes: Annotated[list[str], add_notes]
+    """Remarks for the reply, such as a provider fallback (reset every turn by the router)."""
     reply: str
     """The assistant's reply of this turn."""
+    choices: list[Choice]
+    """The buttons under the reply: a label and the words each sends."""
 
 
 class ShotTask(TypedDict):
     """What the per-shot fan-out sends to `render_shot`."""
 
-    spec: dict[str, Any]
+    spec: PlanItem
     index: int
     total: int
     run: str

@@ -7,6 +7,7 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
+from langgraph.types import Overwrite
 
 import prompts
 from graph.context import Context
@@ -150,4 +151,4 @@ def intent_router(state: ProjectState, runtime: Runtime[Context]) -> dict[str, A
     images = last_user_attachments(state, "image")
     music = last_user_attachments(state, "audio")
     analysis, notes = decide(text, state, runtime.context or Context(), images, music)
-    return {"language": language, "intent": analysis.as_dict(), "outcome": {}, "notes": notes}
+    return {"language": language, "intent": analysis.as_dict(), "outcome": {}, "notes": Overwrite(notes)}

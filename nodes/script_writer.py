@@ -98,7 +98,7 @@ def script_writer(state: ProjectState, runtime: Runtime[Context]) -> dict[str, A
         script=script,
         status="rendered" if rerender else "awaiting_approval",
         outcome={"kind": "script", "change": change, "rerender": rerender},
-        notes=state.get("notes", []) + notes,
+        notes=notes,
     )
     if not rerender:
         update.update(render=None, plan=[])

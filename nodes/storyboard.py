@@ -164,7 +164,7 @@ def storyboard(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]
     return {
         "plan": plan,
         "shot_results": None,
-        "notes": (state.get("notes") or []) + notes,
+        "notes": notes,
         "outcome": {**(state.get("outcome") or {}), "run": uuid.uuid4().hex[:12]},
     }
 
