@@ -13,16 +13,16 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import RetryPolicy
 
 from graph.context import Context, default_db_path
-from graph.routing import route_after_edit, route_after_script, route_intent
+from graph.routing import fan_out, route_after_edit, route_after_review, route_after_script, route_intent
 from graph.state import ProjectState, ShotTask
 from graph.versions import make_versions_node
 from nodes.audio import audio
 from nodes.editor import editor
 from nodes.intent_router import intent_router
 from nodes.responder import responder
-from nodes.reviewer import reviewer, route_after_review
+from nodes.reviewer import reviewer
 from nodes.script_writer import script_writer
-from nodes.storyboard import fan_out, storyboard
+from nodes.storyboard import storyboard
 from nodes.video_generator import render_shot, video_generator
 from tools.ffmpeg import MediaError
 from tools.tts import TTSError

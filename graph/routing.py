@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from langgraph.types import Send
+
 from graph.state import ProjectState
 
 AfterRouter = Literal["script_writer", "storyboard", "editor", "reviewer", "versions", "responder"]
@@ -45,3 +47,19 @@ def route_after_edit(state: ProjectState) -> Literal["storyboard", "responder"]:
     """An edit of a rendered project re-renders; otherwise the plan waits for approval."""
     outcome = state.get("outcome") or {}
     return "storyboard" if outcome.get("rerender") and not outcome.get("error") else "responder"
+
+
+def route_after_review(state: ProjectState) -> Literal["storyboard", "responder"]:
+    """Back to the storyboard while the gate has fixes to render, else to the reply."""
+    gate = (state.get("outcome") or {}).get("gate") or {}
+    return "storyboard" if gate.get("pending") else "responder"
+
+
+def fan_out(state: ProjectState) -> list[Send]:
+    """One `render_shot` task per planned shot, run in parallel."""
+    plan = state.get("plan") or []
+    run = (state.get("outcome") or {}).get("run", "")
+    return [
+        Send("render_shot", {"spec": item, "index": i, "total": len(plan), "run": run})
+        for i, item in enumerate(plan)
+    ]

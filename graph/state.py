@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, TypedDict
 
-from langchain_core.messages import AnyMessage
+from langchain_core.messages import AnyMessage, HumanMessage
 from langgraph.graph.message import add_messages
 from pydantic import BaseModel, Field
 
@@ -176,3 +176,20 @@ def user_message(text: str, images: list[str] | None = None, audio: list[str] | 
     attachments = [{"kind": "image", "path": str(p)} for p in images or []]
     attachments += [{"kind": "audio", "path": str(p)} for p in audio or []]
     return HumanMessage(content=text, additional_kwargs={"attachments": attachments} if attachments else {})
+
+
+def last_user_text(state: ProjectState) -> str:
+    """The text of the newest user message."""
+    for msg in reversed(state.get("messages") or []):
+        if isinstance(msg, HumanMessage):
+            return msg.content if isinstance(msg.content, str) else str(msg.content)
+    return ""
+
+
+def last_user_attachments(state: ProjectState, kind: str) -> list[str]:
+    """Paths of the files of a kind attached to the newest user message."""
+    for msg in reversed(state.get("messages") or []):
+        if isinstance(msg, HumanMessage):
+            found = (msg.additional_kwargs or {}).get("attachments") or []
+            return [str(a["path"]) for a in found if a.get("kind") == kind]
+    return []

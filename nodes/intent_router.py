@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
 from langgraph.types import Overwrite
 
 import prompts
 from graph.context import Context
-from graph.state import IntentDecision, ProjectState
+from graph.state import IntentDecision, ProjectState, last_user_attachments, last_user_text
 from tools import llm
 from tools.intents import CONFIDENCE_THRESHOLD, Analysis, analyse, referenced_shots
 from tools.music import MusicError, check_upload
@@ -21,23 +20,6 @@ from tools.text import detect_language
 
 NEEDS_SCRIPT = {"revise_script", "set_duration", "generate", "edit_visual", "edit_audio", "review"}
 LLM_BELOW = 0.8
-
-
-def last_user_text(state: ProjectState) -> str:
-    """The text of the newest user message."""
-    for msg in reversed(state.get("messages") or []):
-        if isinstance(msg, HumanMessage):
-            return msg.content if isinstance(msg.content, str) else str(msg.content)
-    return ""
-
-
-def last_user_attachments(state: ProjectState, kind: str) -> list[str]:
-    """Paths of the files of a kind attached to the newest user message."""
-    for msg in reversed(state.get("messages") or []):
-        if isinstance(msg, HumanMessage):
-            found = (msg.additional_kwargs or {}).get("attachments") or []
-            return [str(a["path"]) for a in found if a.get("kind") == kind]
-    return []
 
 
 def _with_image(analysis: Analysis, images: list[str], state: ProjectState, text: str = "") -> Analysis:

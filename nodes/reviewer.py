@@ -13,8 +13,7 @@ from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
 from graph.context import Context
-from graph.state import ProjectState
-from nodes.intent_router import last_user_text
+from graph.state import ProjectState, last_user_text
 from tools import analysis, llm
 from tools.assets import AssetStore
 from tools.renderer import frame_size
@@ -176,9 +175,3 @@ def reviewer(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     outcome["gate"] = gate
     update.update(review=result, outcome=outcome)
     return update
-
-
-def route_after_review(state: ProjectState) -> str:
-    """Back to the storyboard while the gate has fixes to render, else to the reply."""
-    gate = (state.get("outcome") or {}).get("gate") or {}
-    return "storyboard" if gate.get("pending") else "responder"

@@ -9,8 +9,7 @@ from langgraph.runtime import Runtime
 
 import prompts
 from graph.context import Context
-from graph.state import ProjectState, ScriptDraft, version_bump
-from nodes.intent_router import last_user_text
+from graph.state import ProjectState, ScriptDraft, last_user_text, version_bump
 from tools import llm
 from tools.assets import AssetStore, ingest
 from tools.lexicon import camera_for, detect_mood

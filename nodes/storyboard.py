@@ -9,22 +9,13 @@ from typing import Any
 
 from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
-from langgraph.types import Send
 
 from graph.context import Context
 from graph.state import ProjectState
 from tools import llm
 from tools.assets import AssetStore, content_key
 from tools.narration import narrate
-from tools.renderer import RENDERER_VERSION, TRANSITION_SECONDS, XFADE, frame_size
-
-
-def boundaries(script: dict[str, Any], settings: dict[str, Any]) -> list[str]:
-    """The transition at each boundary between shots: the project default, or the one set for
-    that boundary (settings['transitions'][str(n)] is the boundary after shot n)."""
-    default = settings.get("transition", "cut")
-    per = settings.get("transitions") or {}
-    return [str(per.get(str(i), default)) for i in range(1, len(script.get("shots", [])))]
+from tools.renderer import RENDERER_VERSION, TRANSITION_SECONDS, XFADE, boundaries, frame_size
 
 
 def diffusion_spec(
@@ -167,13 +158,3 @@ def storyboard(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]
         "notes": notes,
         "outcome": {**(state.get("outcome") or {}), "run": uuid.uuid4().hex[:12]},
     }
-
-
-def fan_out(state: ProjectState) -> list[Send]:
-    """One `render_shot` task per planned shot, run in parallel."""
-    plan = state.get("plan") or []
-    run = (state.get("outcome") or {}).get("run", "")
-    return [
-        Send("render_shot", {"spec": item, "index": i, "total": len(plan), "run": run})
-        for i, item in enumerate(plan)
-    ]

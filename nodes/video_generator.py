@@ -12,9 +12,8 @@ from langgraph.runtime import Runtime
 
 from graph.context import Context
 from graph.state import ProjectState, ShotTask, version_bump
-from nodes.storyboard import boundaries
 from tools.assets import AssetStore, content_key
-from tools.renderer import assemble, render_clip
+from tools.renderer import assemble, boundaries, render_clip
 
 _progress_lock = threading.Lock()
 _progress: dict[str, dict[str, float]] = {}

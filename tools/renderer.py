@@ -17,6 +17,7 @@ from typing import Any
 
 from tools import scene as scenes
 from tools.ffmpeg import run_ffmpeg
+from tools.project import Script, Settings
 
 RENDERER_VERSION = "animatic-2"
 X264_PRESET = os.environ.get("CINECHAT_X264_PRESET", "veryfast")
@@ -487,6 +488,14 @@ def load_image(path: str | Path) -> Any:
         raise ImageError("image_too_large", pixels=pixels, limit=MAX_IMAGE_PIXELS) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ImageError("image_invalid", path=str(path), reason=type(exc).__name__) from exc
+
+
+def boundaries(script: Script, settings: Settings) -> list[str]:
+    """The transition at each boundary between shots: the project default, or the one set for
+    that boundary (settings['transitions'][str(n)] is the boundary after shot n)."""
+    default = settings.get("transition", "cut")
+    per = settings.get("transitions") or {}
+    return [str(per.get(str(i), default)) for i in range(1, len(script.get("shots", [])))]
 
 
 def assemble(paths: list[Path], boundaries: list[str], fps: int, out_path: Path) -> None:
