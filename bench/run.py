@@ -6,10 +6,13 @@ Measures, each from a fresh media store so nothing comes from an earlier run's c
   and the peak resident memory of the whole process tree (cinechat plus its ffmpeg/espeak
   children, sampled every 20 ms from /proc);
 - a one-shot grading edit (re-render one clip, re-assemble, re-mux) against the full render;
-- exports to GIF and WebM.
+- exports to GIF and WebM;
+- history and undo turns on a thread of 10 turns and on one of 200 script revisions
+  (median and p95 of repeated turns), and the database size after the 200 turns.
 
 Writes bench/results.json and the table between the bench markers in README.md.
-Run with `make bench` (or `python bench/run.py --runs 3`)."""
+Run with `make bench` (or `python bench/run.py --runs 3`); `--only history` measures only the
+history and undo turns and updates those figures in the results."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import argparse
 import json
 import os
 import platform
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -34,6 +38,9 @@ from graph.state import user_message  # noqa: E402
 from tools.renderer import X264_CRF, X264_PRESET  # noqa: E402
 
 SEED = "我想创建一个关于春天的30秒短视频，风格要温馨治愈"
+# Script revisions that alternate, so each turn makes a new version without a render.
+REVISIONS = ("加一个小狗在草地上奔跑的镜头", "删除最后一个镜头")
+VERSION_REPEATS = 20
 
 
 class TreeMemory:
@@ -128,6 +135,50 @@ def one_run(workdir: Path) -> dict[str, Any]:
     }
 
 
+def p95(samples: list[float]) -> float:
+    """The 95th percentile of the samples (inclusive method, so it lies within them)."""
+    return statistics.quantiles(samples, n=20, method="inclusive")[-1]
+
+
+def version_turns(workdir: Path, turns: int) -> dict[str, float]:
+    """History and undo turns (each undo then redone) on a thread of `turns` script turns:
+    median and p95 seconds of VERSION_REPEATS each, and the database size before them."""
+    db = workdir / f"versions-{turns}.sqlite"
+    graph = build_graph(open_checkpointer(db))
+    context = Context(data_dir=str(workdir / "media"), use_llm=False)
+    timed_turn(graph, "v", SEED, context)
+    for i in range(turns - 1):
+        _, _, values = timed_turn(graph, "v", REVISIONS[i % 2], context)
+        assert values["outcome"].get("kind") == "script", values["outcome"]
+    with sqlite3.connect(db) as conn:  # move the write-ahead log into the file before sizing it
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    size_mb = db.stat().st_size / 2**20
+    history, undo = [], []
+    for _ in range(VERSION_REPEATS):
+        history_s, _, values = timed_turn(graph, "v", "有哪些版本？", context)
+        assert len(values["outcome"]["versions"]) == turns, values["outcome"]
+        undo_s, _, values = timed_turn(graph, "v", "撤销", context)
+        assert values["outcome"].get("kind") == "undo", values["outcome"]
+        timed_turn(graph, "v", "重做", context)  # back to the newest version for the next round
+        history.append(history_s)
+        undo.append(undo_s)
+    return {
+        f"history_{turns}_s": statistics.median(history),
+        f"history_{turns}_p95_s": p95(history),
+        f"undo_{turns}_s": statistics.median(undo),
+        f"undo_{turns}_p95_s": p95(undo),
+        f"db_{turns}_mb": size_mb,
+    }
+
+
+def versions_bench() -> dict[str, float]:
+    """The version figures at 10 and at 200 turns."""
+    with tempfile.TemporaryDirectory(prefix="cinechat-bench-") as tmp:
+        figures = version_turns(Path(tmp), 10) | version_turns(Path(tmp), 200)
+    print("versions: " + " ".join(f"{k} {v:.3f}" for k, v in figures.items()), file=sys.stderr)
+    return {k: round(v, 3) for k, v in figures.items()}
+
+
 def median_of(runs: list[dict[str, Any]], key: str) -> float:
     return round(statistics.median(r[key] for r in runs), 3)
 
@@ -164,6 +215,13 @@ ROWS = [
     ("gif_s", "Export GIF (palette, 480 px wide)", "s", ""),
     ("gif_mb", "  GIF size", "MB", "< 10 MB"),
     ("webm_s", "Export WebM (VP9)", "s", ""),
+    ("history_10_s", "History turn, thread of 10 turns", "s", ""),
+    ("history_200_s", "History turn, thread of 200 turns", "s", ""),
+    ("history_200_p95_s", "  p95", "s", "< 0.3 s"),
+    ("undo_10_s", "Undo turn, thread of 10 turns", "s", ""),
+    ("undo_200_s", "Undo turn, thread of 200 turns", "s", ""),
+    ("undo_200_p95_s", "  p95", "s", "< 0.3 s"),
+    ("db_200_mb", "Checkpoint database after 200 script turns", "MB", ""),
 ]
 
 
@@ -191,13 +249,10 @@ def write_readme(results: dict[str, Any]) -> None:
     readme.write_text(head + "\n".join(lines) + tail, encoding="utf-8")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--no-readme", action="store_true")
-    args = parser.parse_args()
+def render_bench(count: int) -> dict[str, Any]:
+    """Medians of `count` runs of the seed project, and the runs."""
     runs = []
-    for i in range(args.runs):
+    for i in range(count):
         with tempfile.TemporaryDirectory(prefix="cinechat-bench-") as tmp:
             run = one_run(Path(tmp))
         nodes = run["full_render_nodes"]
@@ -214,20 +269,36 @@ def main() -> int:
             f"rss {run['peak_rss_mb']:.0f}MB",
             file=sys.stderr,
         )
-    medians = {key: median_of(runs, key) for key, *_ in ROWS}
-    results = {
-        "date": time.strftime("%Y-%m-%d"),
-        "machine": machine(),
-        "runs": args.runs,
-        "encoder": {"codec": "libx264", "preset": X264_PRESET, "crf": X264_CRF},
-        "medians": medians,
-        "all_runs": runs,
-    }
+    keys = [key for key, *_ in ROWS if key in runs[0]]
+    return {"medians": {key: median_of(runs, key) for key in keys}, "all_runs": runs}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-readme", action="store_true")
+    parser.add_argument(
+        "--only", choices=["history"], help="measure only this part, keeping the other figures"
+    )
+    args = parser.parse_args()
     out = ROOT / "bench" / "results.json"
+    if args.only:  # the other figures, with the date and machine of their run, stay as they were
+        results = json.loads(out.read_text(encoding="utf-8"))
+    else:
+        render = render_bench(args.runs)
+        results = {
+            "date": time.strftime("%Y-%m-%d"),
+            "machine": machine(),
+            "runs": args.runs,
+            "encoder": {"codec": "libx264", "preset": X264_PRESET, "crf": X264_CRF},
+            "medians": render["medians"],
+            "all_runs": render["all_runs"],
+        }
+    results["medians"] = {**results["medians"], **versions_bench()}
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     if not args.no_readme:
         write_readme(results)
-    print(json.dumps(medians, indent=2))
+    print(json.dumps(results["medians"], indent=2))
     return 0
 
 

@@ -11,8 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from graph.builder import build_graph, open_checkpointer
+from graph import build_graph, classify, open_checkpointer
 from graph.context import ROOT, Context, default_db_path
+from graph.presentation import contact_sheet_of
 from graph.progress import progress_text
 from graph.state import user_message
 from tools.text import detect_language
@@ -81,6 +82,7 @@ def summary(thread: str, values: dict[str, Any]) -> dict[str, Any]:
         },
         "review": values.get("review"),
         "outcome": values.get("outcome"),
+        "choices": values.get("choices") or [],
     }
 
 
@@ -107,24 +109,28 @@ def run_turn(
     return summary(thread, graph.get_state(config).values)
 
 
+def reply_text(result: dict[str, Any]) -> str:
+    """A turn's reply as the terminal shows it: the text, then its buttons and what each sends."""
+    choices = result.get("choices") or []
+    buttons = [f"  [{c['label']}]" + ("" if c["send"] == c["label"] else f" → {c['send']}") for c in choices]
+    return "\n".join([result["reply"], *buttons])
+
+
 def cmd_say(args: argparse.Namespace) -> int:
     """Run one chat turn."""
     graph = _graph(args.db)
     result = run_turn(
         graph, args.thread, args.text, _context(args.db), not args.quiet, args.image, args.music
     )
-    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else result["reply"])
+    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else reply_text(result))
     return 0
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
     """Print the router's decision for a message, changing nothing."""
-    from nodes.intent_router import decide
-
     graph = _graph(args.db)
     values = graph.get_state(_config(args.thread)).values
-    analysis, notes = decide(args.text, values, _context(args.db))
-    out = {**analysis.as_dict(), "notes": notes}
+    out = classify(args.text, values, _context(args.db))
     print(json.dumps(out, ensure_ascii=False, indent=2) if args.json else out["intent"])
     return 0
 
@@ -173,27 +179,12 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 def cmd_sheet(args: argparse.Namespace) -> int:
     """Write a contact sheet (one frame per shot) of the thread's current render."""
-    from tools.lexicon import shot_label
-    from tools.sheet import contact_sheet
-
     graph = _graph(args.db)
-    values = graph.get_state(_config(args.thread)).values
-    render, plan, script = values.get("render") or {}, values.get("plan") or [], values.get("script") or {}
-    if not render.get("path") or not plan:
+    sheet = contact_sheet_of(graph.get_state(_config(args.thread)).values, args.out, args.width)
+    if sheet is None:
         print("no render in this thread yet", file=sys.stderr)
         return 2
-    lang = values.get("language", "zh")
-    shots = {s["id"]: s for s in script.get("shots", [])}
-    spans = [
-        {
-            "start": p["start"],
-            "end": p["end"],
-            "label": f"{i + 1}. {shot_label(shots[p['shot_id']]['shot_type'], lang)}: "
-            f"{shots[p['shot_id']]['description']}",
-        }
-        for i, p in enumerate(plan)
-    ]
-    print(contact_sheet(render["path"], spans, args.out, args.width))
+    print(sheet)
     return 0
 
 
@@ -204,7 +195,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     print("cinechat — type a message, Ctrl-D to quit.")
     for line in sys.stdin:
         if line.strip():
-            print(run_turn(graph, args.thread, line.strip(), context, True)["reply"], flush=True)
+            print(reply_text(run_turn(graph, args.thread, line.strip(), context, True)), flush=True)
     return 0
 
 
@@ -227,7 +218,7 @@ def cmd_users(args: argparse.Namespace) -> int:
     """Add (or reset) a chat user."""
     import getpass
 
-    from tools.users import UserError, add_user
+    from graph.chat_store import UserError, add_user
 
     state = Path(args.db).resolve().parent if args.db else default_db_path().parent
     password = (
@@ -260,7 +251,7 @@ def chainlit_command(host: str, port: int) -> list[str]:
 
 def cmd_ui(args: argparse.Namespace) -> int:
     """Start the Chainlit app (login secret made if absent; a first user if there is none)."""
-    from tools.users import add_user, count, new_password
+    from graph.chat_store import add_user, count, new_password
 
     state = default_db_path().parent
     env = {**os.environ, "CHAINLIT_AUTH_SECRET": auth_secret(state), "CINECHAT_STATE": str(state)}

@@ -1,34 +1,25 @@
 """Progress events (from the nodes' stream writer) as the one-line text the faces show, in
-the seed's form: "🎬 合成视频... (45%) | 预计剩余: 8.2秒"."""
+the seed's form: "🎬 合成视频... (45%) | 预计剩余: 8.2秒". The words are in the 'progress'
+catalogue (tools/data/text/<lang>/progress.json)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-STAGES = {
-    "script": ("📝 编写剧本", "📝 Writing the script"),
-    "storyboard": ("🎞 分镜", "🎞 Storyboard"),
-    "render": ("🎬 渲染镜头", "🎬 Rendering shots"),
-    "assemble": ("🎬 合成视频", "🎬 Assembling the video"),
-    "narration": ("🎙 生成旁白", "🎙 Narration"),
-    "music": ("🎵 配乐", "🎵 Music"),
-    "effects": ("🔊 音效", "🔊 Sound effects"),
-    "mix": ("🎚 混音", "🎚 Mixing"),
-    "loudness": ("🎚 响度标准化", "🎚 Loudness"),
-    "audio": ("🔊 音频完成", "🔊 Audio done"),
-    "review": ("📊 评审", "📊 Review"),
-}
+from tools import catalog
 
 
 def progress_text(event: dict[str, Any], lang: str = "zh") -> str:
     """One line for a progress event."""
-    zh = lang != "en"
+    lang = "en" if lang == "en" else "zh"  # the faces' default language is Chinese
     stage = str(event.get("stage", ""))
-    label = STAGES.get(stage, (stage, stage))[0 if zh else 1]
+    label = (
+        catalog.text(lang, f"progress.{stage}") if stage and catalog.has(lang, f"progress.{stage}") else stage
+    )
     if event.get("shot") and event.get("of"):
         label += f" {event['shot']}/{event['of']}"
-    line = f"{label}... ({float(event.get('percent', 0)):.0f}%)"
+    line = catalog.text(lang, "progress.line", label=label, percent=float(event.get("percent", 0)))
     eta = event.get("eta")
     if eta:
-        line += f" | 预计剩余: {float(eta):.1f}秒" if zh else f" | about {float(eta):.1f}s left"
+        line += catalog.text(lang, "progress.eta", eta=float(eta))
     return line

@@ -51,14 +51,13 @@ def route_after_edit(state: ProjectState) -> Literal["storyboard", "responder"]:
 
 def route_after_review(state: ProjectState) -> Literal["storyboard", "responder"]:
     """Back to the storyboard while the gate has fixes to render, else to the reply."""
-    gate = (state.get("outcome") or {}).get("gate") or {}
-    return "storyboard" if gate.get("pending") else "responder"
+    return "storyboard" if (state.get("gate") or {}).get("pending") else "responder"
 
 
 def fan_out(state: ProjectState) -> list[Send]:
     """One `render_shot` task per planned shot, run in parallel."""
     plan = state.get("plan") or []
-    run = (state.get("outcome") or {}).get("run", "")
+    run = state.get("run", "")
     return [
         Send("render_shot", {"spec": item, "index": i, "total": len(plan), "run": run})
         for i, item in enumerate(plan)

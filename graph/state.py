@@ -5,12 +5,18 @@ back by any process without registering custom types with the serializer."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypedDict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal, TypedDict, cast
 
 from langchain_core.messages import AnyMessage, HumanMessage
-from langgraph.graph.message import add_messages
-from pydantic import BaseModel, Field
+from langgraph.channels.delta import DeltaChannel
+from langgraph.config import get_config
+from langgraph.graph.message import Messages, add_messages
+from pydantic import BaseModel, Field, create_model
 
+from tools.edits import OPERATIONS, Param, decision_params
+from tools.exporter import FORMATS
 from tools.project import (
     Choice,
     Gate,
@@ -33,6 +39,25 @@ def merge_results(
     return {**(left or {}), **right}
 
 
+# The router reads the newest user message; the whole chat lives in the faces' own history.
+MESSAGES_KEPT = 4
+
+
+def recent_messages(left: Messages, right: Messages) -> list[AnyMessage]:
+    """The newest few messages of the conversation, merged as `add_messages` does."""
+    return cast(list[AnyMessage], add_messages(left, right))[-MESSAGES_KEPT:]
+
+
+def merge_index(
+    index: dict[str, VersionEntry], updates: Sequence[dict[str, VersionEntry]]
+) -> dict[str, VersionEntry]:
+    """The version index with each update's entries added or replaced, oldest update first."""
+    merged = dict(index)
+    for update in updates:
+        merged.update(update)
+    return merged
+
+
 def add_notes(left: list[str] | None, right: list[str] | None) -> list[str]:
     """Remarks for the reply gathered over a turn; an explicit None starts the turn's list."""
     if right is None:
@@ -43,8 +68,8 @@ def add_notes(left: list[str] | None, right: list[str] | None) -> list[str]:
 class ProjectState(TypedDict, total=False):
     """Everything a project is at one checkpoint; a version is a checkpoint with a label."""
 
-    messages: Annotated[list[AnyMessage], add_messages]
-    """The conversation, user and assistant turns."""
+    messages: Annotated[list[AnyMessage], recent_messages]
+    """The newest user and assistant turns of the conversation (a bounded window)."""
     language: str
     """'zh' or 'en': the language of the latest user message, used for the reply."""
     intent: dict[str, Any]
@@ -73,8 +98,9 @@ class ProjectState(TypedDict, total=False):
     """Labels to step back to with undo (pointers into the checkpoint history)."""
     redo_stack: list[str]
     """Labels to step forward to with redo."""
-    version_index: dict[str, VersionEntry]
-    """Every label this thread has had: its checkpoint, parent, note and time."""
+    version_index: Annotated[dict[str, VersionEntry], DeltaChannel(merge_index, snapshot_frequency=20)]
+    """Every label this thread has had: its checkpoint, parent, note and time. Checkpoints
+    store only the entries a step changed, with the whole index every 20 changes."""
     outcome: dict[str, Any]
     """What this turn's acting node did, for the responder (reset every turn)."""
     gate: Gate
@@ -100,7 +126,7 @@ class ShotTask(TypedDict):
 
 def version_bump(state: ProjectState, note: str, new_project: bool = False) -> dict[str, Any]:
     """The state update that gives the project a new version label (v1.0 -> v1.1; a new
-    project in the same thread starts the next major number)."""
+    project in the same thread starts the next major number), entered in the version index."""
     counter = dict(state.get("version_counter") or {})
     current = state.get("version") or ""
     if new_project or not current:
@@ -110,14 +136,44 @@ def version_bump(state: ProjectState, note: str, new_project: bool = False) -> d
         major = int(current[1:].split(".")[0])
         minor = counter.get(str(major), 0) + 1
     counter[str(major)] = minor
+    label = f"v{major}.{minor}"
     undo = list(state.get("undo_stack") or []) + ([current] if current else [])
-    return {
-        "version": f"v{major}.{minor}",
+    update: dict[str, Any] = {
+        "version": label,
         "version_note": note,
         "version_counter": counter,
         "undo_stack": undo,
         "redo_stack": [],
     }
+    index = state.get("version_index") or {}
+    # a thread from before the index (a label but no entries) gets it from one full scan on
+    # first use (graph/versions.py); until then that scan finds its labels
+    if index or not current:
+        entry: VersionEntry = {
+            "checkpoint_id": None,  # published when its turn completes (see publish_version)
+            "parent": current or None,
+            "note": note,
+            "time": datetime.now(UTC).isoformat(timespec="seconds"),
+            "order": len(index),
+            "rendered": False,
+        }
+        update["version_index"] = {label: entry}
+    return update
+
+
+def publish_version(state: ProjectState) -> dict[str, Any]:
+    """At the start of a turn, the index update that points the current label at the
+    checkpoint this turn starts from: it holds the label's values as the last turn ended."""
+    index, current = state.get("version_index"), state.get("version")
+    start = get_config()["configurable"].get("checkpoint_map", {}).get("")
+    if not index or not current or not start:  # no label yet, or a thread not yet migrated
+        return {}
+    entry: VersionEntry = {
+        **index[current],
+        "checkpoint_id": start,
+        "rendered": bool((state.get("render") or {}).get("path")),
+    }
+    return {"version_index": {current: entry}}
 
 
 IntentName = Literal[
@@ -139,16 +195,55 @@ IntentName = Literal[
 ]
 
 
-class IntentDecision(BaseModel):
-    """The LLM router's structured answer."""
+Revision = Literal["insert", "delete", "swap", "move", "rewrite"]
+"""The script writer's shot-list changes (tools/revise.py)."""
+
+
+class DecisionCore(BaseModel):
+    """What every answer of the LLM router holds; `IntentDecision` adds the edit operation and
+    its parameters from the registry of edit operations."""
 
     intent: IntentName = Field(description="the user's intent")
     confidence: float = Field(ge=0, le=1, description="how sure, 0..1")
     shots: list[int] = Field(default_factory=list, description="1-based shot numbers named")
-    operation: str | None = Field(default=None, description="operation, e.g. brightness, insert")
-    amount: float | None = Field(default=None, description="relative amount, e.g. 0.2 = +20%")
+    revision: Revision | None = Field(default=None, description="for revise_script: how the shots change")
     duration: float | None = Field(default=None, description="seconds, if a duration is named")
     versions: list[str] = Field(default_factory=list, description="version labels like v1.0")
+
+
+def _one_of(choices: tuple[str, ...]) -> Any:
+    """The Literal type of the choices, for a generated schema."""
+    return Literal.__getitem__(choices)
+
+
+def _decision_field(param: Param) -> tuple[Any, Any]:
+    """An operation's parameter as an optional field of the decision, with its type and bounds."""
+    kinds: dict[str, Any] = {"number": float, "integer": int, "text": str, "flag": bool}
+    if param.type == "choice":
+        kind = _one_of(param.choices)
+    elif param.type == "choices":
+        kind = list.__class_getitem__(_one_of(param.choices))
+    else:
+        kind = kinds[param.type]
+    unit = f" ({param.unit})" if param.unit else ""
+    return kind | None, Field(default=None, ge=param.low, le=param.high, description=param.description + unit)
+
+
+DECISION_FIELDS: dict[str, Any] = {
+    "operation": (
+        _one_of(tuple(OPERATIONS)) | None,
+        Field(default=None, description="for edit_visual and edit_audio: the edit operation"),
+    ),
+    "format": (_one_of(FORMATS) | None, Field(default=None, description="for export: the file format")),
+    **{name: _decision_field(param) for name, param in decision_params().items()},
+}
+"""The decision's fields made from the registry: the operation names and their parameters."""
+IntentDecision = create_model(
+    "IntentDecision",
+    __base__=DecisionCore,
+    __doc__="The LLM router's structured answer; the operation and its parameters come from the registry.",
+    **DECISION_FIELDS,
+)
 
 
 class ShotDraft(BaseModel):

@@ -1,5 +1,6 @@
-"""Versions read from the checkpointer: the history of labels, undo/redo/restore (which write
-the old values as a new checkpoint; history is never rewritten) and comparison."""
+"""Versions read through the version index in the state: the history of labels, undo/redo/
+restore (which write the old values as a new checkpoint; history is never rewritten) and
+comparison, each reading only the checkpoints it names."""
 
 from __future__ import annotations
 
@@ -11,27 +12,49 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.config import get_config
 from langgraph.pregel import Pregel
 from langgraph.runtime import Runtime
+from langgraph.types import Overwrite
 
 from graph.context import Context
 from graph.state import ProjectState
+from tools.project import VersionEntry
 from tools.sheet import before_after
 
 RESTORED = ("script", "settings", "render", "review", "status", "version", "version_note", "plan")
 
+Values = Callable[[str], dict[str, Any]]
 
-def version_table(graph: Pregel, thread_id: str) -> dict[str, dict[str, Any]]:
-    """Each label's latest values at the end of a turn, its first note and order, oldest first."""
+
+def scan_index(graph: Pregel, thread_id: str) -> dict[str, VersionEntry]:
+    """The version index rebuilt from every end-of-turn checkpoint of the thread: each label's
+    latest checkpoint, with its first note, parent and time (how an older thread gets one)."""
     config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
     snaps = [s for s in graph.get_state_history(config) if not s.next]
-    table: dict[str, dict[str, Any]] = {}
+    index: dict[str, VersionEntry] = {}
     for snap in reversed(snaps):  # oldest first
         label = snap.values.get("version")
         if not label:
             continue
-        entry = table.setdefault(label, {"note": snap.values.get("version_note", ""), "order": len(table)})
-        entry["values"] = {k: snap.values.get(k) for k in RESTORED}
-        entry["checkpoint_id"] = snap.config["configurable"]["checkpoint_id"]
-    return table
+        if label not in index:  # the turn that made a label pushed its parent on the undo stack
+            index[label] = {
+                "parent": (snap.values.get("undo_stack") or [None])[-1],
+                "note": snap.values.get("version_note", ""),
+                "time": snap.created_at or "",
+                "order": len(index),
+            }
+        index[label]["checkpoint_id"] = snap.config["configurable"]["checkpoint_id"]
+        index[label]["rendered"] = bool((snap.values.get("render") or {}).get("path"))
+    return index
+
+
+def version_values(graph: Pregel, thread_id: str, entry: VersionEntry) -> dict[str, Any]:
+    """A version's project values, read from the one checkpoint its index entry names."""
+    config: RunnableConfig = {
+        "configurable": {"thread_id": thread_id, "checkpoint_id": entry["checkpoint_id"]}
+    }
+    snapshot = graph.get_state(config)
+    if snapshot.created_at is None:  # an unknown id reads as an empty state, which must not be restored
+        raise LookupError(f"checkpoint {entry['checkpoint_id']} of thread {thread_id} is missing")
+    return {k: snapshot.values.get(k) for k in RESTORED}
 
 
 def diff_versions(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
@@ -119,77 +142,108 @@ def _before_after(
     return {"path": str(out), "shot": position}
 
 
+def _reader(graph: Pregel, thread_id: str, published: dict[str, VersionEntry], state: ProjectState) -> Values:
+    """Reads a published label's values from the checkpoint its entry names; the current
+    label's from the state, as its checkpoint is this turn's first and may still be saving."""
+    current = {k: state.get(k) for k in RESTORED}
+    return lambda label: (
+        current if label == state.get("version") else version_values(graph, thread_id, published[label])
+    )
+
+
+def _history(state: ProjectState, published: dict[str, VersionEntry]) -> dict[str, Any]:
+    """Every published label, oldest first, with its note and whether it has a video."""
+    current = state.get("version", "")
+    rows = [
+        {
+            "version": k,
+            "note": e.get("note", ""),
+            "rendered": bool(e.get("rendered")),
+            "current": k == current,
+        }
+        for k, e in sorted(published.items(), key=lambda kv: kv[1].get("order", 0))
+    ]
+    return {"outcome": {"kind": "history", "versions": rows}}
+
+
+def _compare(state: ProjectState, wanted: list[str], values: Values, data_dir: str) -> dict[str, Any]:
+    """The difference between two versions (named, or one named and the current, or the
+    current and the one before it)."""
+    current = state.get("version", "")
+    undo = state.get("undo_stack") or []
+    pair = (
+        wanted
+        if len(wanted) >= 2
+        else ([wanted[0], current] if wanted else ([undo[-1], current] if undo else []))
+    )
+    if len(pair) < 2:
+        return {"outcome": {"error": "nothing_to_compare"}}
+    va, vb = values(pair[0]), values(pair[1])
+    diff = diff_versions(va, vb)
+    image = _before_after(va, vb, diff, pair, data_dir)
+    return {"outcome": {"kind": "compare", "a": pair[0], "b": pair[1], "diff": diff, "image": image}}
+
+
+def _move(state: ProjectState, name: str, wanted: list[str], values: Values) -> dict[str, Any]:
+    """Undo, redo or restore: the target version's values written as the new state."""
+    current = state.get("version", "")
+    undo, redo = list(state.get("undo_stack") or []), list(state.get("redo_stack") or [])
+    if name == "undo":
+        if not undo:
+            return {"outcome": {"error": "nothing_to_undo"}}
+        target = undo.pop()
+        redo.append(current)
+    elif name == "redo":
+        if not redo:
+            return {"outcome": {"error": "nothing_to_redo"}}
+        target = redo.pop()
+        undo.append(current)
+    else:
+        target = wanted[0]
+        if target == current:
+            return {"outcome": {"error": "already_current", "version": target}}
+        undo.append(current)
+        redo = []
+    restored = values(target)
+    render = restored.get("render") or {}
+    return {
+        **restored,
+        "undo_stack": undo,
+        "redo_stack": redo,
+        "outcome": {"kind": name, "from": current, "to": target, "path": render.get("path")},
+    }
+
+
 def make_versions_node(
     get_graph: Callable[[], Pregel],
 ) -> Callable[[ProjectState, Runtime[Context]], dict[str, Any]]:
-    """The `versions` node, reading history through the compiled graph it belongs to."""
+    """The `versions` node, reading the checkpoints its index names through the compiled graph."""
 
     def versions(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
         """List, undo, redo, restore or compare versions of this thread."""
         intent = state["intent"]
         name, wanted = intent["intent"], intent["slots"].get("versions", [])
-        thread_id = get_config()["configurable"]["thread_id"]
-        table = version_table(get_graph(), thread_id)
-        current = state.get("version", "")
-        if not table:
-            return {"outcome": {"error": "no_versions"}}
-        if name == "history":
-            rows = [
-                {
-                    "version": k,
-                    "note": v["note"],
-                    "rendered": bool((v["values"].get("render") or {}).get("path")),
-                    "current": k == current,
-                }
-                for k, v in sorted(table.items(), key=lambda kv: kv[1]["order"])
-            ]
-            return {"outcome": {"kind": "history", "versions": rows}}
-        unknown = [v for v in wanted if v not in table]
-        if unknown:
-            return {
-                "outcome": {
-                    "error": "unknown_version",
-                    "wanted": unknown,
-                    "available": sorted(table, key=lambda k: table[k]["order"]),
-                }
-            }
-        if name == "compare":
-            undo = state.get("undo_stack") or []
-            pair = (
-                wanted
-                if len(wanted) >= 2
-                else ([wanted[0], current] if wanted else ([undo[-1], current] if undo else []))
-            )
-            if len(pair) < 2:
-                return {"outcome": {"error": "nothing_to_compare"}}
-            va, vb = table[pair[0]]["values"], table[pair[1]]["values"]
-            diff = diff_versions(va, vb)
-            image = _before_after(va, vb, diff, pair, (runtime.context or Context()).data_dir)
-            return {"outcome": {"kind": "compare", "a": pair[0], "b": pair[1], "diff": diff, "image": image}}
-        undo, redo = list(state.get("undo_stack") or []), list(state.get("redo_stack") or [])
-        if name == "undo":
-            if not undo:
-                return {"outcome": {"error": "nothing_to_undo"}}
-            target = undo.pop()
-            redo.append(current)
-        elif name == "redo":
-            if not redo:
-                return {"outcome": {"error": "nothing_to_redo"}}
-            target = redo.pop()
-            undo.append(current)
+        graph, thread_id = get_graph(), get_config()["configurable"]["thread_id"]
+        index = state.get("version_index") or {}
+        migrated: dict[str, Any] = {}
+        if state.get("version") and not index:  # a thread from before the index: one full scan
+            index = scan_index(graph, thread_id)
+            # written whole, so the checkpoint keeps a snapshot later reads start from
+            migrated = {"version_index": Overwrite(index)}
+        published = {k: e for k, e in index.items() if e.get("checkpoint_id")}
+        unknown = [v for v in wanted if v not in published]
+        if not published:
+            update: dict[str, Any] = {"outcome": {"error": "no_versions"}}
+        elif name == "history":
+            update = _history(state, published)
+        elif unknown:
+            available = sorted(published, key=lambda k: published[k].get("order", 0))
+            update = {"outcome": {"error": "unknown_version", "wanted": unknown, "available": available}}
+        elif name == "compare":
+            values = _reader(graph, thread_id, published, state)
+            update = _compare(state, wanted, values, (runtime.context or Context()).data_dir)
         else:
-            target = wanted[0]
-            if target == current:
-                return {"outcome": {"error": "already_current", "version": target}}
-            undo.append(current)
-            redo = []
-        values = table[target]["values"]
-        render = values.get("render") or {}
-        return {
-            **values,
-            "undo_stack": undo,
-            "redo_stack": redo,
-            "outcome": {"kind": name, "from": current, "to": target, "path": render.get("path")},
-        }
+            update = _move(state, name, wanted, _reader(graph, thread_id, published, state))
+        return {**migrated, **update}
 
     return versions

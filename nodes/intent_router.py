@@ -3,14 +3,14 @@ checks that turn impossible requests into a clear error before anything changes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from langgraph.runtime import Runtime
 from langgraph.types import Overwrite
 
 import prompts
 from graph.context import Context
-from graph.state import IntentDecision, ProjectState, last_user_attachments, last_user_text
+from graph.state import IntentDecision, ProjectState, last_user_attachments, last_user_text, publish_version
 from tools import llm
 from tools.intents import CONFIDENCE_THRESHOLD, Analysis, analyse, referenced_shots
 from tools.music import MusicError, check_upload
@@ -20,6 +20,11 @@ from tools.text import detect_language
 
 NEEDS_SCRIPT = {"revise_script", "set_duration", "generate", "edit_visual", "edit_audio", "review"}
 LLM_BELOW = 0.8
+
+
+def _script(state: ProjectState) -> dict[str, Any] | None:
+    """The project's script as the analyser reads it: plain data."""
+    return cast(dict[str, Any] | None, state.get("script"))
 
 
 def _with_image(analysis: Analysis, images: list[str], state: ProjectState, text: str = "") -> Analysis:
@@ -32,7 +37,7 @@ def _with_image(analysis: Analysis, images: list[str], state: ProjectState, text
     if not state.get("script"):
         slots = analysis.slots if analysis.intent == "create" else {}
         return Analysis("create", 0.9, {**slots, "image": images[0]})
-    shots = analysis.slots.get("shots") or referenced_shots(text, state.get("script"))
+    shots = analysis.slots.get("shots") or referenced_shots(text, _script(state))
     if not shots:
         return Analysis("edit_visual", 0.9, {"error": "which_shot_image"})
     return Analysis("edit_visual", 0.9, {"shots": shots[:1], "operation": "image", "image": images[0]})
@@ -50,20 +55,22 @@ def _with_music(analysis: Analysis, files: list[str], state: ProjectState) -> An
 
 
 def _ask_llm(text: str, state: ProjectState, model: str) -> Analysis:
+    """The configured LLM's reading of the message; raises when the provider fails or its answer
+    does not fit the decision schema."""
     script = state.get("script") or {}
     shots = "\n".join(
         f"{i + 1}. {s['shot_type']}: {s['description']}" for i, s in enumerate(script.get("shots", []))
     )
     user = f"<project>\n{shots or 'no script yet'}\n</project>\n<message>\n{text}\n</message>"
-    d: IntentDecision = llm.structured(IntentDecision, model, prompts.load("intent_router"), user)
-    slots = {
-        "shots": d.shots,
-        "operation": d.operation,
-        "amount": d.amount,
-        "duration": d.duration,
-        "versions": d.versions,
-    }
-    return Analysis(d.intent, d.confidence, {k: v for k, v in slots.items() if v not in (None, [])})
+    decision = llm.structured(IntentDecision, model, prompts.load("intent_router"), user)
+    # The schema (made from the edit registry) has checked names and bounds; the answer becomes
+    # the slots the offline analyser gives, so the same editor code applies it.
+    slots = decision.model_dump(exclude={"intent", "confidence", "revision"})
+    if decision.revision:
+        slots["operation"] = decision.revision
+    return Analysis(
+        decision.intent, decision.confidence, {k: v for k, v in slots.items() if v not in (None, [])}
+    )
 
 
 def _check(analysis: Analysis, state: ProjectState) -> str | None:
@@ -101,7 +108,7 @@ def decide(
 ) -> tuple[Analysis, list[str]]:
     """The router's decision for `text` (with any attached images) in `state`, and notes."""
     notes: list[str] = []
-    analysis = analyse(text, state.get("script"))
+    analysis = analyse(text, _script(state))
     if images and "error" not in analysis.slots:
         analysis = _with_image(analysis, images, state, text)
     if music and "error" not in analysis.slots:
@@ -133,4 +140,5 @@ def intent_router(state: ProjectState, runtime: Runtime[Context]) -> dict[str, A
     images = last_user_attachments(state, "image")
     music = last_user_attachments(state, "audio")
     analysis, notes = decide(text, state, runtime.context or Context(), images, music)
-    return {"language": language, "intent": analysis.as_dict(), "outcome": {}, "notes": Overwrite(notes)}
+    reset = {"outcome": {}, "gate": {}, "run": "", "notes": Overwrite(notes)}  # per-turn fields
+    return {"language": language, "intent": analysis.as_dict(), **reset, **publish_version(state)}

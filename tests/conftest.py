@@ -1,17 +1,16 @@
+"""Fixtures: the media store of the session, a fresh graph per test, a chat on one thread and
+the seed project rendered once."""
+
 from __future__ import annotations
 
-import json
-import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from langchain_core.messages import HumanMessage
 
 from graph import Context, build_graph, open_checkpointer
-
-Say = Callable[[str], dict[str, Any]]
+from tests.helpers import SEED, Say, turn
 
 
 @pytest.fixture(scope="session")
@@ -22,50 +21,16 @@ def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def app(tmp_path: Path, media_dir: Path) -> Iterator[Any]:
+    """A graph on a fresh checkpoint database, with the session's media store as its context."""
     graph = build_graph(open_checkpointer(tmp_path / "cinechat.sqlite"))
     graph.test_context = Context(data_dir=str(media_dir), use_llm=False)  # type: ignore[attr-defined]
     yield graph
 
 
-def turn(graph: Any, thread: str, text: str, context: Context | None = None) -> dict[str, Any]:
-    config = {"configurable": {"thread_id": thread}}
-    graph.invoke({"messages": [HumanMessage(content=text)]}, config, context=context or graph.test_context)
-    return dict(graph.get_state(config).values)
-
-
 @pytest.fixture
 def say(app: Any) -> Say:
+    """A chat on the thread 't' of `app`."""
     return lambda text: turn(app, "t", text)
-
-
-def ffprobe(path: str | Path) -> dict[str, Any]:
-    out = subprocess.run(
-        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(out.stdout)
-
-
-PROJECT_KEYS = (
-    "script",
-    "settings",
-    "render",
-    "version",
-    "status",
-    "undo_stack",
-    "redo_stack",
-    "version_counter",
-)
-
-
-def project(values: dict[str, Any]) -> dict[str, Any]:
-    """The project part of the state (what bad input must leave unchanged)."""
-    return {k: values.get(k) for k in PROJECT_KEYS}
-
-
-SEED = "我想创建一个关于春天的30秒短视频，风格要温馨治愈"
 
 
 @pytest.fixture(scope="session")
@@ -77,8 +42,3 @@ def seed_project(tmp_path_factory: pytest.TempPathFactory, media_dir: Path) -> d
     turn(graph, "seed", SEED, context)
     rendered = turn(graph, "seed", "继续生成", context)
     return {"graph": graph, "context": context, "db": db, "thread": "seed", "rendered": rendered}
-
-
-def shot_spans(values: dict[str, Any]) -> list[tuple[float, float]]:
-    """(start, end) of each planned shot of a state."""
-    return [(p["start"], p["end"]) for p in values["plan"]]

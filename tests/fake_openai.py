@@ -63,10 +63,12 @@ def speech_wav(text: str, rate: int = 24000) -> bytes:
 
 class FakeOpenAI:
     """Start with `with FakeOpenAI(mode) as srv:`; `srv.url` is the base URL, `srv.calls` the
-    request bodies. mode: 'ok' answers, 'error' returns HTTP 500, 'garbage' returns non-JSON."""
+    request bodies. mode: 'ok' answers, 'error' returns HTTP 500, 'garbage' returns non-JSON;
+    `intent` replaces the router's canned decision."""
 
-    def __init__(self, mode: str = "ok") -> None:
+    def __init__(self, mode: str = "ok", intent: dict[str, Any] | None = None) -> None:
         self.mode = mode
+        self.intent = intent or INTENT
         self.calls: list[dict[str, Any]] = []
         self.paths: list[str] = []
         outer = self
@@ -94,7 +96,7 @@ class FakeOpenAI:
                     self.wfile.write(data)
                     return
                 schema = json.dumps(body.get("response_format", {}))
-                answer = SCRIPT if "ScriptDraft" in schema else INTENT
+                answer = SCRIPT if "ScriptDraft" in schema else outer.intent
                 content = "not json" if outer.mode == "garbage" else json.dumps(answer)
                 if "response_format" not in body and outer.mode == "ok":
                     content = CRITIQUE

@@ -14,8 +14,8 @@ import pytest
 
 from graph import Context
 from graph.state import user_message
-from tests.conftest import project, turn
 from tests.fake_openai import FakeOpenAI
+from tests.helpers import project, turn
 from tools import analysis, llm
 from tools.ffmpeg import probe
 from tools.music import read_midi, read_wav

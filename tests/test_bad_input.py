@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Say, project
+from tests.helpers import Say, project
 
 
 def test_generate_without_script_changes_nothing(say: Say) -> None:
@@ -14,8 +14,17 @@ def test_generate_without_script_changes_nothing(say: Say) -> None:
 
 
 def test_undo_with_nothing_to_undo(say: Say) -> None:
+    before = say("Make a 20 second video about spring")
     v = say("undo")
-    assert "nothing to undo" in v["reply"].lower() or "no versions" in v["reply"].lower()
+    assert v["outcome"]["error"] == "nothing_to_undo"
+    assert "nothing to undo" in v["reply"].lower(), v["reply"]
+    assert project(v) == project(before) and v["version"] == "v1.0"
+
+
+def test_undo_on_a_thread_without_versions(say: Say) -> None:
+    v = say("undo")
+    assert v["outcome"]["error"] == "no_versions"
+    assert "no versions" in v["reply"].lower(), v["reply"]
     assert not v.get("version")
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from graph import Context, build_graph, open_checkpointer
 from graph.state import user_message
-from tests.conftest import ffprobe, turn
+from tests.helpers import ffprobe, turn
 from tests.tiny_models import tiny_animatediff, tiny_ltx, tiny_sd, tiny_wan
 from tools import analysis, diffusion
 from tools.renderer import clip_timing

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from graph import Context, build_graph, open_checkpointer
-from tests.conftest import SEED, ffprobe, turn
+from tests.helpers import SEED, ffprobe, turn
 from tools import analysis
 from tools.music import read_wav
 

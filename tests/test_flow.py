@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Say, ffprobe, turn
+from tests.helpers import Say, ffprobe, turn
 
 
 def _streams(path: str) -> dict[str, Any]:

@@ -8,15 +8,15 @@ from typing import Any
 import pytest
 
 from graph import Context
-from tests.conftest import turn
 from tests.fake_openai import FakeOpenAI
+from tests.helpers import turn
 from tools import llm
 
 
 @pytest.fixture
 def provider(monkeypatch: pytest.MonkeyPatch) -> Any:
-    def start(mode: str) -> FakeOpenAI:
-        srv = FakeOpenAI(mode).__enter__()
+    def start(mode: str, intent: dict[str, Any] | None = None) -> FakeOpenAI:
+        srv = FakeOpenAI(mode, intent).__enter__()
         monkeypatch.setenv("OPENAI_API_KEY", "test-key")
         monkeypatch.setenv("OPENAI_BASE_URL", srv.url)
         monkeypatch.setenv("CINECHAT_LLM_TIMEOUT", "5")
@@ -24,7 +24,7 @@ def provider(monkeypatch: pytest.MonkeyPatch) -> Any:
         return srv
 
     servers: list[FakeOpenAI] = []
-    yield lambda mode: servers.append(start(mode)) or servers[-1]
+    yield lambda mode, intent=None: servers.append(start(mode, intent)) or servers[-1]
     for srv in servers:
         srv.__exit__()
     llm.chat_model.cache_clear()
@@ -50,6 +50,36 @@ def test_llm_routes_what_patterns_cannot(app: Any, provider: Any) -> None:
     v = turn(app, "llm2", "hmm, the second one needs more light", _ctx(app))
     assert v["intent"]["intent"] == "edit_visual" and v["intent"]["slots"]["shots"] == [2]
     assert v["script"]["shots"][1]["grade"]["brightness"] > 0
+
+
+def test_llm_edit_decision_is_applied(app: Any, provider: Any) -> None:
+    """An edit the LLM reads (an operation of the registry with its parameters) is applied by
+    the same editor code as an offline reading."""
+    provider("ok", {"intent": "edit_audio", "confidence": 0.9, "operation": "volume", "amount": -0.25})
+    before = turn(app, "vol", "Make a 18 second video about spring", _ctx(app))
+    v = turn(app, "vol", "the background sounds should sit further back", _ctx(app))
+    assert v["intent"]["slots"] == {"operation": "volume", "amount": -0.25}
+    assert v["settings"]["music_gain_db"] == before["settings"]["music_gain_db"] - 5
+    assert v["version"] == "v1.1" and v["outcome"]["op"] == "volume"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"intent": "edit_visual", "confidence": 0.9, "operation": "explode", "shots": [2]},
+        {"intent": "edit_audio", "confidence": 0.9, "operation": "volume", "amount": 5.0},
+        {"intent": "edit_visual", "confidence": 0.9, "operation": "look", "look": "neon"},
+    ],
+)
+def test_llm_answer_outside_the_schema_is_refused(app: Any, provider: Any, answer: dict[str, Any]) -> None:
+    """An operation the registry does not have, or a value outside its bounds, is refused: the
+    offline reading answers, the reply says so, and the project is as it was."""
+    srv = provider("ok", answer)
+    before = turn(app, "bad", "我想创建一个关于春天的30秒短视频", _ctx(app))
+    v = turn(app, "bad", "嗯，这里感觉不太对", _ctx(app))
+    assert "IntentDecision" in str(srv.calls[-1]["response_format"])  # the router asked the LLM
+    assert v["intent"]["intent"] == "unclear" and "离线模式" in v["reply"]
+    assert all(v[k] == before[k] for k in ("script", "settings", "version"))
 
 
 @pytest.mark.parametrize("mode", ["error", "garbage"])

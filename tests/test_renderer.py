@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from graph.context import ROOT
-from tests.conftest import ffprobe, project, shot_spans, turn
+from tests.helpers import ffprobe, project, shot_spans, turn
 from tools import analysis
 from tools.renderer import ASPECTS, RESOLUTIONS, frame_size, render_clip
 from tools.scene import compose, flatten, read_scene
@@ -64,14 +64,40 @@ def test_every_format_has_its_dimensions(tmp_path: Path, aspect: str, resolution
     assert min(w, h) == RESOLUTIONS[resolution]
 
 
+def _subject_box(frames: tuple[Any, Any]) -> tuple[int, int, int, int]:
+    """The bounding box (x0, y0, x1, y1) of what differs between two stills of one format."""
+    a, b = (np.asarray(f, dtype=np.int16) for f in frames)
+    ys, xs = np.nonzero(np.abs(a - b).max(axis=2) > 24)
+    return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+
+
+def _placed_whole(box: tuple[int, int, int, int], size: tuple[int, int], like: tuple[int, int]) -> bool:
+    """Whether a subject lies inside the frame, clear of its edges, at the size `like` (w, h)."""
+    x0, y0, x1, y1 = box
+    inside = 0 < x0 and x1 < size[0] and 0 < y0 and y1 < size[1]
+    return inside and abs((x1 - x0) - like[0]) <= 2 and abs((y1 - y0) - like[1]) <= 2
+
+
 def test_portrait_is_composed_not_cropped() -> None:
-    """A 9:16 frame keeps the whole bench and the runner inside it (drawn for that format)."""
+    """A 9:16 frame keeps the whole bench and the man sitting on it inside it, at the size they
+    have in 16:9 (drawn for that format); a crop of the 16:9 frame would cut or enlarge them."""
     comp = compose("老人坐在长椅上微笑着喂鸽子", "warm", (360, 640), 3, "medium")
     frame = np.asarray(flatten(comp), dtype=np.float32)
     wide = np.asarray(flatten(compose("老人坐在长椅上微笑着喂鸽子", "warm", (640, 360), 3, "medium")))
     assert frame.shape[:2] == (640, 360) and wide.shape[:2] == (360, 640)
     near = comp.layers[-1]
     assert near.x >= 0 and near.image.width <= 360 + 2 * comp.margin[0]
+
+    def stills(size: tuple[int, int]) -> tuple[Any, Any]:  # the park with and without them
+        return tuple(flatten(compose(d, "warm", size, 3, "medium")) for d in ("老人坐在公园的长椅上", "公园"))
+
+    landscape = _subject_box(stills((640, 360)))
+    like = (landscape[2] - landscape[0], landscape[3] - landscape[1])
+    assert _placed_whole(landscape, (640, 360), like)
+    assert _placed_whole(_subject_box(stills((360, 640))), (360, 640), like)
+    crop = (640 - 202) // 2  # the 9:16 window of a 16:9 frame, scaled up to 360x640
+    cropped = tuple(s.crop((crop, 0, crop + 202, 360)).resize((360, 640)) for s in stills((640, 360)))
+    assert not _placed_whole(_subject_box(cropped), (360, 640), like)
 
 
 def test_lexicon_reads_descriptions_in_both_languages() -> None:

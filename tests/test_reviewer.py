@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from graph import Context
-from tests.conftest import SEED, turn
 from tests.fake_openai import FakeOpenAI
+from tests.helpers import SEED, turn
 from tools import analysis, llm
 from tools.assets import AssetStore
 from tools.ffmpeg import run_ffmpeg
@@ -71,7 +71,7 @@ def test_black_and_frozen_shots_are_caught(seed_project: dict[str, Any], tmp_pat
 def test_a_frozen_shot_is_fixed_with_a_push_in(seed_project: dict[str, Any]) -> None:
     """The gate's fix for a shot that stands still: its camera becomes a slow push-in (a zoom
     changes every pixel), unless it already zooms."""
-    from nodes.reviewer import _apply_fixes
+    from tools.gate import apply_fixes
 
     v = seed_project["rendered"]
     reports = _reports(seed_project, v)
@@ -86,7 +86,7 @@ def test_a_frozen_shot_is_fixed_with_a_push_in(seed_project: dict[str, Any]) -> 
     assert frozen[3]["fix"] == {"camera": "push_in"}
     state = copy.deepcopy(dict(v))
     state["script"]["shots"][2]["camera"] = "pan"
-    script, _, done = _apply_fixes(state, list(frozen.values()))  # type: ignore[arg-type]
+    script, _, done = apply_fixes(state["script"], state["settings"], list(frozen.values()), {})
     assert script["shots"][2]["camera"] == "push_in" and state["script"]["shots"][2]["camera"] == "pan"
     assert done == [{"code": "frozen", "shot": 3, "value": "push_in"}]
 
@@ -129,8 +129,8 @@ def test_gate_fixes_a_dark_shot_and_the_loudness(app: Any) -> None:
     settings["master_offset_db"] = -16.0  # a master that comes out near -30 LUFS
     app.update_state(config, {"script": script, "settings": settings})
     v = turn(app, "gate", "继续生成")
-    fixed = {f["code"] for f in v["outcome"]["gate"]["fixed"]}
-    assert {"too_dark", "loudness"} <= fixed and v["outcome"]["gate"]["round"] >= 1
+    fixed = {f["code"] for f in v["gate"]["fixed"]}
+    assert {"too_dark", "loudness"} <= fixed and v["gate"]["round"] >= 1
     third = v["plan"][2]
     luma = analysis.signalstats(v["render"]["path"], third["start"] + 0.1, third["end"] - 0.1).luma
     assert luma >= DARK_LUMA
@@ -147,9 +147,7 @@ def test_overlong_narration_is_reported_with_a_suggestion(app: Any) -> None:
     script["shots"][0]["narration"] = "春天，从一滴露珠开始，清晨的阳光照在花瓣上，一切都慢慢醒来了。"
     app.update_state(config, {"script": script})
     v = turn(app, "long", "继续生成")
-    assert any(
-        f["code"] == "narration_overflow" for f in v["outcome"]["gate"]["fixed"]
-    )  # tried faster speech
+    assert any(f["code"] == "narration_overflow" for f in v["gate"]["fixed"])  # tried faster speech
     left = [p for p in v["review"]["problems"] if p["code"] == "narration_overflow"]
     assert left and left[0]["shot"] == 1
     first = v["plan"][0]

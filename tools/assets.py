@@ -13,6 +13,8 @@ from typing import Any
 
 import sqlite_utils
 
+from tools.project import StoredFile
+
 _lock = threading.Lock()
 
 
@@ -70,18 +72,6 @@ class AssetStore:
             finally:
                 db.close()
 
-    def count(self, kind: str | None = None) -> int:
-        """How many assets are catalogued (of one kind, if given)."""
-        with _lock:
-            db = sqlite_utils.Database(self._db_path)
-            try:
-                if "assets" not in db.table_names():
-                    return 0
-                where = "kind = ?" if kind else None
-                return db["assets"].count_where(where, [kind] if kind else [])
-            finally:
-                db.close()
-
 
 def file_key(path: str | Path) -> str:
     """Hash of a file's bytes (the key of an ingested upload)."""
@@ -92,7 +82,7 @@ def file_key(path: str | Path) -> str:
     return digest.hexdigest()[:32]
 
 
-def ingest(store: AssetStore, src: str | Path, kind: str) -> dict[str, str]:
+def ingest(store: AssetStore, src: str | Path, kind: str) -> StoredFile:
     """Copy a user's file into the store under its content hash; returns key and path."""
     import shutil
 

@@ -1,14 +1,19 @@
-"""Exports of a finished render: MP4 (copy), WebM (VP9) and GIF (generated palette)."""
+"""Exports of a finished render: MP4 (copy), WebM (VP9) and GIF (generated palette), with the
+subtitles beside them."""
 
 from __future__ import annotations
 
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
+from tools.errors import RequestError
 from tools.ffmpeg import run_ffmpeg
+from tools.project import Render
 
 FORMATS = ("mp4", "webm", "gif")
+"""The formats a render can be exported as."""
 
 
 def export_name(title: str, version: str, fmt: str) -> str:
@@ -58,5 +63,16 @@ def export(video: Path, out_path: Path, fmt: str) -> Path:
             ]
         )
     else:
-        raise ValueError(f"unsupported export format {fmt}")
+        raise RequestError("bad_format", value=fmt)
     return out_path
+
+
+def export_render(render: Render, title: str, version: str, fmt: str, folder: Path) -> dict[str, Any]:
+    """Export a version's render into `folder` as `fmt`, with its subtitle file beside it; what
+    was written, for the reply."""
+    out = export(Path(render["path"]), folder / export_name(title, version, fmt), fmt)
+    srt = None
+    if render.get("srt") and Path(render["srt"]).exists():
+        srt = out.with_suffix(".srt")
+        shutil.copyfile(render["srt"], srt)
+    return {"path": str(out), "format": fmt, "bytes": out.stat().st_size, "srt": str(srt) if srt else None}

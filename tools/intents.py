@@ -324,9 +324,6 @@ def _visual_slots(text: str, op: str) -> dict[str, Any]:
     return slots
 
 
-KNOWN_VOICES = r"男声|女声|男的|女的|男性|女性|\bmale\b|\bfemale\b|\bman\b|\bwoman\b|默认|default"
-
-
 def _instrument(text: str) -> str | None:
     low = text.lower()
     for name, words in lexicon.load("music")["instrument_words"].items():

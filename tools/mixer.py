@@ -11,13 +11,12 @@ from typing import Any
 import numpy as np
 
 from tools.ffmpeg import run_ffmpeg, run_ffmpeg_stderr
+from tools.project import EFFECTS_GAIN_DB, MUSIC_GAIN_DB, TARGET_LUFS, TRUE_PEAK_MAX_DBTP
 
-TARGET_LUFS = -14.0
-TRUE_PEAK = -1.5
+TRUE_PEAK = TRUE_PEAK_MAX_DBTP - 0.5  # the master's limiter aims half a dB under the review's limit
 LRA = 11
 DUCK_DB = -10.0
 RAMP = 0.15
-EFFECTS_DB = -16.0
 SAMPLE_RATE = 48000
 
 
@@ -55,9 +54,9 @@ def mix_tracks(
     lines: list[dict[str, Any]],
     seconds: float,
     out_path: Path,
-    music_gain_db: float = -12.0,
+    music_gain_db: float = MUSIC_GAIN_DB,
     effects: list[dict[str, Any]] | None = None,
-    effects_gain_db: float = EFFECTS_DB,
+    effects_gain_db: float = EFFECTS_GAIN_DB,
     stems: Path | None = None,
 ) -> dict[str, Any]:
     """Mix narration `lines` ({path, start, duration}), the music bed (ducked under speech) and

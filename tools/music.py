@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from tools import lexicon
+from tools.errors import RequestError
 from tools.ffmpeg import MediaError, probe, run_ffmpeg
 
 SAMPLE_RATE = 48000
@@ -33,13 +34,8 @@ MAX_UPLOAD_SECONDS = 600.0
 UPLOAD_FORMATS = {"wav", "mp3", "mov", "mp4", "m4a", "ogg", "flac"}
 
 
-class MusicError(ValueError):
+class MusicError(RequestError):
     """A music request or upload that cannot be used; `code` names the reason."""
-
-    def __init__(self, code: str, **details: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.details = details
 
 
 @dataclass

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from tools.assets import AssetStore, content_key
-from tools.tts import MAX_SPEEDUP, synthesize_fitting, wav_duration
+from tools.project import VOICE_MAX_SPEEDUP, NarrationLine, PlanItem, Script, Settings
+from tools.tts import synthesize_fitting, wav_duration
 
 LEAD_IN = 0.15
 TAIL_GAP = 0.05
@@ -16,29 +17,30 @@ TAIL_GAP = 0.05
 
 def narrate(
     store: AssetStore,
-    plan: list[dict[str, Any]],
-    script: dict[str, Any],
-    settings: dict[str, Any],
+    plan: list[PlanItem],
+    script: Script,
+    settings: Settings,
     provider: str = "espeak",
     on_line: Any = None,
-) -> tuple[list[dict[str, Any]], list[str]]:
+) -> tuple[list[NarrationLine], list[str]]:
     """Synthesize (or reuse) each shot's line; returns the lines ({shot_id, path, key, start,
     duration, room, overflow}) and notes (e.g. a provider that failed and fell back)."""
     lang = script.get("language", "zh")
     shots = {s["id"]: s for s in script["shots"]}
-    lines, notes = [], []
+    lines: list[NarrationLine] = []
+    notes: list[str] = []
     spoken = [item for item in plan if shots[item["shot_id"]].get("narration", "").strip()]
     for n, item in enumerate(spoken):
         text = shots[item["shot_id"]]["narration"].strip()
         room = max(0.5, item["end"] - item["start"] - LEAD_IN - TAIL_GAP)
-        spec = {
+        spec: dict[str, Any] = {
             "text": text,
             "lang": lang,
             "voice": settings.get("voice", "female"),
             "rate": settings.get("voice_rate", 1.0),
             "room": round(room, 2),
             "provider": provider,
-            "max_speedup": float(settings.get("voice_max_speedup", MAX_SPEEDUP)),
+            "max_speedup": float(settings.get("voice_max_speedup", VOICE_MAX_SPEEDUP)),
         }
         key = content_key(spec, salt="tts-3")
         path = store.path("voice", key, "wav")

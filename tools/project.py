@@ -144,8 +144,8 @@ class NarrationLine(TypedDict, total=False):
     start: float
     duration: float
     room: float
-    overflow: bool
-    spoken: str
+    overflow: float
+    spoken: float
 
 
 class ShotSpec(TypedDict, total=False):

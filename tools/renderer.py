@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from tools import scene as scenes
+from tools.errors import RequestError
 from tools.ffmpeg import run_ffmpeg
-from tools.project import Script, Settings
+from tools.project import DEFAULT_MOOD, Grade, Script, Settings, ShotSpec
 
 RENDERER_VERSION = "animatic-2"
 X264_PRESET = os.environ.get("CINECHAT_X264_PRESET", "veryfast")
@@ -156,7 +157,7 @@ def zoom_filter(
     )
 
 
-def grade_filter(grade: dict[str, float]) -> str:
+def grade_filter(grade: Grade) -> str:
     """ffmpeg filters for a shot's grading: eq (brightness, contrast, saturation) and a chroma
     shift for temperature (warm = more red, less blue), both per-pixel lookups that cost little."""
     b = float(grade.get("brightness", 0.0))
@@ -250,7 +251,7 @@ def _keep(folder: Path | None, frames: list[Any], info: dict[str, Any]) -> None:
 
 
 def _generate(
-    spec: dict[str, Any], image: Any, on_progress: Any, cache: Path | None = None
+    spec: ShotSpec, image: Any, on_progress: Any, cache: Path | None = None
 ) -> tuple[Any, list[Any], dict[str, Any]]:
     """The diffusion backend's result for a spec: a keyframe to animate (t2i) or the frames
     themselves (t2v; i2v from the uploaded image or from a t2i keyframe). Results are kept in
@@ -302,8 +303,158 @@ def _generate(
         return still, [], {"backend": backend, "fallback": err.code, "model": gen["model"], "notes": notes}
 
 
+class _FilterGraph:
+    """An ffmpeg filter graph being built: its inputs (pictures saved in `folder`) and chains."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.inputs: list[str] = []
+        self.chains: list[str] = []
+        self.streams = 0
+
+    def picture(self, img: Any, name: str) -> str:
+        """Add a still as an input; its stream label."""
+        path = self.folder / f"{name}.png"
+        img.save(path, compress_level=1)
+        self.inputs.extend(["-i", str(path)])
+        self.streams += 1
+        return f"{self.streams - 1}:v"
+
+    def sequence(self, frames: list[Any], fps: int) -> str:
+        """Add numbered frames as one input at `fps`; its stream label."""
+        for k, img in enumerate(frames):
+            img.save(self.folder / f"gen{k:04d}.png")
+        self.inputs.extend(["-framerate", str(fps), "-i", str(self.folder / "gen%04d.png")])
+        self.streams += 1
+        return f"{self.streams - 1}:v"
+
+    def chain(self, text: str) -> None:
+        """Add one chain (labelled inputs, filters, labelled output)."""
+        self.chains.append(text)
+
+
+def _generated_background(
+    graph: _FilterGraph, made: list[Any], native: int, size: tuple[int, int], fps: int, duration: float
+) -> float:
+    """A generated clip fitted to the frame and stretched to the shot's length, as [b0]; the
+    seconds it holds its last frame."""
+    w, h = size
+    stretch, held = clip_timing(len(made), native, duration)
+    src = graph.sequence(made, native)
+    graph.chain(
+        f"[{src}]scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h},"
+        f"setpts=PTS*{stretch:.5f},fps={fps},tpad=stop_mode=clone:stop=-1,format=yuv420p[b0]"
+    )
+    return held
+
+
+def _sky_background(
+    graph: _FilterGraph, comp: scenes.Composition, size: tuple[int, int], fps: int, offsets: tuple[str, str]
+) -> None:
+    """The composition's sky looped and cropped to the frame, moving a fifth of the camera, as [b0]."""
+    (w, h), (mx, my), (ox, oy) = size, comp.margin, offsets
+    sky = graph.picture(comp.sky, "sky")
+    graph.chain(
+        f"[{sky}]loop=loop=-1:size=1:start=0,setpts=N/{fps}/TB,"
+        f"crop=w={w}:h={h}:x='{mx}+0.2*({ox})':y='{my}+0.2*({oy})',format=yuv420p[b0]"
+    )
+
+
+def _parallax(graph: _FilterGraph, comp: scenes.Composition, offsets: tuple[str, str], speed: float) -> str:
+    """The layers, then the sprites' drawings (each shown in its turn), over [b0]; the last label."""
+    (mx, my), (ox, oy) = comp.margin, offsets
+    base, n = "b0", 0
+    for i, layer in enumerate(comp.layers):
+        src = graph.picture(layer.image, f"layer{i}")
+        n += 1
+        x = f"{layer.x}-({mx}+{layer.depth}*({ox}))"
+        y = f"{layer.y}-({my}+{layer.depth}*({oy}))"
+        graph.chain(f"[{base}][{src}]overlay=x='{x}':y='{y}':format=yuv420[b{n}]")
+        base = f"b{n}"
+    for i, sprite in enumerate(comp.sprites):
+        x, y = _sprite_xy(sprite, comp.margin, ox, oy, speed)
+        count = len(sprite.frames)
+        for k, frame in enumerate(sprite.frames):
+            src = graph.picture(frame, f"sprite{i}_{k}")
+            n += 1
+            enable = ""
+            if count > 1:
+                slot = sprite.period / count
+                enable = f":enable='between(mod(t*{speed:.4f},{sprite.period:.4f}),{k * slot:.4f},{(k + 1) * slot - 1e-4:.4f})'"
+            graph.chain(f"[{base}][{src}]overlay=x='{x}':y='{y}':format=yuv420{enable}[b{n}]")
+            base = f"b{n}"
+    return base
+
+
+def _texts(graph: _FilterGraph, spec: ShotSpec, base: str, size: tuple[int, int], head: float) -> str:
+    """The shot's titles and text labels, each between its times; the last label."""
+    for i, item in enumerate(spec.get("overlays") or []):
+        label, x, y = text_overlay(item["text"], item.get("kind", "text"), item.get("position", "top"), size)
+        src = graph.picture(label, f"overlay{i}")
+        a0, a1 = head + float(item["start"]), head + float(item["end"])
+        graph.chain(
+            f"[{base}][{src}]overlay=x={x}:y={y}:format=yuv420:enable='between(t,{a0:.3f},{a1:.3f})'[o{i}]"
+        )
+        base = f"o{i}"
+    return base
+
+
+def _caption(graph: _FilterGraph, spec: ShotSpec, base: str, size: tuple[int, int]) -> str:
+    """The caption band, shown for its cue (or the whole shot); the last label."""
+    text = spec.get("caption", "") if spec.get("captions", True) else ""
+    caption = caption_image(text, size, float(spec.get("caption_scale", 1.0)))
+    box = caption.getbbox()
+    if not box:
+        return base
+    src = graph.picture(caption.crop(box), "caption")
+    cue = spec.get("caption_cue") or [0.0, 0.0]
+    enable = f":enable='between(t,{cue[0]:.3f},{cue[1]:.3f})'" if cue[1] > cue[0] else ""
+    graph.chain(f"[{base}][{src}]overlay=x={box[0]}:y={box[1]}:format=yuv420{enable}[c]")
+    return "c"
+
+
+def _fades(spec: ShotSpec, duration: float) -> list[str]:
+    """The shot's fade in from and fade out to black."""
+    fades = []
+    fade_in, fade_out = float(spec.get("fade_in", 0.0)), float(spec.get("fade_out", 0.0))
+    if fade_in > 0:
+        fades.append(f"fade=t=in:st=0:d={fade_in:.3f}")
+    if fade_out > 0:
+        fades.append(f"fade=t=out:st={max(0.0, duration - fade_out):.3f}:d={fade_out:.3f}")
+    return fades
+
+
+def _encode(graph: _FilterGraph, frames: int, fps: int, out_path: Path) -> None:
+    """Run the graph's output [v] through libx264 for exactly `frames` frames."""
+    threads = 2
+    with _slots:
+        run_ffmpeg(
+            [
+                *graph.inputs,
+                "-filter_complex",
+                ";".join(graph.chains),
+                "-filter_complex_threads",
+                str(threads),
+                "-map",
+                "[v]",
+                "-frames:v",
+                str(frames),
+                "-r",
+                str(fps),
+                *ENCODER,
+                "-pix_fmt",
+                "yuv420p",
+                "-threads",
+                str(threads),
+                "-movflags",
+                "+faststart",
+                str(out_path),
+            ]
+        )
+
+
 def render_clip(
-    spec: dict[str, Any],
+    spec: ShotSpec,
     out_path: Path,
     image_path: str | Path | None = None,
     on_progress: Any = None,
@@ -312,156 +463,43 @@ def render_clip(
     """Render one shot spec to an H.264 MP4 (video only) of exactly head+frames+tail frames;
     returns which backend made it (and any fallback). `generated` is a folder that keeps
     diffusion results between renders."""
-    w, h = int(spec["width"]), int(spec["height"])
-    fps = int(spec["fps"])
+    size, fps = (int(spec["width"]), int(spec["height"])), int(spec["fps"])
     head, tail = int(spec.get("head", 0)), int(spec.get("tail", 0))
     frames = int(spec["frames"]) + head + tail
-    speed = float(spec.get("speed", 1.0))
     duration = frames / fps
     image = load_image(image_path) if image_path else None
     info: dict[str, Any] = {"backend": "image" if image is not None else "animatic"}
     made: list[Any] = []
     if spec.get("diffusion"):
         image, made, info = _generate(spec, image, on_progress, generated)
-    comp = scenes.compose(
-        spec["description"],
-        spec.get("mood", "warm"),
-        (w, h),
-        int(spec.get("seed", 0)),
-        spec.get("shot_type", "medium"),
-        image,
-    )
+    seed, shot_type = int(spec.get("seed", 0)), spec.get("shot_type", "medium")
+    comp = scenes.compose(spec["description"], spec.get("mood", DEFAULT_MOOD), size, seed, shot_type, image)
     camera = spec.get("camera", "drift")
     # The camera move spans the shot whatever its playback speed; the things moving in it
     # (particles, birds, walkers) run at the shot's speed.
-    ox, oy = camera_offsets(camera, comp.margin, 1.0, duration)
-    mx, my = comp.margin
+    offsets = camera_offsets(camera, comp.margin, 1.0, duration)
     with tempfile.TemporaryDirectory(prefix="cinechat-clip-") as tmp:
-        inputs: list[str] = []
-        counter = [0]
-
-        def add(img: Any, name: str) -> str:
-            path = Path(tmp) / f"{name}.png"
-            img.save(path, compress_level=1)
-            inputs.extend(["-i", str(path)])
-            counter[0] += 1
-            return f"{counter[0] - 1}:v"
-
-        chains = []
-        if made:  # a generated clip, fitted to the frame and to the shot's length
-            for k, img in enumerate(made):
-                img.save(Path(tmp) / f"gen{k:04d}.png")
-            native = int(info.get("fps") or 8)
-            stretch, held = clip_timing(len(made), native, duration)
-            inputs.extend(["-framerate", str(native), "-i", str(Path(tmp) / "gen%04d.png")])
-            counter[0] += 1
-            chains.append(
-                f"[0:v]scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h},"
-                f"setpts=PTS*{stretch:.5f},fps={fps},tpad=stop_mode=clone:stop=-1,format=yuv420p[b0]"
-            )
+        graph = _FilterGraph(Path(tmp))
+        if made:
+            held = _generated_background(graph, made, int(info.get("fps") or 8), size, fps, duration)
             comp.layers, comp.sprites = [], []
             # the shot's push-in or crane stays; a clip held on its last frame gets a push-in,
             # so the shot never freezes
             camera = camera if camera in ("push_in", "crane_up") else "push_in" if held else "static"
         else:
-            sky = add(comp.sky, "sky")
-            chains.append(
-                f"[{sky}]loop=loop=-1:size=1:start=0,setpts=N/{fps}/TB,"
-                f"crop=w={w}:h={h}:x='{mx}+0.2*({ox})':y='{my}+0.2*({oy})',format=yuv420p[b0]"
-            )
-        base = "b0"
-        n = 0
-        for i, layer in enumerate(comp.layers):
-            src = add(layer.image, f"layer{i}")
-            n += 1
-            x = f"{layer.x}-({mx}+{layer.depth}*({ox}))"
-            y = f"{layer.y}-({my}+{layer.depth}*({oy}))"
-            chains.append(f"[{base}][{src}]overlay=x='{x}':y='{y}':format=yuv420[b{n}]")
-            base = f"b{n}"
-        for i, sprite in enumerate(comp.sprites):
-            x, y = _sprite_xy(sprite, comp.margin, ox, oy, speed)
-            count = len(sprite.frames)
-            for k, frame in enumerate(sprite.frames):
-                src = add(frame, f"sprite{i}_{k}")
-                n += 1
-                enable = ""
-                if count > 1:
-                    slot = sprite.period / count
-                    enable = f":enable='between(mod(t*{speed:.4f},{sprite.period:.4f}),{k * slot:.4f},{(k + 1) * slot - 1e-4:.4f})'"
-                chains.append(f"[{base}][{src}]overlay=x='{x}':y='{y}':format=yuv420{enable}[b{n}]")
-                base = f"b{n}"
-        post = []
-        zoom = zoom_filter(camera, (w, h), fps, frames, 1.0, comp.subject)
-        if zoom:
-            post.append(zoom)
-        post.append(grade_filter(spec.get("grade", {})))
-        post.extend(look_filter(comp.look, (w, h)))
-        chains.append(f"[{base}]{','.join(post)}[g]")
-        base = "g"
-        for i, item in enumerate(spec.get("overlays") or []):
-            label, ox0, oy0 = text_overlay(
-                item["text"], item.get("kind", "text"), item.get("position", "top"), (w, h)
-            )
-            src = add(label, f"overlay{i}")
-            a0, a1 = head / fps + float(item["start"]), head / fps + float(item["end"])
-            chains.append(
-                f"[{base}][{src}]overlay=x={ox0}:y={oy0}:format=yuv420:enable='between(t,{a0:.3f},{a1:.3f})'[o{i}]"
-            )
-            base = f"o{i}"
-        caption = caption_image(
-            spec.get("caption", "") if spec.get("captions", True) else "",
-            (w, h),
-            float(spec.get("caption_scale", 1.0)),
-        )
-        box = caption.getbbox()
-        if box:
-            src = add(caption.crop(box), "caption")
-            cue = spec.get("caption_cue") or [0.0, 0.0]
-            enable = f":enable='between(t,{cue[0]:.3f},{cue[1]:.3f})'" if cue[1] > cue[0] else ""
-            chains.append(f"[{base}][{src}]overlay=x={box[0]}:y={box[1]}:format=yuv420{enable}[c]")
-            base = "c"
-        fades = []
-        fade_in, fade_out = float(spec.get("fade_in", 0.0)), float(spec.get("fade_out", 0.0))
-        if fade_in > 0:
-            fades.append(f"fade=t=in:st=0:d={fade_in:.3f}")
-        if fade_out > 0:
-            fades.append(f"fade=t=out:st={max(0.0, duration - fade_out):.3f}:d={fade_out:.3f}")
-        chains.append(f"[{base}]{','.join([*fades, 'format=yuv420p'])}[v]")
-        threads = 2
-        with _slots:
-            run_ffmpeg(
-                [
-                    *inputs,
-                    "-filter_complex",
-                    ";".join(chains),
-                    "-filter_complex_threads",
-                    str(threads),
-                    "-map",
-                    "[v]",
-                    "-frames:v",
-                    str(frames),
-                    "-r",
-                    str(fps),
-                    *ENCODER,
-                    "-pix_fmt",
-                    "yuv420p",
-                    "-threads",
-                    str(threads),
-                    "-movflags",
-                    "+faststart",
-                    str(out_path),
-                ]
-            )
+            _sky_background(graph, comp, size, fps, offsets)
+        base = _parallax(graph, comp, offsets, float(spec.get("speed", 1.0)))
+        zoom = zoom_filter(camera, size, fps, frames, 1.0, comp.subject)
+        post = [*([zoom] if zoom else []), grade_filter(spec.get("grade", {})), *look_filter(comp.look, size)]
+        graph.chain(f"[{base}]{','.join(post)}[g]")
+        base = _caption(graph, spec, _texts(graph, spec, "g", size, head / fps), size)
+        graph.chain(f"[{base}]{','.join([*_fades(spec, duration), 'format=yuv420p'])}[v]")
+        _encode(graph, frames, fps, out_path)
     return info
 
 
-class ImageError(ValueError):
+class ImageError(RequestError):
     """A user image that cannot be used; `code` names the reason for the reply."""
-
-    def __init__(self, code: str, **details: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.details = details
 
 
 def load_image(path: str | Path) -> Any:

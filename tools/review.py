@@ -1,17 +1,29 @@
 """Computed reviews. Every score comes from a stated rule over the script, every media problem
 from ffmpeg's own analysis of the render (signalstats, blackdetect, freezedetect, ebur128,
-silencedetect) or ffprobe; each carries its reason in Chinese and English, and problems with
-a known fix say what the quality gate may do about them."""
+silencedetect) or ffprobe. A score carries its criterion's numbers and a problem its code and
+numbers; the sentences are in the 'review' catalogue (tools/data/text/<lang>/review.json), and
+problems with a known fix say what the quality gate may do about them."""
 
 from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from tools import analysis, lexicon
+from tools.catalog import has, text
 from tools.narration import read_srt
+from tools.project import (
+    LOUDNESS_TOLERANCE_LU,
+    TARGET_LUFS,
+    TRUE_PEAK_MAX_DBTP,
+    PlanItem,
+    Problem,
+    Render,
+    Script,
+    Shot,
+)
 
 ZH_CHARS_PER_SEC = 4.5
 EN_WORDS_PER_SEC = 2.8
@@ -26,24 +38,108 @@ WEIGHTS = {
 DARK_LUMA = 45.0  # mean luma (0-255) below which a shot reads as too dark
 BRIGHT_LUMA = 230.0
 TARGET_LUMA = 110.0
-LOUDNESS_TARGET, LOUDNESS_TOLERANCE, TRUE_PEAK_MAX = -14.0, 1.0, -1.0
 FADE_ALLOWANCE = 0.45  # black inside an intended fade is not a defect
+OVERFLOW_SPEEDUP = 1.6
+"""The narration speed-up the gate tries for a line that overruns its shot."""
+
+
+class Score(TypedDict, total=False):
+    """One criterion's score 0-10 and the numbers its reason states."""
+
+    score: float
+    values: dict[str, Any]
+    missing: list[str]
+
+
+class ScriptScores(TypedDict):
+    """The script's scores by criterion, their weighted mean, story flow and script problems."""
+
+    overall: float
+    story_flow: float
+    scores: dict[str, Score]
+    script_problems: list[Problem]
+
+
+class MediaReview(TypedDict):
+    """The problems of a render and the measurements behind them."""
+
+    problems: list[Problem]
+    measured: dict[str, Any]
+
+
+# --- sentences from the catalogue ---------------------------------------------------------
+
+
+def _items(lang: str, items: list[str]) -> str:
+    return ", ".join(items) if items else text(lang, "review.none")
+
+
+def score_reason(lang: str, criterion: str, values: dict[str, Any]) -> str:
+    """The reason of one criterion's score in `lang`, from the numbers it carries."""
+    params = dict(values)
+    if criterion == "pacing":
+        params["shots"] = _items(lang, [text(lang, "review.pacing_item", **s) for s in values["shots"]])
+    elif criterion == "structure":
+        params["opening"] = text(lang, f"review.structure_opening_{'yes' if values['opening'] else 'no'}")
+        params["closing"] = text(lang, f"review.structure_closing_{'yes' if values['closing'] else 'no'}")
+    elif criterion == "narration_fit":
+        params["rate"] = text(lang, f"review.rate_{values['unit']}", rate=values["rate"])
+        params["shots"] = _items(lang, [str(n) for n in values["shots"]])
+    elif criterion == "continuity":
+        params["characters"] = _items(
+            lang,
+            [
+                text(
+                    lang,
+                    "review.continuity_item",
+                    name=lexicon.character_name(c["who"], lang),
+                    shot=c["shot"],
+                )
+                for c in values["characters"]
+            ],
+        )
+    elif criterion == "coverage":
+        params["missing"] = _items(lang, [str(m) for m in values["missing"]])
+    return text(lang, f"review.reason_{criterion}", **params)
+
+
+def problem_text(lang: str, problem: Problem) -> str:
+    """What a problem is, in `lang`."""
+    return text(lang, f"review.{problem['code']}", shot=problem.get("shot"), **problem.get("values", {}))
+
+
+def problem_say(lang: str, problem: Problem) -> str | None:
+    """What the user can say about a problem, in `lang` (None when there is no such line)."""
+    key = f"review.say_{problem['code']}"
+    if not has(lang, key):
+        return None
+    return text(lang, key, shot=problem.get("shot"), **problem.get("values", {}))
+
+
+def _problem(code: str, shot: int | None, fix: dict[str, Any] | None = None, **values: Any) -> Problem:
+    """A problem: its code, its shot (1-based; None for the whole video), its numbers, its fix."""
+    problem: Problem = {"code": code, "shot": shot, "values": values}
+    if fix:
+        problem["fix"] = fix
+    return problem
+
+
+def _score(score: float, **values: Any) -> Score:
+    """A criterion's score with the numbers behind it."""
+    return {"score": score, "values": values}
+
+
+# --- script scores, one function per criterion --------------------------------------------
 
 
 def _clamp(x: float) -> float:
     return round(max(0.0, min(10.0, x)), 1)
 
 
-def _speech_seconds(text: str, lang: str) -> float:
+def _speech_seconds(line: str, lang: str) -> float:
     if lang == "zh":
-        return len(re.findall(r"[\u4e00-\u9fff]", text)) / ZH_CHARS_PER_SEC
-    return len(re.findall(r"[A-Za-z']+", text)) / EN_WORDS_PER_SEC
-
-
-def _list(items: list[Any], lang: str) -> str:
-    if not items:
-        return "无" if lang == "zh" else "none"
-    return ", ".join(str(i) for i in items)
+        return len(re.findall(r"[\u4e00-\u9fff]", line)) / ZH_CHARS_PER_SEC
+    return len(re.findall(r"[A-Za-z']+", line)) / EN_WORDS_PER_SEC
 
 
 def requested_elements(request: str) -> list[tuple[str, list[str]]]:
@@ -66,59 +162,45 @@ def requested_elements(request: str) -> list[tuple[str, list[str]]]:
     return out
 
 
-def score_script(script: dict[str, Any], request: str = "") -> dict[str, Any]:
-    """Sub-scores 0-10 with reasons (zh and en), an overall weighted mean, and story flow."""
-    shots = script["shots"]
-    lang = script.get("language", "zh")
-    target = float(script.get("duration", 0)) or 1.0
-    total = sum(float(s["duration"]) for s in shots)
-    scores: dict[str, dict[str, Any]] = {}
-    off = abs(total - target)
-    scores["duration_fit"] = {
-        "score": _clamp(10 - 20 * off / target),
-        "reason": {
-            "zh": f"镜头合计{total:.1f}秒，目标{target:.1f}秒",
-            "en": f"shots sum to {total:.1f}s of {target:.1f}s",
-        },
-    }
+def _duration_fit(total: float, target: float) -> Score:
+    """How close the shots' sum is to the asked length."""
+    return _score(_clamp(10 - 20 * abs(total - target) / target), total=total, target=target)
+
+
+def _pacing(shots: list[Shot]) -> Score:
+    """How many shots last outside their shot type's usual length."""
     types = lexicon.shot_types()
     outside = []
     for i, s in enumerate(shots):
         low, high = types.get(s["shot_type"], {"norm": [1, 99]})["norm"]
         if not low <= float(s["duration"]) <= high:
-            outside.append(f"{i + 1}({float(s['duration']):g}s, {low}-{high}s)")
-    scores["pacing"] = {
-        "score": _clamp(10 - 10 * len(outside) / len(shots)),
-        "reason": {
-            "zh": f"时长超出该景别常规范围的镜头: {_list(outside, 'zh')}",
-            "en": f"shots outside their type's usual length: {_list(outside, 'en')}",
-        },
-    }
+            outside.append({"shot": i + 1, "duration": float(s["duration"]), "low": low, "high": high})
+    return _score(_clamp(10 - 10 * len(outside) / len(shots)), shots=outside)
+
+
+def _structure(shots: list[Shot]) -> Score:
+    """Whether the video opens by setting the scene, closes wide and has a middle."""
     opening = shots[0]["shot_type"] in ("wide", "long", "aerial", "close-up")
     closing = shots[-1]["shot_type"] in ("wide", "long", "aerial")
     middle = len(shots) >= 3
-    scores["structure"] = {
-        "score": _clamp(4 + 2 * opening + 2 * closing + 2 * middle),
-        "reason": {
-            "zh": f"开场{'交代了环境' if opening else '没有建立镜头'}，结尾{'是远/全景收束' if closing else '不是远景收束'}，共{len(shots)}个镜头",
-            "en": f"opening shot {'sets the scene' if opening else 'is not establishing'}, "
-            f"closing shot {'is wide' if closing else 'is not a wide close'}, {len(shots)} shots",
-        },
-    }
+    score = _clamp(4 + 2 * opening + 2 * closing + 2 * middle)
+    return _score(score, opening=opening, closing=closing, count=len(shots))
+
+
+def _narration_fit(shots: list[Shot], lang: str) -> Score:
+    """How many shots' narration, read at a usual rate, is longer than the shot."""
     over = [
         i + 1
         for i, s in enumerate(shots)
         if _speech_seconds(s.get("narration", ""), lang) > float(s["duration"]) - 0.3
     ]
-    rate = f"{ZH_CHARS_PER_SEC:g}字/秒" if lang == "zh" else f"{EN_WORDS_PER_SEC:g} words/s"
-    scores["narration_fit"] = {
-        "score": _clamp(10 - 10 * len(over) / len(shots)),
-        "reason": {
-            "zh": f"按{rate}朗读，旁白超出镜头的: {_list(over, 'zh')}",
-            "en": f"narration longer than its shot at {rate}: {_list(over, 'en')}",
-        },
-    }
-    abrupt_zh, abrupt_en = [], []
+    rate, unit = (ZH_CHARS_PER_SEC, "chars") if lang == "zh" else (EN_WORDS_PER_SEC, "words")
+    return _score(_clamp(10 - 10 * len(over) / len(shots)), rate=rate, unit=unit, shots=over)
+
+
+def _continuity(shots: list[Shot]) -> Score:
+    """Which characters first appear after the opening without a long shot or an approach."""
+    abrupt = []
     seen: set[str] = set()
     approach = lexicon.approach_words()
     for i, s in enumerate(shots):
@@ -128,79 +210,57 @@ def score_script(script: dict[str, Any], request: str = "") -> dict[str, Any]:
             seen.add(who)
             introduced = s["shot_type"] == "long" or any(w in s["description"].lower() for w in approach)
             if not introduced and i > 0:
-                abrupt_zh.append(f"{lexicon.character_name(who, 'zh')}(镜头{i + 1})")
-                abrupt_en.append(f"{lexicon.character_name(who, 'en')} (shot {i + 1})")
-    scores["continuity"] = {
-        "score": _clamp(10 - 1.5 * len(abrupt_zh)),
-        "reason": {
-            "zh": f"没有铺垫就出现的角色: {_list(abrupt_zh, 'zh')}",
-            "en": f"characters appearing without an introduction: {_list(abrupt_en, 'en')}",
-        },
-    }
+                abrupt.append({"who": who, "shot": i + 1})
+    return _score(_clamp(10 - 1.5 * len(abrupt)), characters=abrupt)
+
+
+def _coverage(shots: list[Shot], request: str) -> Score:
+    """Which of the things the request names no shot describes."""
     described = " ".join(s["description"] for s in shots).lower()
     wanted = requested_elements(request)
     missing = [said for said, words in wanted if not any(w in described for w in words)]
-    scores["coverage"] = {
-        "score": _clamp(10 - 10 * len(missing) / max(1, len(wanted))) if wanted else 10.0,
-        "reason": {
-            "zh": f"要求的元素{len(wanted)}个，缺少: {_list(missing, 'zh')}",
-            "en": f"{len(wanted)} requested elements, missing: {_list(missing, 'en')}",
-        },
-        "missing": missing,
+    score = _clamp(10 - 10 * len(missing) / max(1, len(wanted))) if wanted else 10.0
+    out = _score(score, count=len(wanted), missing=missing)
+    out["missing"] = missing
+    return out
+
+
+def _script_problems(total: float, target: float, missing: list[str]) -> list[Problem]:
+    """A total off its target, and each requested element no shot shows."""
+    problems = []
+    if abs(total - target) > 0.05:
+        problems.append(_problem("script_duration", None, total=total, target=target))
+    problems += [_problem("missing_element", None, element=said) for said in missing]
+    return problems
+
+
+def score_script(script: Script, request: str = "") -> ScriptScores:
+    """Sub-scores 0-10 with the numbers behind them, an overall weighted mean, and story flow."""
+    shots = script["shots"]
+    target = float(script.get("duration", 0)) or 1.0
+    total = sum(float(s["duration"]) for s in shots)
+    scores = {
+        "duration_fit": _duration_fit(total, target),
+        "pacing": _pacing(shots),
+        "structure": _structure(shots),
+        "narration_fit": _narration_fit(shots, script.get("language", "zh")),
+        "continuity": _continuity(shots),
+        "coverage": _coverage(shots, request),
     }
     overall = sum(scores[k]["score"] * w for k, w in WEIGHTS.items()) / sum(WEIGHTS.values())
     flow = (scores["continuity"]["score"] + scores["structure"]["score"] + scores["pacing"]["score"]) / 3
-    problems = []
-    if off > 0.05:
-        problems.append(
-            _problem(
-                "script_duration",
-                None,
-                zh=f"剧本合计{total:.1f}秒，不是{target:.1f}秒",
-                en=f"the script sums to {total:.1f}s, not {target:.1f}s",
-                say_zh=f"调整时长到{target:g}秒",
-                say_en=f"make it {target:g} seconds",
-            )
-        )
-    for said in missing:
-        problems.append(
-            _problem(
-                "missing_element",
-                None,
-                zh=f'剧本里没有要求的"{said}"',
-                en=f'"{said}" was asked for but no shot shows it',
-                say_zh=f"加一个{said}的镜头",
-                say_en=f"add a shot of {said}",
-            )
-        )
     return {
         "overall": round(overall, 1),
         "story_flow": round(flow, 1),
         "scores": scores,
-        "script_problems": problems,
+        "script_problems": _script_problems(total, target, scores["coverage"]["missing"]),
     }
 
 
-def _problem(
-    code: str,
-    shot: int | None,
-    *,
-    zh: str,
-    en: str,
-    say_zh: str = "",
-    say_en: str = "",
-    fix: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """A problem with its reason and a suggestion the user can say, in both languages."""
-    out: dict[str, Any] = {"code": code, "shot": shot, "detail": {"zh": zh, "en": en}}
-    if say_zh or say_en:
-        out["suggestion"] = {"zh": say_zh, "en": say_en}
-    if fix:
-        out["fix"] = fix
-    return out
+# --- media review, one check per defect ---------------------------------------------------
 
 
-def combine(plan: list[dict[str, Any]], reports: list[analysis.VideoReport]) -> analysis.VideoReport:
+def combine(plan: list[PlanItem], reports: list[analysis.VideoReport]) -> analysis.VideoReport:
     """Per-clip reports (clip time, handles included) placed on the video's timeline."""
     frames: list[tuple[float, float, float]] = []
     black: list[tuple[float, float]] = []
@@ -219,67 +279,43 @@ def combine(plan: list[dict[str, Any]], reports: list[analysis.VideoReport]) -> 
     return analysis.VideoReport(frames, black, frozen)
 
 
-def review_media(
-    render: dict[str, Any],
-    plan: list[dict[str, Any]],
-    script: dict[str, Any],
-    size: tuple[int, int],
-    video: analysis.VideoReport | None = None,
-) -> dict[str, Any]:
-    """Problems of a render against its script and settings, and the measurements behind them.
-    `video` is the picture's report (from cached per-clip reports); without it the whole file
-    is decoded once at reduced scale. The audio is measured alongside."""
-    path = render["path"]
-    probe = render.get("probe") or {}
-    stems = Path(render.get("stems") or "")
-    with ThreadPoolExecutor(3) as pool:
-        video_f = pool.submit(analysis.video_report, path) if video is None else None
-        loud_f = pool.submit(analysis.loudness, path)
-        voice_f = (
-            pool.submit(analysis.silences, stems / "voice.wav", -40.0, 0.3)
-            if (stems / "voice.wav").exists()
-            else None
-        )
-        loud = loud_f.result()
-        if video_f is not None:
-            video = video_f.result()
-        voice_quiet = voice_f.result() if voice_f else None
-    assert video is not None
-    problems: list[dict[str, Any]] = []
+def _shot_at(plan: list[PlanItem], t: float) -> int:
+    """The 1-based shot playing at time t (the last one past the end)."""
+    return next((i + 1 for i, p in enumerate(plan) if p["start"] <= t < p["end"]), len(plan))
+
+
+def _check_length(duration: float, script: Script) -> list[Problem]:
+    """The video's length against the script's."""
     target = sum(float(s["duration"]) for s in script["shots"])
-    duration = float(probe.get("duration", 0))
     if abs(duration - target) > 0.3:
-        problems.append(
-            _problem(
-                "duration",
-                None,
-                zh=f"视频{duration:.1f}秒，剧本{target:.1f}秒",
-                en=f"the video is {duration:.1f}s, the script {target:.1f}s",
-            )
-        )
+        return [_problem("duration", None, duration=duration, target=target)]
+    return []
+
+
+def _check_size(probe: dict[str, Any], size: tuple[int, int]) -> list[Problem]:
+    """The picture's size against the settings'."""
     if (probe.get("width"), probe.get("height")) != size:
-        problems.append(
-            _problem(
-                "size",
-                None,
-                zh=f"画面{probe.get('width')}x{probe.get('height')}，应为{size[0]}x{size[1]}",
-                en=f"{probe.get('width')}x{probe.get('height')} instead of {size[0]}x{size[1]}",
-            )
-        )
+        found = {"width": probe.get("width"), "height": probe.get("height")}
+        return [_problem("size", None, **found, want_width=size[0], want_height=size[1])]
+    return []
+
+
+def _check_audio_stream(probe: dict[str, Any], duration: float) -> list[Problem]:
+    """An audio stream that is missing or not as long as the picture."""
     if not probe.get("has_audio"):
-        problems.append(_problem("no_audio", None, zh="没有音轨", en="no audio stream"))
-    elif abs(float(probe.get("audio_duration", 0)) - float(probe.get("video_duration") or duration)) > 0.1:
-        problems.append(
-            _problem("av_length", None, zh="音轨与画面长度不一致", en="audio and video lengths differ")
-        )
+        return [_problem("no_audio", None)]
+    if abs(float(probe.get("audio_duration", 0)) - float(probe.get("video_duration") or duration)) > 0.1:
+        return [_problem("av_length", None)]
+    return []
+
+
+def _check_black(spans: list[tuple[float, float]], plan: list[PlanItem], duration: float) -> list[Problem]:
+    """Black picture, except short spans and the black of an intended fade."""
     fades = [p["start"] for p in plan if p["spec"].get("fade_in")] + [
         p["end"] for p in plan if p["spec"].get("fade_out")
     ]
-
-    def shot_of(t: float) -> int:
-        return next((i + 1 for i, p in enumerate(plan) if p["start"] <= t < p["end"]), len(plan))
-
-    for a, b in video.black:
+    problems = []
+    for a, b in spans:
         b = min(b, duration)
         if (
             b - a < 0.2
@@ -287,124 +323,139 @@ def review_media(
             and b - a <= 2 * FADE_ALLOWANCE
         ):
             continue
-        n = shot_of((a + b) / 2)
-        problems.append(
-            _problem(
-                "black",
-                n,
-                zh=f"{a:.1f}-{b:.1f}秒是黑屏（镜头{n}）",
-                en=f"black picture at {a:.1f}-{b:.1f}s (shot {n})",
-            )
-        )
-    for a, b in video.frozen:
+        problems.append(_problem("black", _shot_at(plan, (a + b) / 2), start=a, end=b))
+    return problems
+
+
+def _check_frozen(spans: list[tuple[float, float]], plan: list[PlanItem], duration: float) -> list[Problem]:
+    """A picture that stands still, with a push-in as its fix unless the shot already zooms."""
+    problems = []
+    for a, b in spans:
         b = min(b, duration)
-        n = shot_of((a + b) / 2)
+        n = _shot_at(plan, (a + b) / 2)
         camera = plan[n - 1]["spec"].get("camera") if 0 < n <= len(plan) else None
-        problems.append(
-            _problem(
-                "frozen",
-                n,
-                zh=f"{a:.1f}-{b:.1f}秒画面静止（镜头{n}）",
-                en=f"frozen picture at {a:.1f}-{b:.1f}s (shot {n})",
-                # a slow push-in changes every pixel: the known fix for a shot that stands still
-                fix={"camera": "push_in"} if camera not in ("push_in", "crane_up") else None,
-            )
-        )
+        # a slow push-in changes every pixel: the known fix for a shot that stands still
+        fix = {"camera": "push_in"} if camera not in ("push_in", "crane_up") else None
+        problems.append(_problem("frozen", n, fix, start=a, end=b))
+    return problems
+
+
+def _check_exposure(shot: int, luma: float) -> list[Problem]:
+    """A shot too dark to read (fixed by brightening it) or overexposed."""
+    if luma < DARK_LUMA:
+        fix = {"brightness": round(min(0.5, (TARGET_LUMA - luma) / 255), 3)}
+        return [_problem("too_dark", shot, fix, luma=luma)]
+    if luma > BRIGHT_LUMA:
+        return [_problem("too_bright", shot, luma=luma)]
+    return []
+
+
+def _check_loudness(loud: analysis.Loudness) -> list[Problem]:
+    """The master's loudness off its target, fixed by offsetting the master."""
+    if abs(loud.integrated - TARGET_LUFS) > LOUDNESS_TOLERANCE_LU:
+        fix = {"master_offset_db": round(TARGET_LUFS - loud.integrated, 1)}
+        return [_problem("loudness", None, fix, lufs=loud.integrated, target=TARGET_LUFS)]
+    return []
+
+
+def _check_true_peak(loud: analysis.Loudness) -> list[Problem]:
+    """A true peak over the limit, fixed by lowering the master to half a dB under it."""
+    if loud.true_peak > TRUE_PEAK_MAX_DBTP:
+        fix = {"master_offset_db": round(TRUE_PEAK_MAX_DBTP - 0.5 - loud.true_peak, 1)}
+        return [_problem("true_peak", None, fix, peak=loud.true_peak, limit=TRUE_PEAK_MAX_DBTP)]
+    return []
+
+
+def _check_narration_missing(
+    line: dict[str, Any], shot: int, voice_quiet: list[tuple[float, float]] | None
+) -> list[Problem]:
+    """A narration line whose middle is silent in the voice stem."""
+    if voice_quiet is None:
+        return []
+    mid_a, mid_b = line["start"] + 0.2, line["start"] + max(0.3, line["duration"] - 0.2)
+    if any(a <= mid_a and b >= mid_b for a, b in voice_quiet):
+        return [_problem("narration_missing", shot)]
+    return []
+
+
+def _check_narration_overflow(line: dict[str, Any], shot: int) -> list[Problem]:
+    """A narration line longer than its shot can hold, fixed by speaking it faster."""
+    if line.get("overflow", 0) > 0.05:
+        fix = {"voice_max_speedup": OVERFLOW_SPEEDUP}
+        need = round(line["spoken"] + 0.6, 1)
+        return [
+            _problem("narration_overflow", shot, fix, spoken=line["spoken"], room=line["room"], need=need)
+        ]
+    return []
+
+
+def _check_narration(
+    render: Render, script: Script, voice_quiet: list[tuple[float, float]] | None
+) -> list[Problem]:
+    """Each narration line: missing from the voice stem, or overrunning its shot."""
+    number = {s["id"]: i + 1 for i, s in enumerate(script["shots"])}
+    problems = []
+    for line in render.get("narration") or []:
+        n = number.get(line["shot_id"], 0)
+        problems += _check_narration_missing(line, n, voice_quiet)
+        problems += _check_narration_overflow(line, n)
+    return problems
+
+
+def _check_subtitles(srt: Path, duration: float) -> list[Problem]:
+    """Subtitles that start before the video or end after it."""
+    if not srt.is_file():
+        return []
+    return [
+        _problem("subtitle_outside", None, index=i)
+        for i, (a, b, _) in enumerate(read_srt(srt), start=1)
+        if a < 0 or b > duration + 0.05
+    ]
+
+
+def _measure(
+    render: Render, video: analysis.VideoReport | None
+) -> tuple[analysis.VideoReport, analysis.Loudness, list[tuple[float, float]] | None]:
+    """The picture's report (decoded here when not given), the loudness and the voice's silences,
+    measured side by side."""
+    path = render["path"]
+    voice = Path(render.get("stems") or "") / "voice.wav"
+    with ThreadPoolExecutor(3) as pool:
+        video_f = pool.submit(analysis.video_report, path) if video is None else None
+        loud_f = pool.submit(analysis.loudness, path)
+        voice_f = pool.submit(analysis.silences, voice, -40.0, 0.3) if voice.exists() else None
+        loud = loud_f.result()
+        if video_f is not None:
+            video = video_f.result()
+        voice_quiet = voice_f.result() if voice_f else None
+    assert video is not None
+    return video, loud, voice_quiet
+
+
+def review_media(
+    render: Render,
+    plan: list[PlanItem],
+    script: Script,
+    size: tuple[int, int],
+    video: analysis.VideoReport | None = None,
+) -> MediaReview:
+    """Problems of a render against its script and settings, and the measurements behind them.
+    `video` is the picture's report (from cached per-clip reports); without it the whole file
+    is decoded once at reduced scale. The audio is measured alongside."""
+    video, loud, voice_quiet = _measure(render, video)
+    probe = render.get("probe") or {}
+    duration = float(probe.get("duration", 0))
+    problems = _check_length(duration, script) + _check_size(probe, size)
+    problems += _check_audio_stream(probe, duration)
+    problems += _check_black(video.black, plan, duration) + _check_frozen(video.frozen, plan, duration)
     exposure = []
     for i, p in enumerate(plan):
         luma, sat = video.span(p["start"] + 0.1, p["end"] - 0.1)
         exposure.append({"shot": i + 1, "luma": round(luma, 1), "saturation": round(sat, 1)})
-        if luma < DARK_LUMA:
-            delta = round(min(0.5, (TARGET_LUMA - luma) / 255), 3)
-            problems.append(
-                _problem(
-                    "too_dark",
-                    i + 1,
-                    zh=f"镜头{i + 1}平均亮度{luma:.0f}/255，太暗",
-                    en=f"shot {i + 1} averages {luma:.0f}/255, too dark",
-                    say_zh=f"第{i + 1}个镜头调亮一点",
-                    say_en=f"make shot {i + 1} brighter",
-                    fix={"brightness": delta},
-                )
-            )
-        elif luma > BRIGHT_LUMA:
-            problems.append(
-                _problem(
-                    "too_bright",
-                    i + 1,
-                    zh=f"镜头{i + 1}平均亮度{luma:.0f}/255，过曝",
-                    en=f"shot {i + 1} averages {luma:.0f}/255, overexposed",
-                    say_zh=f"第{i + 1}个镜头调暗一点",
-                    say_en=f"make shot {i + 1} darker",
-                )
-            )
+        problems += _check_exposure(i + 1, luma)
     if probe.get("has_audio"):
-        if abs(loud.integrated - LOUDNESS_TARGET) > LOUDNESS_TOLERANCE:
-            problems.append(
-                _problem(
-                    "loudness",
-                    None,
-                    zh=f"响度{loud.integrated:.1f} LUFS，目标-14",
-                    en=f"loudness {loud.integrated:.1f} LUFS, target -14",
-                    fix={"master_offset_db": round(LOUDNESS_TARGET - loud.integrated, 1)},
-                )
-            )
-        if loud.true_peak > TRUE_PEAK_MAX:
-            problems.append(
-                _problem(
-                    "true_peak",
-                    None,
-                    zh=f"真峰值{loud.true_peak:.1f} dBTP，超过-1",
-                    en=f"true peak {loud.true_peak:.1f} dBTP, above -1",
-                    fix={"master_offset_db": round(TRUE_PEAK_MAX - 0.5 - loud.true_peak, 1)},
-                )
-            )
-    shots = {s["id"]: (i + 1, s) for i, s in enumerate(script["shots"])}
-    for line in render.get("narration") or []:
-        n = shots.get(line["shot_id"], (0, {}))[0]
-        if voice_quiet is not None:
-            mid_a, mid_b = line["start"] + 0.2, line["start"] + max(0.3, line["duration"] - 0.2)
-            if any(a <= mid_a and b >= mid_b for a, b in voice_quiet):
-                problems.append(
-                    _problem(
-                        "narration_missing",
-                        n,
-                        zh=f"镜头{n}应有旁白，但没有声音",
-                        en=f"shot {n} should be narrated but is silent",
-                    )
-                )
-        if line.get("overflow", 0) > 0.05:
-            need = round(line["spoken"] + 0.6, 1)
-            problems.append(
-                _problem(
-                    "narration_overflow",
-                    n,
-                    zh=f"镜头{n}的旁白长{line['spoken']:.1f}秒，镜头只能容纳{line['room']:.1f}秒",
-                    en=f"shot {n}'s narration runs {line['spoken']:.1f}s in {line['room']:.1f}s",
-                    say_zh=f"把第{n}个镜头延长到{need:g}秒",
-                    say_en=f"make shot {n} {need:g} seconds",
-                    fix={"voice_max_speedup": 1.6},
-                )
-            )
-    srt = Path(render.get("srt") or "")
-    if srt.is_file():
-        for i, (a, b, _) in enumerate(read_srt(srt), start=1):
-            if a < 0 or b > duration + 0.05:
-                problems.append(
-                    _problem(
-                        "subtitle_outside",
-                        None,
-                        zh=f"字幕{i}超出视频时长",
-                        en=f"subtitle {i} runs outside the video",
-                    )
-                )
-    return {
-        "problems": problems,
-        "measured": {
-            "loudness": loud.integrated,
-            "true_peak": loud.true_peak,
-            "exposure": exposure,
-            "black": video.black,
-            "frozen": video.frozen,
-        },
-    }
+        problems += _check_loudness(loud) + _check_true_peak(loud)
+    problems += _check_narration(render, script, voice_quiet)
+    problems += _check_subtitles(Path(render.get("srt") or ""), duration)
+    measured = {"loudness": loud.integrated, "true_peak": loud.true_peak, "exposure": exposure}
+    return {"problems": problems, "measured": {**measured, "black": video.black, "frozen": video.frozen}}

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from tools import lexicon
+from tools.project import Script, Shot
 from tools.scripts import (
     ScriptError,
     delete_shots,
@@ -32,7 +33,7 @@ ZH_REWRITE = r"(?:改成|改为|换成|重写成?|变成)(.+?)(?:[。！？!?]|$
 EN_REWRITE = r"(?:to show|to|into|should show|show|with)\s+(.+?)(?:\s+instead)?(?:[.?!]|$)"
 
 
-def _shots_matching(clause: str, script: dict[str, Any]) -> int | None:
+def _shots_matching(clause: str, script: Script) -> int | None:
     """The first shot (0-based) a clause points at, by character or shared words."""
     cast = lexicon.characters_in(" ".join(s["description"] for s in script["shots"]))
     named = lexicon.characters_in(clause)
@@ -55,7 +56,7 @@ def _shots_matching(clause: str, script: dict[str, Any]) -> int | None:
     return best
 
 
-def _insert_position(message: str, script: dict[str, Any], new: dict[str, Any]) -> int:
+def _insert_position(message: str, script: Script, new: Shot) -> int:
     count = len(script["shots"])
     low = message.lower()
     if re.search(r"开头|最前|\b(at the (start|beginning)|first)\b", low):
@@ -74,9 +75,7 @@ def _insert_position(message: str, script: dict[str, Any], new: dict[str, Any]) 
     return max(0, count - 1)
 
 
-def _insert(
-    message: str, script: dict[str, Any], slots: dict[str, Any]
-) -> tuple[dict[str, Any], dict[str, Any]]:
+def _insert(message: str, script: Script, slots: dict[str, Any]) -> tuple[Script, dict[str, Any]]:
     m = re.search(ZH_ADD, message)
     content, stype = None, None
     if m:
@@ -97,13 +96,11 @@ def _insert(
     return new, {"op": "insert", "position": pos + 1, "shot_id": shot["id"]}
 
 
-def revise(
-    script: dict[str, Any], message: str, slots: dict[str, Any]
-) -> tuple[dict[str, Any], dict[str, Any]]:
+def revise(script: Script, message: str, slots: dict[str, Any]) -> tuple[Script, dict[str, Any]]:
     """Apply the revision a message asks for; raises ScriptError when it cannot."""
     op = slots.get("operation")
     refs = [int(n) - 1 for n in slots.get("shots") or []]
-    work = dict(script)
+    work: Script = {**script}
     if op == "insert":
         return _insert(message, work, slots)
     if op == "delete":
@@ -135,7 +132,7 @@ def revise(
     raise ScriptError("what_to_change")
 
 
-def change_duration(script: dict[str, Any], slots: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def change_duration(script: Script, slots: dict[str, Any]) -> tuple[Script, dict[str, Any]]:
     """A new total length, or a new length for one shot (the total holds)."""
     refs = [int(n) - 1 for n in slots.get("shots") or []]
     before = total_of(script["shots"])

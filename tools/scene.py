@@ -286,190 +286,262 @@ def _tree(draw: Any, x: float, base: float, height: float, crown: Color, rng: ra
         draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=(*shade, 240))
 
 
+def _interior(draw: Any, scene: Scene, palette: dict[str, Any], p: _Painter, horizon: float) -> None:
+    """A room's or cafe's back wall with a window onto the sky, and the floor."""
+    W, H = p.size
+    wall = _mix(_c(palette["sky"][1]), (150, 105, 75), 0.45 if scene.setting == "cafe" else 0.3)
+    draw.rectangle([0, 0, W, H], fill=(*wall, 255))
+    wx0, wx1 = p.X(0.08 if not _portrait(p) else 0.15), p.X(0.48 if not _portrait(p) else 0.85)
+    wy0, wy1 = p.Y(0.1), p.Y(0.5)
+    draw.rectangle([wx0, wy0, wx1, wy1], fill=(0, 0, 0, 0))  # the window shows the sky layer
+    frame = max(6, int(p.u * 0.015))
+    draw.rectangle([wx0, wy0, wx1, wy1], outline=(95, 65, 45, 255), width=frame)
+    draw.line([((wx0 + wx1) / 2, wy0), ((wx0 + wx1) / 2, wy1)], fill=(95, 65, 45, 255), width=frame)
+    if scene.setting == "cafe":
+        _cafe_fittings(draw, p)
+    draw.rectangle([0, horizon, W, H], fill=(150, 100, 65, 255))
+
+
+def _cafe_fittings(draw: Any, p: _Painter) -> None:
+    """A cafe's pendant lamps and a shelf of jars."""
+    for i in range(3):
+        lx = p.X(0.55 + 0.15 * i)
+        draw.line([(lx, 0), (lx, p.Y(0.18))], fill=(60, 50, 40, 255), width=3)
+        draw.pieslice(
+            [lx - p.u * 0.04, p.Y(0.16), lx + p.u * 0.04, p.Y(0.24)], 180, 360, fill=(240, 200, 110)
+        )
+        draw.ellipse([lx - 8, p.Y(0.2) - 4, lx + 8, p.Y(0.2) + 8], fill=(255, 240, 180, 255))
+    shelf_y = p.Y(0.32)
+    draw.rectangle([p.X(0.55), shelf_y, p.X(0.98), shelf_y + p.u * 0.02], fill=(110, 75, 50))
+    for i in range(6):
+        jx = p.X(0.57 + i * 0.065)
+        draw.rectangle([jx, shelf_y - p.u * 0.06, jx + p.u * 0.035, shelf_y], fill=(180, 130, 90))
+
+
+def _mountains(draw: Any, scene: Scene, p: _Painter, horizon: float) -> None:
+    """Two ridges of mountains on the horizon, the nearer one darker."""
+    W = p.size[0]
+    for k, shade in enumerate(((120, 140, 170), (90, 115, 120))):
+        pts: list[tuple[float, float]] = [(0.0, horizon)]
+        x = 0.0
+        while x < W:
+            x += p.rng.uniform(0.12, 0.25) * p.u
+            pts.append((x, horizon - p.rng.uniform(0.12, 0.32) * p.u * (1.3 - 0.4 * k)))
+        pts += [(W, horizon), (W, horizon + 2)]
+        col = _mix(shade, (30, 30, 60), 0.6) if scene.time == "night" else shade
+        draw.polygon(pts, fill=(*col, 255))
+
+
+def _skyline(draw: Any, scene: Scene, p: _Painter, horizon: float) -> None:
+    """A street's buildings with lit windows, and neon signs at night."""
+    rng, W = p.rng, p.size[0]
+    night = scene.time == "night"
+    base = (55, 58, 80) if night else (150, 150, 168)
+    x = -p.u * 0.05
+    while x < W:
+        bw = p.u * rng.uniform(0.12, 0.22)
+        bh = p.u * rng.uniform(0.25, 0.6)
+        shade = _mix(base, (20, 20, 30), rng.uniform(0, 0.3))
+        draw.rectangle([x, horizon - bh, x + bw, horizon], fill=(*shade, 255))
+        step = p.u * 0.045
+        wy = horizon - bh + step * 0.6
+        while wy < horizon - step:
+            wx = x + step * 0.4
+            while wx < x + bw - step * 0.6:
+                lit = rng.random() < (0.55 if night else 0.15)
+                win = (255, 214, 120) if lit else _mix(shade, (0, 0, 0), 0.35)
+                draw.rectangle([wx, wy, wx + step * 0.45, wy + step * 0.55], fill=(*win, 255))
+                wx += step
+            wy += step
+        x += bw + p.u * rng.uniform(0, 0.02)
+    if night:
+        for _ in range(5):
+            nx, ny = rng.uniform(0, W), horizon - p.u * rng.uniform(0.05, 0.2)
+            neon = rng.choice([(255, 60, 160), (60, 220, 255), (255, 200, 60)])
+            draw.rectangle([nx, ny, nx + p.u * 0.09, ny + p.u * 0.03], outline=(*neon, 255), width=4)
+
+
+def _tree_line(draw: Any, scene: Scene, palette: dict[str, Any], p: _Painter, horizon: float) -> None:
+    """Trees along the horizon: a few in a park, many in a forest, in blossom among flowers."""
+    crown = (60, 110, 70) if scene.setting == "forest" else (110, 160, 95)
+    if "flower" in scene.elements and scene.setting == "park":
+        crown = _c(palette["accent"])
+    count = 14 if scene.setting == "forest" else 6
+    for _ in range(count):
+        _tree(
+            draw,
+            p.rng.uniform(0, p.size[0]),
+            horizon + p.u * 0.01,
+            p.u * p.rng.uniform(0.18, 0.3),
+            crown,
+            p.rng,
+        )
+
+
+def _bokeh(draw: Any, palette: dict[str, Any], p: _Painter) -> None:
+    """Soft discs of the palette's accent: an abstract composed frame for an unknown scene."""
+    W, H = p.size
+    accent = _c(palette["accent"])
+    for _ in range(18):
+        r = p.u * p.rng.uniform(0.04, 0.12)
+        x, y = p.rng.uniform(0, W), p.rng.uniform(0, H)
+        draw.ellipse([x - r, y - r, x + r, y + r], fill=(*_mix(accent, (255, 255, 255), 0.4), 70))
+
+
 def _far(scene: Scene, palette: dict[str, Any], p: _Painter, horizon: float) -> Any:
     """Far layer: the horizon's content (mountains, skyline, sea, tree line, room walls)."""
     img, draw = p.layer()
-    rng = p.rng
-    night = scene.time == "night"
     setting = scene.setting
-    W, H = p.size
     if setting in ("room", "cafe"):
-        wall = _mix(_c(palette["sky"][1]), (150, 105, 75), 0.45 if setting == "cafe" else 0.3)
-        draw.rectangle([0, 0, W, H], fill=(*wall, 255))
-        wx0, wx1 = p.X(0.08 if not _portrait(p) else 0.15), p.X(0.48 if not _portrait(p) else 0.85)
-        wy0, wy1 = p.Y(0.1), p.Y(0.5)
-        draw.rectangle([wx0, wy0, wx1, wy1], fill=(0, 0, 0, 0))  # the window shows the sky layer
-        frame = max(6, int(p.u * 0.015))
-        draw.rectangle([wx0, wy0, wx1, wy1], outline=(95, 65, 45, 255), width=frame)
-        draw.line([((wx0 + wx1) / 2, wy0), ((wx0 + wx1) / 2, wy1)], fill=(95, 65, 45, 255), width=frame)
-        if setting == "cafe":
-            for i in range(3):
-                lx = p.X(0.55 + 0.15 * i)
-                draw.line([(lx, 0), (lx, p.Y(0.18))], fill=(60, 50, 40, 255), width=3)
-                draw.pieslice(
-                    [lx - p.u * 0.04, p.Y(0.16), lx + p.u * 0.04, p.Y(0.24)], 180, 360, fill=(240, 200, 110)
-                )
-                draw.ellipse([lx - 8, p.Y(0.2) - 4, lx + 8, p.Y(0.2) + 8], fill=(255, 240, 180, 255))
-            shelf_y = p.Y(0.32)
-            draw.rectangle([p.X(0.55), shelf_y, p.X(0.98), shelf_y + p.u * 0.02], fill=(110, 75, 50))
-            for i in range(6):
-                jx = p.X(0.57 + i * 0.065)
-                draw.rectangle([jx, shelf_y - p.u * 0.06, jx + p.u * 0.035, shelf_y], fill=(180, 130, 90))
-        draw.rectangle([0, horizon, W, H], fill=(150, 100, 65, 255))
+        _interior(draw, scene, palette, p, horizon)
         return img
-    if setting == "mountains" or (setting in (None, "forest") and rng.random() < 0.5 and setting != "forest"):
-        for k, shade in enumerate(((120, 140, 170), (90, 115, 120))):
-            pts: list[tuple[float, float]] = [(0.0, horizon)]
-            x = 0.0
-            while x < W:
-                x += rng.uniform(0.12, 0.25) * p.u
-                pts.append((x, horizon - rng.uniform(0.12, 0.32) * p.u * (1.3 - 0.4 * k)))
-            pts += [(W, horizon), (W, horizon + 2)]
-            col = _mix(shade, (30, 30, 60), 0.6) if night else shade
-            draw.polygon(pts, fill=(*col, 255))
+    # a forest draws the mountains' chance too (and ignores it): later random numbers follow it
+    if setting == "mountains" or (
+        setting in (None, "forest") and p.rng.random() < 0.5 and setting != "forest"
+    ):
+        _mountains(draw, scene, p, horizon)
     if setting == "street":
-        base = (55, 58, 80) if night else (150, 150, 168)
-        x = -p.u * 0.05
-        while x < W:
-            bw = p.u * rng.uniform(0.12, 0.22)
-            bh = p.u * rng.uniform(0.25, 0.6)
-            shade = _mix(base, (20, 20, 30), rng.uniform(0, 0.3))
-            draw.rectangle([x, horizon - bh, x + bw, horizon], fill=(*shade, 255))
-            step = p.u * 0.045
-            wy = horizon - bh + step * 0.6
-            while wy < horizon - step:
-                wx = x + step * 0.4
-                while wx < x + bw - step * 0.6:
-                    lit = rng.random() < (0.55 if night else 0.15)
-                    win = (255, 214, 120) if lit else _mix(shade, (0, 0, 0), 0.35)
-                    draw.rectangle([wx, wy, wx + step * 0.45, wy + step * 0.55], fill=(*win, 255))
-                    wx += step
-                wy += step
-            x += bw + p.u * rng.uniform(0, 0.02)
-        if night:
-            for _ in range(5):
-                nx, ny = rng.uniform(0, W), horizon - p.u * rng.uniform(0.05, 0.2)
-                neon = rng.choice([(255, 60, 160), (60, 220, 255), (255, 200, 60)])
-                draw.rectangle([nx, ny, nx + p.u * 0.09, ny + p.u * 0.03], outline=(*neon, 255), width=4)
+        _skyline(draw, scene, p, horizon)
     if setting == "beach":
-        sea = (20, 40, 85) if night else (40, 115, 175)
+        sea = (20, 40, 85) if scene.time == "night" else (40, 115, 175)
         if scene.time == "sunset":
             sea = (190, 110, 80)
-        draw.rectangle([0, horizon, W, H], fill=(*sea, 255))
+        draw.rectangle([0, horizon, *p.size], fill=(*sea, 255))
     if setting in ("park", "forest") or (setting is None and scene.known()):
-        crown = (60, 110, 70) if setting == "forest" else (110, 160, 95)
-        if "flower" in scene.elements and setting == "park":
-            crown = _c(palette["accent"])
-        count = 14 if setting == "forest" else 6
-        for _ in range(count):
-            _tree(draw, rng.uniform(0, W), horizon + p.u * 0.01, p.u * rng.uniform(0.18, 0.3), crown, rng)
+        _tree_line(draw, scene, palette, p, horizon)
     if setting is None and not scene.known():
-        accent = _c(palette["accent"])
-        for _ in range(18):  # bokeh: an abstract composed frame from the palette
-            r = p.u * rng.uniform(0.04, 0.12)
-            x, y = rng.uniform(0, W), rng.uniform(0, H)
-            draw.ellipse([x - r, y - r, x + r, y + r], fill=(*_mix(accent, (255, 255, 255), 0.4), 70))
+        _bokeh(draw, palette, p)
     return img
 
 
-def _near(scene: Scene, palette: dict[str, Any], p: _Painter, horizon: float, shot_type: str) -> Any:
-    """Near layer: ground, path, bench, flowers, cups and the people who do not move."""
-    img, draw = p.layer()
-    rng = p.rng
+def _sand(draw: Any, scene: Scene, p: _Painter, close: bool) -> None:
+    """The beach: sand up to a sloping waterline."""
     W, H = p.size
-    night = scene.time == "night"
+    sand = (225, 200, 150) if scene.time != "night" else (90, 85, 90)
+    shore = p.Y(0.82 if not close else 0.86)
+    draw.polygon([(0, shore), (W, shore - p.u * 0.03), (W, H), (0, H)], fill=(*sand, 255))
+
+
+def _street(draw: Any, scene: Scene, p: _Painter, horizon: float) -> None:
+    """The street: road, kerb, lamp posts, and in the rain puddles mirroring the lights."""
+    W, H = p.size
+    road = (45, 45, 55) if scene.time == "night" else (110, 110, 118)
+    draw.rectangle([0, horizon, W, H], fill=(*road, 255))
+    draw.rectangle([0, horizon, W, horizon + p.u * 0.04], fill=(*_mix(road, (200, 200, 200), 0.3), 255))
+    for i in range(-1, 8):
+        lx = p.X(i * 0.18)
+        draw.line([(lx, horizon), (lx, horizon - p.u * 0.28)], fill=(50, 50, 55, 255), width=5)
+        glow = (255, 220, 140)
+        draw.ellipse([lx - 10, horizon - p.u * 0.3, lx + 10, horizon - p.u * 0.27], fill=(*glow, 255))
+    if "rain" in scene.weather:
+        for _ in range(6):
+            px, py = p.rng.uniform(0, W), p.rng.uniform(horizon + p.u * 0.1, H)
+            pw = p.u * p.rng.uniform(0.1, 0.25)
+            col = p.rng.choice([(255, 80, 170), (80, 220, 255), (255, 210, 90)])
+            draw.ellipse([px, py, px + pw, py + pw * 0.18], fill=(*col, 110))
+
+
+def _tabletop(draw: Any, scene: Scene, p: _Painter, close: bool) -> None:
+    """Indoors: a table across the frame, in a cafe or when a table or cup is named."""
+    if scene.setting == "cafe" or "table" in scene.elements or "cup" in scene.elements:
+        top = p.Y(0.72 if not close else 0.6)
+        draw.rectangle([p.X(-0.05), top, p.X(1.05), top + p.u * 0.05], fill=(125, 85, 55, 255))
+        draw.rectangle([p.X(-0.05), top + p.u * 0.05, p.X(1.05), p.size[1]], fill=(95, 62, 40, 255))
+
+
+def _grass(
+    draw: Any, scene: Scene, palette: dict[str, Any], p: _Painter, horizon: float, close: bool
+) -> None:
+    """Open ground: grass (or snow) darkening towards the camera, a park's path, blades of grass."""
+    W, H = p.size
     ground = _c(palette["ground"])
-    setting = scene.setting
-    close = shot_type == "close-up"
-    if setting == "beach":
-        sand = (225, 200, 150) if not night else (90, 85, 90)
-        shore = p.Y(0.82 if not close else 0.86)
-        draw.polygon([(0, shore), (W, shore - p.u * 0.03), (W, H), (0, H)], fill=(*sand, 255))
-    elif setting == "street":
-        road = (45, 45, 55) if night else (110, 110, 118)
-        draw.rectangle([0, horizon, W, H], fill=(*road, 255))
-        draw.rectangle([0, horizon, W, horizon + p.u * 0.04], fill=(*_mix(road, (200, 200, 200), 0.3), 255))
-        for i in range(-1, 8):
-            lx = p.X(i * 0.18)
-            draw.line([(lx, horizon), (lx, horizon - p.u * 0.28)], fill=(50, 50, 55, 255), width=5)
-            glow = (255, 220, 140)
-            draw.ellipse([lx - 10, horizon - p.u * 0.3, lx + 10, horizon - p.u * 0.27], fill=(*glow, 255))
-        if "rain" in scene.weather:
-            for _ in range(6):  # puddles mirroring the lights
-                px, py = rng.uniform(0, W), rng.uniform(horizon + p.u * 0.1, H)
-                pw = p.u * rng.uniform(0.1, 0.25)
-                col = rng.choice([(255, 80, 170), (80, 220, 255), (255, 210, 90)])
-                draw.ellipse([px, py, px + pw, py + pw * 0.18], fill=(*col, 110))
-    elif setting in ("room", "cafe"):
-        if setting == "cafe" or "table" in scene.elements or "cup" in scene.elements:
-            top = p.Y(0.72 if not close else 0.6)
-            draw.rectangle([p.X(-0.05), top, p.X(1.05), top + p.u * 0.05], fill=(125, 85, 55, 255))
-            draw.rectangle([p.X(-0.05), top + p.u * 0.05, p.X(1.05), H], fill=(95, 62, 40, 255))
-    elif setting is not None or scene.known():
-        snow = "snow" in scene.weather
-        top_col = (240, 242, 250) if snow else ground
-        draw.rectangle([0, horizon, W, H], fill=(*top_col, 255))
-        for y in range(int(horizon), H, 4):
-            shade = _mix(top_col, _mix(top_col, (30, 60, 30), 0.35), (y - horizon) / max(1, H - horizon))
-            draw.line([(0, y), (W, y)], fill=(*shade, 255))
-        if setting == "park" and not close:
-            cx = p.X(0.5)
-            draw.polygon(
-                [
-                    (cx - p.u * 0.02, horizon),
-                    (cx + p.u * 0.02, horizon),
-                    (cx + p.u * 0.45, H),
-                    (cx - p.u * 0.25, H),
-                ],
-                fill=(*_mix(top_col, (230, 215, 180), 0.6), 255),
+    snow = "snow" in scene.weather
+    top_col = (240, 242, 250) if snow else ground
+    draw.rectangle([0, horizon, W, H], fill=(*top_col, 255))
+    for y in range(int(horizon), H, 4):
+        shade = _mix(top_col, _mix(top_col, (30, 60, 30), 0.35), (y - horizon) / max(1, H - horizon))
+        draw.line([(0, y), (W, y)], fill=(*shade, 255))
+    if scene.setting == "park" and not close:
+        cx = p.X(0.5)
+        draw.polygon(
+            [
+                (cx - p.u * 0.02, horizon),
+                (cx + p.u * 0.02, horizon),
+                (cx + p.u * 0.45, H),
+                (cx - p.u * 0.25, H),
+            ],
+            fill=(*_mix(top_col, (230, 215, 180), 0.6), 255),
+        )
+    if not snow:
+        for _ in range(260):
+            gx, gy = p.rng.uniform(0, W), p.rng.uniform(horizon, H)
+            draw.line(
+                [(gx, gy), (gx + p.rng.uniform(-4, 4), gy - p.u * p.rng.uniform(0.006, 0.016))],
+                fill=(*_mix(ground, (40, 90, 40), 0.4), 255),
+                width=2,
             )
-        if not snow:
-            for _ in range(260):
-                gx, gy = rng.uniform(0, W), rng.uniform(horizon, H)
-                draw.line(
-                    [(gx, gy), (gx + rng.uniform(-4, 4), gy - p.u * rng.uniform(0.006, 0.016))],
-                    fill=(*_mix(ground, (40, 90, 40), 0.4), 255),
-                    width=2,
-                )
-    if "tree" in scene.elements and setting not in ("room", "cafe"):
-        crown = _c(palette["accent"]) if "flower" in scene.elements else (90, 150, 80)
-        for fx in (0.08, 0.9) if not _portrait(p) else (0.05,):
-            _tree(draw, p.X(fx), horizon + p.u * 0.12, p.u * 0.55, crown, rng)
-    sitter = next((kind for kind, action in scene.people if action == "sit"), None)
-    bench_x = p.X(0.55 if not _portrait(p) else 0.3)
-    bench_scale = _person_scale(sitter or "adult", p, shot_type)
-    if "bench" in scene.elements:
-        _bench(draw, bench_x, p.Y(0.8), bench_scale)
-    if "flower" in scene.elements and not close:
-        accent = _c(palette["accent"])
-        for _ in range(60):
-            fx, fy = rng.uniform(0, W), rng.uniform(horizon + p.u * 0.02, H)
-            r = p.u * 0.008 * (1 + (fy - horizon) / max(1, H - horizon))
-            _flower(draw, fx, fy, r, _mix(accent, (255, 255, 255), rng.uniform(0, 0.3)))
-    if close and (scene.subject == "flower" or (scene.subject == "drop" and "flower" in scene.elements)):
-        accent = _c(palette["accent"])
-        cx, cy = p.X(0.5), p.Y(0.5)
-        draw.line([(cx, cy), (cx + p.u * 0.05, H)], fill=(70, 130, 60, 255), width=max(6, int(p.u * 0.02)))
-        _flower(draw, cx, cy, p.u * 0.12, accent)
-    if scene.subject == "cup" or ("cup" in scene.elements and setting in ("cafe", "room")):
-        r = p.u * (0.16 if close else 0.045)
-        cx, cy = p.X(0.5 if close else 0.62), p.Y(0.62 if close else 0.7)
-        draw.rounded_rectangle(
-            [cx - r, cy - r * 0.3, cx + r, cy + r * 0.9], radius=r * 0.3, fill=(246, 244, 238)
-        )
-        draw.arc(
-            [cx + r * 0.7, cy - r * 0.05, cx + r * 1.4, cy + r * 0.6],
-            -90,
-            90,
-            fill=(246, 244, 238),
-            width=max(3, int(r * 0.15)),
-        )
-        draw.ellipse([cx - r, cy - r * 0.5, cx + r, cy - r * 0.1], fill=(150, 98, 58))
-        draw.ellipse([cx - r * 0.35, cy - r * 0.4, cx + r * 0.35, cy - r * 0.2], fill=(245, 228, 205))
-        draw.ellipse([cx - r * 0.15, cy - r * 0.36, cx + r * 0.15, cy - r * 0.26], fill=(150, 98, 58))
-    for kind in ("cat", "dog"):
-        if kind in scene.elements and not any(a in ("walk", "run") for _, a in scene.people):
-            _animal(draw, p.X(0.35), p.Y(0.86), p.u * (0.3 if close else 0.1), kind)
+
+
+def _ground(
+    draw: Any, scene: Scene, palette: dict[str, Any], p: _Painter, horizon: float, close: bool
+) -> None:
+    """The ground the setting stands on (none for a description the lexicon does not know)."""
+    if scene.setting == "beach":
+        _sand(draw, scene, p, close)
+    elif scene.setting == "street":
+        _street(draw, scene, p, horizon)
+    elif scene.setting in ("room", "cafe"):
+        _tabletop(draw, scene, p, close)
+    elif scene.setting is not None or scene.known():
+        _grass(draw, scene, palette, p, horizon, close)
+
+
+def _flower_bed(draw: Any, palette: dict[str, Any], p: _Painter, horizon: float) -> None:
+    """Flowers scattered over the ground, larger towards the camera."""
+    W, H = p.size
+    accent = _c(palette["accent"])
+    for _ in range(60):
+        fx, fy = p.rng.uniform(0, W), p.rng.uniform(horizon + p.u * 0.02, H)
+        r = p.u * 0.008 * (1 + (fy - horizon) / max(1, H - horizon))
+        _flower(draw, fx, fy, r, _mix(accent, (255, 255, 255), p.rng.uniform(0, 0.3)))
+
+
+def _close_flower(draw: Any, palette: dict[str, Any], p: _Painter) -> None:
+    """One flower on its stem filling a close-up."""
+    cx, cy = p.X(0.5), p.Y(0.5)
+    draw.line(
+        [(cx, cy), (cx + p.u * 0.05, p.size[1])], fill=(70, 130, 60, 255), width=max(6, int(p.u * 0.02))
+    )
+    _flower(draw, cx, cy, p.u * 0.12, _c(palette["accent"]))
+
+
+def _cup(draw: Any, p: _Painter, close: bool) -> None:
+    """A cup of coffee with latte art: the subject of a close-up, else on the table."""
+    r = p.u * (0.16 if close else 0.045)
+    cx, cy = p.X(0.5 if close else 0.62), p.Y(0.62 if close else 0.7)
+    draw.rounded_rectangle([cx - r, cy - r * 0.3, cx + r, cy + r * 0.9], radius=r * 0.3, fill=(246, 244, 238))
+    draw.arc(
+        [cx + r * 0.7, cy - r * 0.05, cx + r * 1.4, cy + r * 0.6],
+        -90,
+        90,
+        fill=(246, 244, 238),
+        width=max(3, int(r * 0.15)),
+    )
+    draw.ellipse([cx - r, cy - r * 0.5, cx + r, cy - r * 0.1], fill=(150, 98, 58))
+    draw.ellipse([cx - r * 0.35, cy - r * 0.4, cx + r * 0.35, cy - r * 0.2], fill=(245, 228, 205))
+    draw.ellipse([cx - r * 0.15, cy - r * 0.36, cx + r * 0.15, cy - r * 0.26], fill=(150, 98, 58))
+
+
+def _still_people(
+    draw: Any,
+    scene: Scene,
+    palette: dict[str, Any],
+    p: _Painter,
+    shot_type: str,
+    bench: tuple[float, float],
+) -> None:
+    """The people who stand or sit (on the bench when there is one), under their umbrellas."""
+    bench_x, bench_scale = bench
     for i, (kind, action) in enumerate(scene.people):
         if action in ("walk", "run"):
             continue
@@ -482,6 +554,31 @@ def _near(scene: Scene, palette: dict[str, Any], p: _Painter, horizon: float, sh
             _person(draw, fx, p.Y(0.9 if shot_type != "aerial" else 0.75), scale, kind, palette, action)
         if "umbrella" in scene.elements:
             _umbrella(draw, fx, p.Y(0.9) - scale * 1.05, scale)
+
+
+def _near(scene: Scene, palette: dict[str, Any], p: _Painter, horizon: float, shot_type: str) -> Any:
+    """Near layer: ground, path, bench, flowers, cups and the people who do not move."""
+    img, draw = p.layer()
+    close = shot_type == "close-up"
+    _ground(draw, scene, palette, p, horizon, close)
+    if "tree" in scene.elements and scene.setting not in ("room", "cafe"):
+        crown = _c(palette["accent"]) if "flower" in scene.elements else (90, 150, 80)
+        for fx in (0.08, 0.9) if not _portrait(p) else (0.05,):
+            _tree(draw, p.X(fx), horizon + p.u * 0.12, p.u * 0.55, crown, p.rng)
+    bench = _bench_place(scene, p, shot_type)
+    if "bench" in scene.elements:
+        _bench(draw, bench[0], p.Y(0.8), bench[1])
+    if "flower" in scene.elements and not close:
+        _flower_bed(draw, palette, p, horizon)
+    if close and (scene.subject == "flower" or (scene.subject == "drop" and "flower" in scene.elements)):
+        _close_flower(draw, palette, p)
+    if scene.subject == "cup" or ("cup" in scene.elements and scene.setting in ("cafe", "room")):
+        _cup(draw, p, close)
+    if not any(a in ("walk", "run") for _, a in scene.people):  # a walking pet is a sprite
+        for kind in ("cat", "dog"):
+            if kind in scene.elements:
+                _animal(draw, p.X(0.35), p.Y(0.86), p.u * (0.3 if close else 0.1), kind)
+    _still_people(draw, scene, palette, p, shot_type, bench)
     return img
 
 
@@ -665,6 +762,176 @@ def _particles(kind: str, p: _Painter, palette: dict[str, Any], seed: int) -> Sp
     )
 
 
+def _bench_place(scene: Scene, p: _Painter, shot_type: str) -> tuple[float, float]:
+    """Where the bench stands (canvas x) and the height of the person it is sized for."""
+    sitter = next((kind for kind, action in scene.people if action == "sit"), "adult")
+    return p.X(0.55 if not _portrait(p) else 0.3), _person_scale(sitter, p, shot_type)
+
+
+def _flying_birds(scene: Scene, p: _Painter, shot_type: str, seed: int) -> Sprite | None:
+    """A flock crossing the sky, flapping (two drawings)."""
+    if scene.birds != "fly":
+        return None
+    aerial = shot_type == "aerial"
+    night = scene.time == "night"
+    frames = [_flock(p, 16 if aerial else 8, 0.03 if aerial else 0.045, night, k, seed) for k in (0, 1)]
+    y0 = p.Y(0.55 if aerial else 0.35)
+    return Sprite(
+        frames, p.X(0.1), y0, vx=p.u * 0.05, vy=-p.u * (0.06 if aerial else 0.02), depth=0.8, period=0.36
+    )
+
+
+def _walker_frame(
+    scene: Scene, palette: dict[str, Any], kind: str, action: str, scale: float, phase: int
+) -> Any:
+    """One stride of a walking or running person, under an umbrella when the scene has one."""
+    img = Image.new("RGBA", (int(scale * 0.8), int(scale * 1.05)), (0, 0, 0, 0))
+    _person(ImageDraw.Draw(img, "RGBA"), img.width / 2, img.height - 2, scale, kind, palette, action, phase)
+    if "umbrella" in scene.elements:
+        tall = Image.new("RGBA", (img.width, int(img.height * 1.25)), (0, 0, 0, 0))
+        tall.alpha_composite(img, (0, tall.height - img.height))
+        _umbrella(ImageDraw.Draw(tall, "RGBA"), tall.width / 2, tall.height - scale * 1.02, scale)
+        img = tall
+    return img
+
+
+def _walkers(scene: Scene, palette: dict[str, Any], p: _Painter, shot_type: str) -> list[Sprite]:
+    """The people who walk or run across the frame."""
+    sprites = []
+    for kind, action in scene.people:
+        if action not in ("walk", "run"):
+            continue
+        scale = _person_scale(kind, p, shot_type)
+        frames = [_walker_frame(scene, palette, kind, action, scale, phase) for phase in (0, 1)]
+        fast = action == "run"
+        start = p.X(0.05 if fast else 0.15)
+        ground = p.Y(0.86 if shot_type != "aerial" else 0.74)
+        sprites.append(
+            Sprite(
+                frames,
+                start - scale * 0.4,
+                ground - frames[0].height,
+                vx=p.u * (0.09 if fast else 0.04),
+                depth=1.0,
+                period=0.36 if fast else 0.6,
+                bob=scale * (0.03 if fast else 0.015),
+            )
+        )
+    return sprites
+
+
+def _walking_animals(scene: Scene, p: _Painter) -> list[Sprite]:
+    """A cat or dog trotting along with the people who walk (the one at rest is in the near layer)."""
+    if not any(a in ("walk", "run") for _, a in scene.people):
+        return []
+    sprites = []
+    for kind in ("cat", "dog"):
+        if kind not in scene.elements:
+            continue
+        size = p.u * 0.12
+        frames = []
+        for phase in (0, 1):
+            img = Image.new("RGBA", (int(size * 1.3), int(size * 0.9)), (0, 0, 0, 0))
+            _animal(ImageDraw.Draw(img, "RGBA"), img.width * 0.5, img.height - 2, size, kind, phase)
+            frames.append(img)
+        sprites.append(
+            Sprite(
+                frames, p.X(0.0), p.Y(0.86) - size * 0.9, vx=p.u * 0.1, depth=1.0, period=0.3, bob=size * 0.05
+            )
+        )
+    return sprites
+
+
+def _falling_drop(scene: Scene, p: _Painter, shot_type: str) -> Sprite | None:
+    """A drop of water that hangs, then falls, again and again."""
+    if "drop" not in scene.elements:
+        return None
+    close = shot_type == "close-up"
+    r = p.u * (0.032 if close else 0.008)
+    img = Image.new("RGBA", (int(r * 2.4), int(r * 3.4)), (0, 0, 0, 0))
+    d = ImageDraw.Draw(img, "RGBA")
+    cx = img.width / 2
+    d.ellipse(
+        [cx - r, img.height - 2 * r - 1, cx + r, img.height - 1],
+        fill=(205, 232, 255, 230),
+        outline=(255, 255, 255, 255),
+        width=2,
+    )
+    d.polygon(
+        [(cx - r * 0.75, img.height - r * 1.6), (cx + r * 0.75, img.height - r * 1.6), (cx, 1)],
+        fill=(205, 232, 255, 230),
+    )
+    top = p.Y(0.5) + (p.u * 0.15 if close else 0)
+    return Sprite([img], p.X(0.5) + p.u * 0.06 - cx, top, gravity=p.u * 0.5, loop=2.2, hold=0.8, depth=1.0)
+
+
+def _alternating(drawings: list[Any], depth: float, period: float, **motion: float) -> Sprite | None:
+    """Full-canvas drawings shown in turn, all cropped to the first one's content."""
+    sprite = _crop_sprite(drawings[0], depth=depth, **motion)
+    if sprite:
+        box = drawings[0].getbbox() or (0, 0, 1, 1)
+        sprite.frames = [g.crop(box) for g in drawings]
+        sprite.period = period
+    return sprite
+
+
+def _ground_birds(scene: Scene, p: _Painter, shot_type: str) -> Sprite | None:
+    """Pigeons pecking around the bench, in turns."""
+    if scene.birds != "ground":
+        return None
+    bench_x, bench_scale = _bench_place(scene, p, shot_type)
+    rng = p.rng
+    spots = [(bench_x + bench_scale * rng.uniform(-0.6, 1.2), p.Y(rng.uniform(0.8, 0.86))) for _ in range(9)]
+    pecks = []
+    for phase in (0, 1):
+        img, d = p.layer()
+        for k, (bx, by) in enumerate(spots):
+            _bird_ground(d, bx, by, p.u * 0.035, pecking=(k + phase) % 2 == 0)
+        pecks.append(img)
+    return _alternating(pecks, depth=1.0, period=0.7)
+
+
+def _surf(scene: Scene, p: _Painter, shot_type: str) -> Sprite | None:
+    """Foam washing up the sand and back along the waterline."""
+    img, d = p.layer()
+    shore = p.Y(0.82 if shot_type != "close-up" else 0.86)
+    W, slope, band = p.size[0], p.u * 0.03, p.u * 0.03
+    foam = (250, 250, 245, 170) if scene.time != "night" else (170, 175, 190, 150)
+    d.polygon([(0, shore - band), (W, shore - slope - band), (W, shore - slope), (0, shore)], fill=foam)
+    step = p.u * 0.07
+    for k in range(int(W / step) + 2):
+        x = k * step
+        y = shore - slope * x / W
+        d.ellipse([x - step * 0.6, y - band * 0.5, x + step * 0.6, y + band * 0.45], fill=foam)
+    surf = _crop_sprite(img, depth=1.0, bob=p.u * 0.035)
+    if surf:
+        surf.period = 3.2
+    return surf
+
+
+def _glints(p: _Painter, horizon: float, seed: int) -> Sprite | None:
+    """Sunlight glinting on the sea, flickering between two drawings."""
+    glints = []
+    for phase in (0, 1):
+        img, d = p.layer()
+        grng = random.Random(seed + phase)
+        for _ in range(50):
+            gx, gy = grng.uniform(0, p.size[0]), grng.uniform(horizon + 4, p.Y(0.8))
+            gl = p.u * grng.uniform(0.02, 0.05)
+            d.line([(gx, gy), (gx + gl, gy)], fill=(255, 255, 240, 170), width=2)
+        glints.append(img)
+    return _alternating(glints, depth=0.55, period=0.8, sway=p.u * 0.01)
+
+
+def _subject(scene: Scene, shot_type: str) -> tuple[float, float]:
+    """Where the shot's subject is (frame fractions), which a push-in moves towards."""
+    if (scene.subject in ("cup", "flower") and shot_type == "close-up") or "drop" in scene.elements:
+        return (0.5, 0.55)
+    if any(action in ("walk", "run") for _, action in scene.people):
+        return (0.4, 0.75)
+    return (0.5, 0.5)
+
+
 def compose(
     description: str,
     mood: str,
@@ -675,10 +942,9 @@ def compose(
 ) -> Composition:
     """Compose a shot: read the description and draw its layers and sprites for `frame`."""
     data = lexicon.load("scenes")
-    rng = random.Random(seed)
     w, h = frame
     margin = (round(w * 0.06 / 2) * 2, round(h * 0.06 / 2) * 2)
-    p = _Painter(frame, margin, rng)
+    p = _Painter(frame, margin, random.Random(seed))
     palette = data["palettes"].get(mood, data["palettes"]["warm"])
     look = dict(data["looks"].get(mood, data["looks"]["warm"]))
     scene = read_scene(description)
@@ -696,161 +962,26 @@ def compose(
     for layer in layers:  # the look after cropping: only the pixels that are there
         if layer:
             layer.image = apply_look(layer.image, look)
-    sprites: list[Sprite | None] = [_clouds(scene, p, horizon)]
-    subject = (0.5, 0.5)
-    night = scene.time == "night"
-    if scene.birds == "fly":
-        aerial = shot_type == "aerial"
-        frames = [_flock(p, 16 if aerial else 8, 0.03 if aerial else 0.045, night, k, seed) for k in (0, 1)]
-        y0 = p.Y(0.55 if aerial else 0.35)
-        sprites.append(
-            Sprite(
-                frames,
-                p.X(0.1),
-                y0,
-                vx=p.u * 0.05,
-                vy=-p.u * (0.06 if aerial else 0.02),
-                depth=0.8,
-                period=0.36,
-            )
-        )
-    for kind, action in scene.people:
-        if action not in ("walk", "run"):
-            continue
-        scale = _person_scale(kind, p, shot_type)
-        frames = []
-        for phase in (0, 1):
-            img = Image.new("RGBA", (int(scale * 0.8), int(scale * 1.05)), (0, 0, 0, 0))
-            _person(
-                ImageDraw.Draw(img, "RGBA"),
-                img.width / 2,
-                img.height - 2,
-                scale,
-                kind,
-                palette,
-                action,
-                phase,
-            )
-            if "umbrella" in scene.elements:
-                tall = Image.new("RGBA", (img.width, int(img.height * 1.25)), (0, 0, 0, 0))
-                tall.alpha_composite(img, (0, tall.height - img.height))
-                _umbrella(ImageDraw.Draw(tall, "RGBA"), tall.width / 2, tall.height - scale * 1.02, scale)
-                img = tall
-            frames.append(img)
-        fast = action == "run"
-        start = p.X(0.05 if fast else 0.15)
-        ground = p.Y(0.86 if shot_type != "aerial" else 0.74)
-        sprites.append(
-            Sprite(
-                frames,
-                start - scale * 0.4,
-                ground - frames[0].height,
-                vx=p.u * (0.09 if fast else 0.04),
-                depth=1.0,
-                period=0.36 if fast else 0.6,
-                bob=scale * (0.03 if fast else 0.015),
-            )
-        )
-        subject = (0.4, 0.75)
-    for kind in ("cat", "dog"):
-        if kind in scene.elements and any(a in ("walk", "run") for _, a in scene.people):
-            size = p.u * 0.12
-            frames = []
-            for phase in (0, 1):
-                img = Image.new("RGBA", (int(size * 1.3), int(size * 0.9)), (0, 0, 0, 0))
-                _animal(ImageDraw.Draw(img, "RGBA"), img.width * 0.5, img.height - 2, size, kind, phase)
-                frames.append(img)
-            sprites.append(
-                Sprite(
-                    frames,
-                    p.X(0.0),
-                    p.Y(0.86) - size * 0.9,
-                    vx=p.u * 0.1,
-                    depth=1.0,
-                    period=0.3,
-                    bob=size * 0.05,
-                )
-            )
-    if "drop" in scene.elements:
-        close = shot_type == "close-up"
-        r = p.u * (0.032 if close else 0.008)
-        img = Image.new("RGBA", (int(r * 2.4), int(r * 3.4)), (0, 0, 0, 0))
-        d = ImageDraw.Draw(img, "RGBA")
-        cx = img.width / 2
-        d.ellipse(
-            [cx - r, img.height - 2 * r - 1, cx + r, img.height - 1],
-            fill=(205, 232, 255, 230),
-            outline=(255, 255, 255, 255),
-            width=2,
-        )
-        d.polygon(
-            [(cx - r * 0.75, img.height - r * 1.6), (cx + r * 0.75, img.height - r * 1.6), (cx, 1)],
-            fill=(205, 232, 255, 230),
-        )
-        top = p.Y(0.5) + (p.u * 0.15 if close else 0)
-        sprites.append(
-            Sprite([img], p.X(0.5) + p.u * 0.06 - cx, top, gravity=p.u * 0.5, loop=2.2, hold=0.8, depth=1.0)
-        )
-        subject = (0.5, 0.55)
-    if scene.birds == "ground":
-        sitter = next((kind for kind, action in scene.people if action == "sit"), "adult")
-        bench_x, bench_scale = p.X(0.55 if not _portrait(p) else 0.3), _person_scale(sitter, p, shot_type)
-        spots = [
-            (bench_x + bench_scale * rng.uniform(-0.6, 1.2), p.Y(rng.uniform(0.8, 0.86))) for _ in range(9)
-        ]
-        pecks = []
-        for phase in (0, 1):
-            img, d = p.layer()
-            for k, (bx, by) in enumerate(spots):
-                _bird_ground(d, bx, by, p.u * 0.035, pecking=(k + phase) % 2 == 0)
-            pecks.append(img)
-        sprite = _crop_sprite(pecks[0], depth=1.0)
-        if sprite:
-            box = pecks[0].getbbox() or (0, 0, 1, 1)
-            sprite.frames = [g.crop(box) for g in pecks]
-            sprite.period = 0.7
-            sprites.append(sprite)
-    if scene.setting == "beach":  # surf washing up the sand and back along the waterline
-        img, d = p.layer()
-        shore = p.Y(0.82 if shot_type != "close-up" else 0.86)
-        W, slope, band = p.size[0], p.u * 0.03, p.u * 0.03
-        foam = (250, 250, 245, 170) if scene.time != "night" else (170, 175, 190, 150)
-        d.polygon([(0, shore - band), (W, shore - slope - band), (W, shore - slope), (0, shore)], fill=foam)
-        step = p.u * 0.07
-        for k in range(int(W / step) + 2):
-            x = k * step
-            y = shore - slope * x / W
-            d.ellipse([x - step * 0.6, y - band * 0.5, x + step * 0.6, y + band * 0.45], fill=foam)
-        surf = _crop_sprite(img, depth=1.0, bob=p.u * 0.035)
-        if surf:
-            surf.period = 3.2
-            sprites.append(surf)
-        glints = []
-        for phase in (0, 1):
-            img, d = p.layer()
-            grng = random.Random(seed + phase)
-            for _ in range(50):
-                gx, gy = grng.uniform(0, p.size[0]), grng.uniform(horizon + 4, p.Y(0.8))
-                gl = p.u * grng.uniform(0.02, 0.05)
-                d.line([(gx, gy), (gx + gl, gy)], fill=(255, 255, 240, 170), width=2)
-            glints.append(img)
-        sprite = _crop_sprite(glints[0], depth=0.55, sway=p.u * 0.01)
-        if sprite:
-            box = glints[0].getbbox() or (0, 0, 1, 1)
-            sprite.frames = [g.crop(box) for g in glints]
-            sprite.period = 0.8
-            sprites.append(sprite)
+    # drawn in this order: the painter's random numbers are drawn in it too
+    sprites = [
+        _clouds(scene, p, horizon),
+        _flying_birds(scene, p, shot_type, seed),
+        *_walkers(scene, palette, p, shot_type),
+        *_walking_animals(scene, p),
+        _falling_drop(scene, p, shot_type),
+        _ground_birds(scene, p, shot_type),
+    ]
+    if scene.setting == "beach":
+        sprites += [_surf(scene, p, shot_type), _glints(p, horizon, seed)]
     particle = scene.particles or ("dust" if not scene.known() or scene.setting in ("room", "cafe") else None)
     if particle:
         sprites.append(_particles(particle, p, palette, seed + 7))
-    if scene.subject in ("cup", "flower") and shot_type == "close-up":
-        subject = (0.5, 0.55)
     return Composition(
         sky=sky,
         layers=[layer for layer in layers if layer],
         sprites=[s for s in sprites if s],
         margin=margin,
-        subject=subject,
+        subject=_subject(scene, shot_type),
         look=look,
     )
 
@@ -878,17 +1009,3 @@ def flatten(comp: Composition) -> Any:
         if -s.frames[0].width < x < canvas.width and -s.frames[0].height < y < canvas.height:
             canvas.alpha_composite(s.frames[0], (max(0, x), max(0, y)), (max(0, -x), max(0, -y)))
     return canvas.crop((mx, my, canvas.width - mx, canvas.height - my)).convert("RGB")
-
-
-def describe(scene: Scene) -> dict[str, Any]:
-    """Plain data of a Scene, for traces and tests."""
-    return {
-        "time": scene.time,
-        "weather": scene.weather,
-        "setting": scene.setting,
-        "elements": sorted(scene.elements),
-        "people": scene.people,
-        "particles": scene.particles,
-        "birds": scene.birds,
-        "subject": scene.subject,
-    }

@@ -5,24 +5,19 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any
 
 from tools import lexicon
+from tools.errors import RequestError
+from tools.project import DEFAULT_MOOD, NEUTRAL_GRADE, Script, Shot
 
 MIN_TOTAL, MAX_TOTAL = 5.0, 180.0
 MIN_SHOT, MAX_SHOTS = 1.0, 8
 DEFAULT_TOTAL = 30.0
-NEUTRAL_GRADE = {"brightness": 0.0, "contrast": 1.0, "saturation": 1.0, "temperature": 0.0}
 TYPE_WEIGHT = {"close-up": 3.0, "medium": 5.0, "wide": 5.0, "long": 5.0, "aerial": 6.0, "tracking": 5.0}
 
 
-class ScriptError(ValueError):
+class ScriptError(RequestError):
     """A revision that cannot be applied; `code` names the reason for the reply."""
-
-    def __init__(self, code: str, **details: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.details = details
 
 
 def allocate(weights: list[float], total: float) -> list[float]:
@@ -37,7 +32,7 @@ def allocate(weights: list[float], total: float) -> list[float]:
     return [b / 10 for b in base]
 
 
-def total_of(shots: list[dict[str, Any]]) -> float:
+def total_of(shots: list[Shot]) -> float:
     """Sum of shot durations, rounded to the 0.1 s grid."""
     return round(sum(float(s["duration"]) for s in shots), 1)
 
@@ -72,9 +67,7 @@ def _fill(template: str, theme: str) -> str:
     return template.replace("{theme}", theme)
 
 
-def make_shot(
-    shot_id: int, shot_type: str, description: str, narration: str, duration: float
-) -> dict[str, Any]:
+def make_shot(shot_id: int, shot_type: str, description: str, narration: str, duration: float) -> Shot:
     """A shot record with the neutral grading the editor changes later."""
     return {
         "id": f"s{shot_id}",
@@ -83,7 +76,7 @@ def make_shot(
         "camera": lexicon.camera_for(shot_type),
         "narration": narration,
         "duration": duration,
-        "grade": dict(NEUTRAL_GRADE),
+        "grade": NEUTRAL_GRADE.copy(),
     }
 
 
@@ -93,9 +86,7 @@ def validate_total(total: float) -> None:
         raise ScriptError("bad_duration", value=total, low=MIN_TOTAL, high=MAX_TOTAL)
 
 
-def write_script(
-    request: str, lang: str, total: float = DEFAULT_TOTAL, mood: str | None = None
-) -> dict[str, Any]:
+def write_script(request: str, lang: str, total: float = DEFAULT_TOTAL, mood: str | None = None) -> Script:
     """Write a titled story of 3-8 shots for a request; shot durations sum to `total`."""
     validate_total(total)
     key = pick_story(request)
@@ -118,7 +109,7 @@ def write_script(
         "theme": theme,
         "story": key,
         "synopsis": _fill(story["synopsis"][lang], theme),
-        "mood": mood or lexicon.detect_mood(request) or "warm",
+        "mood": mood or lexicon.detect_mood(request) or DEFAULT_MOOD,
         "language": lang,
         "duration": total,
         "shots": shots,
@@ -126,7 +117,7 @@ def write_script(
     }
 
 
-def rebalance(shots: list[dict[str, Any]], total: float, fixed: set[int] | None = None) -> None:
+def rebalance(shots: list[Shot], total: float, fixed: set[int] | None = None) -> None:
     """Scale the shots not in `fixed` (indices) so that all shots sum to `total`, in place."""
     fixed = fixed or set()
     fixed_sum = sum(float(shots[i]["duration"]) for i in fixed)
@@ -153,11 +144,11 @@ def rebalance(shots: list[dict[str, Any]], total: float, fixed: set[int] | None 
         shots[i]["duration"] = d
 
 
-def _lang_of(script: dict[str, Any]) -> str:
+def _lang_of(script: Script) -> str:
     return str(script.get("language", "zh"))
 
 
-def new_shot_from_text(script: dict[str, Any], content: str, shot_type: str | None) -> dict[str, Any]:
+def new_shot_from_text(script: Script, content: str, shot_type: str | None) -> Shot:
     """A shot from a phrase such as '她远远走来' / 'her walking in from afar', pronouns resolved
     to the script's characters."""
     lang = _lang_of(script)
@@ -177,14 +168,14 @@ def new_shot_from_text(script: dict[str, Any], content: str, shot_type: str | No
     return make_shot(sid, stype, text, narration, TYPE_WEIGHT.get(stype, 5.0))
 
 
-def insert_shot(script: dict[str, Any], position: int, shot: dict[str, Any]) -> dict[str, Any]:
+def insert_shot(script: Script, position: int, shot: Shot) -> Script:
     """Insert a shot at `position` (0-based) keeping the total; returns the new script."""
     new = copy.deepcopy(script)
     if len(new["shots"]) >= MAX_SHOTS:
         raise ScriptError("too_many_shots", limit=MAX_SHOTS)
     total = total_of(new["shots"])
     share = min(float(shot["duration"]), total / (len(new["shots"]) + 1))
-    shot = dict(shot, duration=round(max(MIN_SHOT, share), 1))
+    shot = {**shot, "duration": round(max(MIN_SHOT, share), 1)}
     position = max(0, min(position, len(new["shots"])))
     new["shots"].insert(position, shot)
     new["next_id"] = max(int(new.get("next_id", 0)), int(shot["id"][1:]) + 1)
@@ -192,7 +183,7 @@ def insert_shot(script: dict[str, Any], position: int, shot: dict[str, Any]) -> 
     return new
 
 
-def delete_shots(script: dict[str, Any], indices: list[int]) -> dict[str, Any]:
+def delete_shots(script: Script, indices: list[int]) -> Script:
     """Remove shots (0-based indices) keeping the total."""
     new = copy.deepcopy(script)
     total = total_of(new["shots"])
@@ -203,14 +194,14 @@ def delete_shots(script: dict[str, Any], indices: list[int]) -> dict[str, Any]:
     return new
 
 
-def swap_shots(script: dict[str, Any], a: int, b: int) -> dict[str, Any]:
+def swap_shots(script: Script, a: int, b: int) -> Script:
     """Swap two shots (0-based)."""
     new = copy.deepcopy(script)
     new["shots"][a], new["shots"][b] = new["shots"][b], new["shots"][a]
     return new
 
 
-def move_shot(script: dict[str, Any], src: int, dst: int) -> dict[str, Any]:
+def move_shot(script: Script, src: int, dst: int) -> Script:
     """Move a shot from `src` to position `dst` (0-based, after removal)."""
     new = copy.deepcopy(script)
     shot = new["shots"].pop(src)
@@ -218,18 +209,18 @@ def move_shot(script: dict[str, Any], src: int, dst: int) -> dict[str, Any]:
     return new
 
 
-def rewrite_shot(script: dict[str, Any], index: int, content: str) -> dict[str, Any]:
+def rewrite_shot(script: Script, index: int, content: str) -> Script:
     """Replace a shot's content (description and narration), keeping its duration and grade."""
     new = copy.deepcopy(script)
     fresh = new_shot_from_text(new, content, lexicon.find_shot_type(content))
     old = new["shots"][index]
-    old.update(description=fresh["description"], narration=fresh["narration"])
+    old["description"], old["narration"] = fresh["description"], fresh["narration"]
     if lexicon.find_shot_type(content):
-        old.update(shot_type=fresh["shot_type"], camera=fresh["camera"])
+        old["shot_type"], old["camera"] = fresh["shot_type"], fresh["camera"]
     return new
 
 
-def set_total(script: dict[str, Any], total: float) -> dict[str, Any]:
+def set_total(script: Script, total: float) -> Script:
     """Change the target duration; every shot scales by the same factor."""
     validate_total(total)
     new = copy.deepcopy(script)
@@ -240,7 +231,7 @@ def set_total(script: dict[str, Any], total: float) -> dict[str, Any]:
     return new
 
 
-def set_shot_duration(script: dict[str, Any], index: int, seconds: float) -> dict[str, Any]:
+def set_shot_duration(script: Script, index: int, seconds: float) -> Script:
     """Give one shot a new length; the others absorb the difference so the total holds."""
     new = copy.deepcopy(script)
     total = total_of(new["shots"])
@@ -250,6 +241,5 @@ def set_shot_duration(script: dict[str, Any], index: int, seconds: float) -> dic
             "bad_shot_duration", value=seconds, low=MIN_SHOT, high=round(total - MIN_SHOT * others, 1)
         )
     new["shots"][index]["duration"] = round(seconds, 1)
-    if others:
-        rebalance(new["shots"], total, fixed={index})
+    rebalance(new["shots"], total, fixed={index})
     return new

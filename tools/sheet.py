@@ -1,4 +1,5 @@
-"""Contact sheets: one frame from the middle of each shot, tiled with the shot's label."""
+"""Picture sheets: the storyboard strip of a script (a drawn frame per shot), contact sheets
+(one frame from the middle of each shot of a video) and before/after frames."""
 
 from __future__ import annotations
 
@@ -6,7 +7,39 @@ from pathlib import Path
 from typing import Any
 
 from tools.analysis import frame_at
+from tools.assets import AssetStore, content_key
+from tools.project import DEFAULT_MOOD, Script
 from tools.renderer import CJK_FONT
+
+STRIP_FRAME = (320, 180)
+"""The size of one storyboard frame."""
+STRIP_GAP = 8
+
+
+def storyboard_strip(store: AssetStore, script: Script) -> str:
+    """The storyboard of a script as one PNG strip in the asset store (made once per content):
+    one frame per shot drawn by the animatic composer, numbered. Returns its path."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from tools.scene import compose, flatten
+
+    shots = script.get("shots", [])
+    mood = script.get("mood", DEFAULT_MOOD)
+    drawn = [[s["description"], s["shot_type"]] for s in shots]
+    key = content_key({"shots": drawn, "mood": mood, "size": STRIP_FRAME}, salt="strip-1")
+    if store.has("storyboards", key, "png"):
+        return str(store.path("storyboards", key, "png"))
+    (w, h), gap = STRIP_FRAME, STRIP_GAP
+    strip = Image.new("RGB", (max(1, len(shots) * (w + gap) - gap), h), (24, 24, 28))
+    draw = ImageDraw.Draw(strip)
+    font = ImageFont.truetype(CJK_FONT, 22)
+    for i, (description, shot_type) in enumerate(drawn):
+        strip.paste(flatten(compose(description, mood, (w, h), i + 1, shot_type)), (i * (w + gap), 0))
+        draw.rectangle([i * (w + gap), 0, i * (w + gap) + 30, 30], fill=(0, 0, 0))
+        draw.text((i * (w + gap) + 8, 2), str(i + 1), font=font, fill=(255, 255, 255))
+    tmp = store.tmp_path("storyboards", key, "png")
+    strip.save(tmp, format="PNG")
+    return str(store.commit(tmp, "storyboards", key, "png", shots=len(shots)))
 
 
 def contact_sheet(video: str | Path, shots: list[dict[str, Any]], out: str | Path, width: int = 480) -> Path:

@@ -10,6 +10,8 @@ import subprocess
 import wave
 from pathlib import Path
 
+from tools.project import VOICE_MAX_SPEEDUP
+
 VOICES = {
     ("zh", "female"): "cmn-latn-pinyin+f3",
     ("zh", "male"): "cmn-latn-pinyin+m3",
@@ -17,7 +19,6 @@ VOICES = {
     ("en", "male"): "en-us+m3",
 }
 BASE_RATE = {"zh": 165, "en": 160}
-MAX_SPEEDUP = 1.35
 OPENAI_VOICES = {"female": "nova", "male": "onyx"}
 GENDERS = ("female", "male")
 
@@ -134,9 +135,9 @@ def synthesize_fitting(
     room: float,
     rate: float = 1.0,
     provider: str = "espeak",
-    max_speedup: float = MAX_SPEEDUP,
+    max_speedup: float = VOICE_MAX_SPEEDUP,
 ) -> tuple[float, float]:
-    """Speak `text` so it fits `room` seconds, speeding up to MAX_SPEEDUP if needed; returns
+    """Speak `text` so it fits `room` seconds, speeding up to `max_speedup` if needed; returns
     (duration, rate used). A line that still does not fit is left for the reviewer to flag."""
     base = rate
     length = synthesize(text, lang, gender, out_path, rate, provider)

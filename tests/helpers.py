@@ -1,0 +1,60 @@
+"""Helpers shared by the tests: a chat turn, ffprobe, the project part of a state, the seed
+request and the planned shots' spans."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from langchain_core.messages import HumanMessage
+
+from graph import Context
+
+Say = Callable[[str], dict[str, Any]]
+"""A chat turn on one thread: the user's words in, the state after the turn out."""
+
+SEED = "我想创建一个关于春天的30秒短视频，风格要温馨治愈"
+"""The design document's first request: a 30 s warm spring video."""
+
+PROJECT_KEYS = (
+    "script",
+    "settings",
+    "render",
+    "version",
+    "status",
+    "undo_stack",
+    "redo_stack",
+    "version_counter",
+)
+"""The state fields that make up the project (what bad input must leave unchanged)."""
+
+
+def turn(graph: Any, thread: str, text: str, context: Context | None = None) -> dict[str, Any]:
+    """One chat turn on `thread`, and the state after it."""
+    config = {"configurable": {"thread_id": thread}}
+    graph.invoke({"messages": [HumanMessage(content=text)]}, config, context=context or graph.test_context)
+    return dict(graph.get_state(config).values)
+
+
+def ffprobe(path: str | Path) -> dict[str, Any]:
+    """ffprobe's JSON description of a media file (format and streams)."""
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout)
+
+
+def project(values: dict[str, Any]) -> dict[str, Any]:
+    """The project part of the state (what bad input must leave unchanged)."""
+    return {k: values.get(k) for k in PROJECT_KEYS}
+
+
+def shot_spans(values: dict[str, Any]) -> list[tuple[float, float]]:
+    """(start, end) of each planned shot of a state."""
+    return [(p["start"], p["end"]) for p in values["plan"]]
