@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from graph.cli import chainlit_command
 from graph.context import ROOT
@@ -125,8 +126,14 @@ class Session:
 
     def say(self, text: str) -> None:
         self.idle()  # the composer takes a message only once the last run is over
-        self.page.fill("#chat-input", text)
-        self.page.click("#chat-submit")
+        for _ in range(5):
+            self.page.fill("#chat-input", text)
+            try:
+                self.page.click("#chat-submit", timeout=10_000)
+                return
+            except PlaywrightTimeout:  # the composer was re-rendered (emptied) after the fill
+                self.idle()
+        raise AssertionError(f"the composer never took {text!r}")
 
     def idle(self, timeout: float = 120) -> None:
         """Wait until the assistant's run is over: no stop button, the upload button enabled.

@@ -208,7 +208,6 @@ class Render(TypedDict, total=False):
     mix: str
     master_key: str
     master: str
-    storyboard: str
     version: str
     duration: float
     width: int
@@ -228,14 +227,12 @@ class Render(TypedDict, total=False):
 
 class Problem(TypedDict, total=False):
     """A defect the review found: a code, the shot (1-based, or None for the whole video), the
-    measured values, the known fix and what the user can say about it."""
+    measured values its sentence needs and the known fix (the sentences are in the catalogue)."""
 
     code: str
     shot: int | None
-    severity: str
     values: dict[str, Any]
     fix: dict[str, Any]
-    say: dict[str, str]
 
 
 class Review(TypedDict, total=False):
