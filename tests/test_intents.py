@@ -100,3 +100,27 @@ def test_text_helpers() -> None:
 
 def test_llm_schema_and_offline_analyser_share_the_taxonomy() -> None:
     assert set(get_args(IntentName)) == set(INTENTS)
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("音量调低一点", -1),
+        ("背景音乐调低一点", -1),
+        ("背景音乐音量调低一点", -1),
+        ("音乐音量-20%", -1),
+        ("把音乐音量降低20%", -1),
+        ("背景音乐调高一点", 1),
+        ("音量+20%", 1),
+        ("music volume down a bit", -1),
+        ("turn the music up", 1),
+    ],
+)
+def test_volume_follows_the_direction_said(text: str, sign: int) -> None:
+    """'调低' once made the music louder: the amount's sign is the direction the words say."""
+    script = {
+        "shots": [{"id": f"s{i}", "description": "x", "duration": 3, "shot_type": "wide"} for i in range(3)]
+    }
+    a = analyse(text, script)
+    assert a.slots["operation"] == "volume", a.slots
+    assert a.slots["amount"] * sign > 0, a.slots

@@ -218,7 +218,7 @@ def _direction(op: str, text: str) -> int:
         "saturation": r"太鲜艳|降低饱和|淡一|desaturat|less saturat|less colou?rful|too vivid|muted",
         "temperature": r"冷|太暖|cooler|colder|less warm|too warm",
         "speed": r"太快|慢|减速|slow|too fast",
-        "volume": r"小声|调小|降低|轻一|小一|太大|quieter|down|lower|softer|too loud|reduce",
+        "volume": r"小声|调小|调低|低一|降低|轻一|小一|太大|太吵|quieter|down|lower|softer|too loud|reduce",
     }
     if op == "brightness" and re.search(r"太暗|too dark|too dim", text, flags=re.I):
         return 1
@@ -355,7 +355,7 @@ def _audio_slots(text: str, op: str) -> dict[str, Any]:
             text,
         ):
             slots["operation"] = "music_off"
-        elif _has(r"大声|小声|音量|louder|quieter|volume|turn (it |the music )?(up|down)|lower|softer", text):
+        elif _has(r"大声|小声|音量|调(低|高|小|大)|louder|quieter|volume|turn (it |the music )?(up|down)|lower|softer", text):
             slots["operation"] = "volume"
             slots.update(_volume(text))
         else:
@@ -421,7 +421,9 @@ def _volume(text: str) -> dict[str, Any]:
     if pct is not None and (pct < -1.0 or pct > 3.0):
         return {"error": "bad_volume", "value": f"{pct * 100:+.0f}%"}
     amount, size = _amount(text, 0.25)
-    return {"amount": _direction("volume", text) * amount if pct is None or pct > 0 else amount, "size": size}
+    if pct is not None and pct < 0:  # "-20%" is already a direction
+        return {"amount": pct, "size": size}
+    return {"amount": _direction("volume", text) * amount, "size": size}
 
 
 def _revise_slots(text: str, shots: list[int]) -> dict[str, Any]:
