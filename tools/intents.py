@@ -355,7 +355,10 @@ def _audio_slots(text: str, op: str) -> dict[str, Any]:
             text,
         ):
             slots["operation"] = "music_off"
-        elif _has(r"大声|小声|音量|调(低|高|小|大)|louder|quieter|volume|turn (it |the music )?(up|down)|lower|softer", text):
+        elif _has(
+            r"大声|小声|音量|调(低|高|小|大)|louder|quieter|volume|turn (it |the music )?(up|down)|lower|softer",
+            text,
+        ):
             slots["operation"] = "volume"
             slots.update(_volume(text))
         else:
