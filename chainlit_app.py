@@ -26,7 +26,7 @@ from graph import chat_store as store
 from graph.context import ROOT, default_db_path
 from graph.presentation import Media, Picker, chat_settings, media, starters, step_summary, turn_context
 from graph.progress import progress_text
-from graph.state import user_message
+from graph.state import turn_input, user_message
 from tools import catalog
 from tools.text import detect_language
 
@@ -36,6 +36,9 @@ NODE_SECONDS = Histogram("cinechat_node_seconds", "Time per node run", ["node"])
 RENDER_SECONDS = Histogram("cinechat_render_seconds", "Wall time of turns that rendered")
 SESSIONS = Gauge("cinechat_active_sessions", "Open chat sessions")
 
+_first_password = store.prepare()  # so `chainlit run chainlit_app.py` works as `cinechat ui` does
+if _first_password:
+    print(f"created the first user: admin / {_first_password}  (add more with: cinechat users add NAME)")
 store.create_tables()
 _storage = store.LocalStorage(store.FILES)
 
@@ -146,7 +149,8 @@ async def run_turn(text: str, images: list[str] | None = None, audio: list[str] 
     graph = await get_graph()
     thread = _thread()
     config = {"configurable": {"thread_id": thread}}
-    before = dict((await graph.aget_state(config)).values)
+    snapshot = await graph.aget_state(config)
+    before = dict(snapshot.values)
     lang = detect_language(text, default=before.get("language") or "zh")
     progress = cl.Message(content=catalog.text(lang, "ui.turn_started"))
     await progress.send()
@@ -154,7 +158,7 @@ async def run_turn(text: str, images: list[str] | None = None, audio: list[str] 
     started = last = time.perf_counter()
     try:
         async for mode, chunk in graph.astream(
-            {"messages": [user_message(text, images=images, audio=audio)]},
+            turn_input(snapshot, user_message(text, images=images, audio=audio)),
             config,
             context=turn_context(cl.user_session.get("settings") or {}),
             stream_mode=["updates", "custom"],
@@ -165,6 +169,8 @@ async def run_turn(text: str, images: list[str] | None = None, audio: list[str] 
                 continue
             now = time.perf_counter()
             for node, update in (chunk or {}).items():
+                if node.startswith("__"):  # the approval interrupt: the reply already asks
+                    continue
                 NODE_SECONDS.labels(node).observe(now - last)
                 if node == "storyboard" and video_step is None:
                     video_step = cl.Step(name="render", type="run")

@@ -12,7 +12,7 @@ from typing import Any
 
 from chainlit.data.storage_clients.base import BaseStorageClient
 
-from graph.context import default_db_path
+from graph.context import ROOT, default_db_path
 from tools.ffmpeg import binary
 from tools.users import UserError, add_user, count, new_password, verify
 
@@ -28,6 +28,9 @@ __all__ = [
     "LocalStorage",
     "UserError",
     "add_user",
+    "app_root",
+    "auth_secret",
+    "prepare",
     "can_log_in",
     "chat_db_url",
     "count",
@@ -151,3 +154,46 @@ def health() -> tuple[bool, dict[str, Any]]:
     except Exception as exc:  # missing binary
         checks["ffmpeg"] = f"error: {exc}"
     return checks["checkpoints"] == "ok" and not str(checks["ffmpeg"]).startswith("error"), checks
+
+
+def auth_secret(state_dir: Path = STATE_DIR) -> str:
+    """CHAINLIT_AUTH_SECRET: from the environment, else the one stored in the state folder
+    (made on first use, readable by this user only)."""
+    if os.environ.get("CHAINLIT_AUTH_SECRET"):
+        return os.environ["CHAINLIT_AUTH_SECRET"]
+    path = state_dir / ".chainlit_secret"
+    if not path.exists():
+        import secrets
+
+        state_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def prepare(state_dir: Path = STATE_DIR) -> str | None:
+    """What the web app needs before it serves: the login secret in the environment and a
+    first user. Returns the first user's new password when one was made (to print once)."""
+    os.environ["CHAINLIT_AUTH_SECRET"] = auth_secret(state_dir)
+    users = state_dir / "users.sqlite"
+    if count(users) == 0:
+        password = new_password()
+        add_user(users, "admin", password)
+        return password
+    return None
+
+
+def app_root() -> Path:
+    """The folder Chainlit runs in (its .chainlit/config.toml, public/theme.json,
+    chainlit.md): the checkout itself, else a copy of the files an installed wheel carries
+    (share/cinechat/app) in the state folder, where Chainlit may write its translations."""
+    import shutil
+    import sysconfig
+
+    if (ROOT / ".chainlit" / "config.toml").exists():
+        return ROOT
+    target = STATE_DIR / "app"
+    source = Path(sysconfig.get_path("data")) / "share" / "cinechat" / "app"
+    if source.is_dir() and not (target / ".chainlit" / "config.toml").exists():
+        shutil.copytree(source, target, dirs_exist_ok=True)
+    return target

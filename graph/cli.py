@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from graph import build_graph, classify, open_checkpointer
-from graph.context import ROOT, Context, default_db_path
+from graph.context import ENVIRONMENT, ROOT, Context, default_db_path
 from graph.presentation import contact_sheet_of
 from graph.progress import progress_text
-from graph.state import user_message
+from graph.state import turn_input, user_message
 from tools.text import detect_language
 
 
@@ -41,12 +41,25 @@ def _progress(event: dict[str, Any], lang: str) -> None:
     sys.stderr.flush()
 
 
+EXIT_REFUSED = 3
+"""The exit status of `cinechat say` when the request was refused (bad input, nothing changed);
+`--json` then carries `error: {code, message}`. 2 is a usage error, 1 a failure."""
+
+
+def error_of(values: dict[str, Any]) -> dict[str, str] | None:
+    """The refusal of a turn: its registered code and the reply that explains it, or None."""
+    intent = values.get("intent") or {}
+    code = (intent.get("slots") or {}).get("error") or (values.get("outcome") or {}).get("error")
+    return {"code": str(code), "message": values.get("reply", "")} if code else None
+
+
 def summary(thread: str, values: dict[str, Any]) -> dict[str, Any]:
     """The JSON view of a thread's state after a turn."""
     script = values.get("script")
     render = values.get("render") or {}
     intent = values.get("intent") or {}
     return {
+        "error": error_of(values),
         "thread_id": thread,
         "intent": intent.get("intent"),
         "confidence": intent.get("confidence"),
@@ -100,7 +113,10 @@ def run_turn(
     message = user_message(text, images=images, audio=music)
     lang = detect_language(text, default="zh")
     for mode, chunk in graph.stream(
-        {"messages": [message]}, config, context=context, stream_mode=["custom", "updates"]
+        turn_input(graph.get_state(config), message),
+        config,
+        context=context,
+        stream_mode=["custom", "updates"],
     ):
         if mode == "custom" and show_progress and isinstance(chunk, dict):
             _progress(chunk, lang)
@@ -116,14 +132,23 @@ def reply_text(result: dict[str, Any]) -> str:
     return "\n".join([result["reply"], *buttons])
 
 
+def progress_wanted(args: argparse.Namespace) -> bool:
+    """Progress goes to stderr only when it is a terminal and --quiet is not given."""
+    return not getattr(args, "quiet", False) and sys.stderr.isatty()
+
+
 def cmd_say(args: argparse.Namespace) -> int:
-    """Run one chat turn."""
+    """Run one chat turn (`-` reads the message from stdin)."""
+    text = sys.stdin.read().strip() if args.text == "-" else args.text
+    if not text:
+        print("cinechat say: the message is empty", file=sys.stderr)
+        return 2
     graph = _graph(args.db)
     result = run_turn(
-        graph, args.thread, args.text, _context(args.db), not args.quiet, args.image, args.music
+        graph, args.thread, text, _context(args.db), progress_wanted(args), args.image, args.music
     )
     print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else reply_text(result))
-    return 0
+    return EXIT_REFUSED if result["error"] else 0
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
@@ -189,29 +214,32 @@ def cmd_sheet(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    """An interactive chat on stdin."""
+    """An interactive chat: a prompt and replies rendered as terminal markdown (rich) on a
+    terminal; plain lines in and out when piped."""
+    from rich.console import Console
+    from rich.markdown import Markdown
+
     graph = _graph(args.db)
     context = _context(args.db)
-    print("cinechat — type a message, Ctrl-D to quit.")
-    for line in sys.stdin:
-        if line.strip():
-            print(reply_text(run_turn(graph, args.thread, line.strip(), context, True)), flush=True)
+    tty = sys.stdin.isatty() and sys.stdout.isatty()
+    console = Console(highlight=False, soft_wrap=not tty)
+    if tty:
+        console.print("cinechat — type a message, Ctrl-D to quit.", style="bold")
+    while True:
+        try:
+            line = console.input("[bold cyan]› [/]") if tty else sys.stdin.readline()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not tty and not line:
+            break
+        if not line.strip():
+            continue
+        result = run_turn(graph, args.thread, line.strip(), context, progress_wanted(args))
+        if tty:
+            console.print(Markdown(reply_text(result)))
+        else:
+            print(reply_text(result), flush=True)
     return 0
-
-
-def auth_secret(state_dir: Path) -> str:
-    """CHAINLIT_AUTH_SECRET: from the environment, else the one stored beside the database
-    (made on first use, readable by this user only)."""
-    if os.environ.get("CHAINLIT_AUTH_SECRET"):
-        return os.environ["CHAINLIT_AUTH_SECRET"]
-    path = state_dir / ".chainlit_secret"
-    if not path.exists():
-        import secrets
-
-        state_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
 
 
 def cmd_users(args: argparse.Namespace) -> int:
@@ -233,6 +261,14 @@ def cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
+def chainlit_app_file() -> str:
+    """The Chainlit app module's file: in the checkout, or where the wheel installed it."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("chainlit_app")
+    return str(spec.origin) if spec and spec.origin else str(ROOT / "chainlit_app.py")
+
+
 def chainlit_command(host: str, port: int) -> list[str]:
     """The command that serves the chat app (run from the repository root)."""
     return [
@@ -240,7 +276,7 @@ def chainlit_command(host: str, port: int) -> list[str]:
         "-m",
         "chainlit",
         "run",
-        str(ROOT / "chainlit_app.py"),
+        str(Path(chainlit_app_file())),
         "--headless",
         "--host",
         host,
@@ -251,23 +287,44 @@ def chainlit_command(host: str, port: int) -> list[str]:
 
 def cmd_ui(args: argparse.Namespace) -> int:
     """Start the Chainlit app (login secret made if absent; a first user if there is none)."""
-    from graph.chat_store import add_user, count, new_password
+    from graph import chat_store
 
-    state = default_db_path().parent
-    env = {**os.environ, "CHAINLIT_AUTH_SECRET": auth_secret(state), "CINECHAT_STATE": str(state)}
-    if count(state / "users.sqlite") == 0:
-        password = new_password()
-        add_user(state / "users.sqlite", "admin", password)
+    password = chat_store.prepare()
+    if password:
         print(
             f"created the first user: admin / {password}  (add more with: cinechat users add NAME)",
             flush=True,
         )
-    return subprocess.call(chainlit_command(args.host, args.port), cwd=str(ROOT), env=env)
+    root = chat_store.app_root()
+    env = {**os.environ, "CINECHAT_STATE": str(chat_store.STATE_DIR), "CHAINLIT_APP_ROOT": str(root)}
+    return subprocess.call(chainlit_command(args.host, args.port), cwd=str(root), env=env)
+
+
+def package_version() -> str:
+    """The installed cinechat's version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cinechat")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def environment_help() -> str:
+    """The environment variables, for --help (the README's settings table lists the same)."""
+    rows = "\n".join(f"  {name:<28} {meaning}" for name, meaning in ENVIRONMENT)
+    return f"exit status: 0 done, {EXIT_REFUSED} refused (nothing changed), 2 usage error, 1 failure\n\nenvironment:\n{rows}"
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `cinechat` command."""
-    parser = argparse.ArgumentParser(prog="cinechat", description="Make and edit short videos by chat.")
+    parser = argparse.ArgumentParser(
+        prog="cinechat",
+        description="Make and edit short videos by chat.",
+        epilog=environment_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"cinechat {package_version()}")
     sub = parser.add_subparsers(dest="cmd", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:
@@ -280,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--image", action="append", help="an image to animate as a shot (the shot the text names)")
     p.add_argument("--music", action="append", help="an audio file (WAV/MP3/M4A/OGG) to use as the music bed")
-    p.add_argument("text")
+    p.add_argument("text", help="the message; - reads it from stdin")
     p.set_defaults(func=cmd_say)
     p = sub.add_parser("classify", help="show the router's decision, changing nothing")
     common(p)
@@ -300,6 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_sheet)
     p = sub.add_parser("chat", help="interactive chat in the terminal")
     common(p)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_chat)
     p = sub.add_parser("users", help="chat users: cinechat users add NAME [--password P]")
     p.add_argument("action", choices=["add"])

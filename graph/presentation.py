@@ -5,12 +5,13 @@ the 'ui' catalogue (tools/data/text/<lang>/ui.json)."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import fields, replace
 from pathlib import Path
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal
 
-from graph.context import ROOT, Context
+from typing_extensions import TypedDict
+
+from graph.context import Context, served_models
 from tools import catalog, diffusion
 from tools.lexicon import shot_label
 from tools.sheet import contact_sheet
@@ -69,14 +70,11 @@ def model_pickers(base: Context) -> list[Picker]:
     """A picker per kind of diffusion model found in the models folder (CINECHAT_MODELS_DIR,
     default models/) or the hub cache, plus the configured one; none when there is no model.
     Only model_index.json files are read: nothing is loaded until a shot is rendered."""
-    from huggingface_hub.constants import HF_HUB_CACHE
-
-    roots = [Path(os.environ.get("CINECHAT_MODELS_DIR", str(ROOT / "models"))), Path(HF_HUB_CACHE)]
-    found = diffusion.available(roots)
+    offered = served_models(base)
     pickers: list[Picker] = []
     for kind in MODEL_KINDS:
         current = getattr(base, f"{kind}_model")
-        options = list(dict.fromkeys(([current] if current else []) + found[kind]))
+        options = offered[kind]
         if not options:
             continue
         items = {bilingual("ui.model_none"): NO_MODEL}

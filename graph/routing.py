@@ -54,6 +54,11 @@ def route_after_review(state: ProjectState) -> Literal["storyboard", "responder"
     return "storyboard" if (state.get("gate") or {}).get("pending") else "responder"
 
 
+def route_after_reply(state: ProjectState) -> Literal["approval", "__end__"]:
+    """A script that waits for approval waits at the approval interrupt; else the turn ends."""
+    return "approval" if state.get("status") == "awaiting_approval" else "__end__"
+
+
 def fan_out(state: ProjectState) -> list[Send]:
     """One `render_shot` task per planned shot, run in parallel."""
     plan = state.get("plan") or []

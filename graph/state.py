@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, TypedDict, cast
+from typing import Annotated, Any, Literal, cast
 
 from langchain_core.messages import AnyMessage, HumanMessage
 from langgraph.channels.delta import DeltaChannel
 from langgraph.config import get_config
 from langgraph.graph.message import Messages, add_messages
 from pydantic import BaseModel, Field, create_model
+from typing_extensions import TypedDict
 
 from tools.edits import OPERATIONS, Param, decision_params
 from tools.exporter import FORMATS
@@ -113,6 +114,12 @@ class ProjectState(TypedDict, total=False):
     """The assistant's reply of this turn."""
     choices: list[Choice]
     """The buttons under the reply: a label and the words each sends."""
+
+
+class ProjectInput(TypedDict):
+    """What a turn takes: the user's message (text, with attachments in additional_kwargs)."""
+
+    messages: Annotated[list[AnyMessage], recent_messages]
 
 
 class ShotTask(TypedDict):
@@ -271,6 +278,21 @@ def user_message(text: str, images: list[str] | None = None, audio: list[str] | 
     attachments = [{"kind": "image", "path": str(p)} for p in images or []]
     attachments += [{"kind": "audio", "path": str(p)} for p in audio or []]
     return HumanMessage(content=text, additional_kwargs={"attachments": attachments} if attachments else {})
+
+
+def waiting_for_answer(snapshot: Any) -> bool:
+    """Whether a thread's state snapshot waits at the approval interrupt for the user's answer."""
+    return any(getattr(t, "interrupts", ()) for t in getattr(snapshot, "tasks", ()) or ())
+
+
+def turn_input(snapshot: Any, message: Any) -> Any:
+    """What to send for the user's next message: the answer that resumes a script waiting for
+    approval (`Command(resume=...)`), or a new input."""
+    from langgraph.types import Command
+
+    if waiting_for_answer(snapshot):
+        return Command(resume=message)
+    return {"messages": [message]}
 
 
 def last_user_text(state: ProjectState) -> str:

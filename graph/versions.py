@@ -10,11 +10,12 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.config import get_config
+from langgraph.constants import CONFIG_KEY_CHECKPOINTER
 from langgraph.pregel import Pregel
 from langgraph.runtime import Runtime
 from langgraph.types import Overwrite
 
-from graph.context import Context
+from graph.context import Context, run_context
 from graph.state import ProjectState
 from tools.project import VersionEntry
 from tools.sheet import before_after
@@ -24,11 +25,26 @@ RESTORED = ("script", "settings", "render", "review", "status", "version", "vers
 Values = Callable[[str], dict[str, Any]]
 
 
-def scan_index(graph: Pregel, thread_id: str) -> dict[str, VersionEntry]:
+def thread_config(thread_id: str, checkpointer: Any = None) -> RunnableConfig:
+    """The config that reads `thread_id` through `checkpointer` (the run's own, which under
+    `langgraph dev` or a server is not the one the graph was compiled with) or the graph's."""
+    conf: dict[str, Any] = {"thread_id": thread_id}
+    if checkpointer is not None:
+        conf[CONFIG_KEY_CHECKPOINTER] = checkpointer
+    return {"configurable": conf}
+
+
+def _turn_end(snap: Any) -> bool:
+    """Whether a snapshot is where a turn ended: nothing left to run, or waiting for the
+    user's answer to a script (the approval interrupt)."""
+    return not snap.next or tuple(snap.next) == ("approval",)
+
+
+def scan_index(graph: Pregel, base: RunnableConfig | str) -> dict[str, VersionEntry]:
     """The version index rebuilt from every end-of-turn checkpoint of the thread: each label's
     latest checkpoint, with its first note, parent and time (how an older thread gets one)."""
-    config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
-    snaps = [s for s in graph.get_state_history(config) if not s.next]
+    config = thread_config(base) if isinstance(base, str) else base
+    snaps = [s for s in graph.get_state_history(config) if _turn_end(s)]
     index: dict[str, VersionEntry] = {}
     for snap in reversed(snaps):  # oldest first
         label = snap.values.get("version")
@@ -46,13 +62,13 @@ def scan_index(graph: Pregel, thread_id: str) -> dict[str, VersionEntry]:
     return index
 
 
-def version_values(graph: Pregel, thread_id: str, entry: VersionEntry) -> dict[str, Any]:
+def version_values(graph: Pregel, base: RunnableConfig | str, entry: VersionEntry) -> dict[str, Any]:
     """A version's project values, read from the one checkpoint its index entry names."""
-    config: RunnableConfig = {
-        "configurable": {"thread_id": thread_id, "checkpoint_id": entry["checkpoint_id"]}
-    }
+    config = thread_config(base) if isinstance(base, str) else base
+    config = {"configurable": {**config["configurable"], "checkpoint_id": entry["checkpoint_id"]}}
     snapshot = graph.get_state(config)
     if snapshot.created_at is None:  # an unknown id reads as an empty state, which must not be restored
+        thread_id = config["configurable"]["thread_id"]
         raise LookupError(f"checkpoint {entry['checkpoint_id']} of thread {thread_id} is missing")
     return {k: snapshot.values.get(k) for k in RESTORED}
 
@@ -142,12 +158,14 @@ def _before_after(
     return {"path": str(out), "shot": position}
 
 
-def _reader(graph: Pregel, thread_id: str, published: dict[str, VersionEntry], state: ProjectState) -> Values:
+def _reader(
+    graph: Pregel, base: RunnableConfig, published: dict[str, VersionEntry], state: ProjectState
+) -> Values:
     """Reads a published label's values from the checkpoint its entry names; the current
     label's from the state, as its checkpoint is this turn's first and may still be saving."""
     current = {k: state.get(k) for k in RESTORED}
     return lambda label: (
-        current if label == state.get("version") else version_values(graph, thread_id, published[label])
+        current if label == state.get("version") else version_values(graph, base, published[label])
     )
 
 
@@ -217,17 +235,19 @@ def _move(state: ProjectState, name: str, wanted: list[str], values: Values) -> 
 def make_versions_node(
     get_graph: Callable[[], Pregel],
 ) -> Callable[[ProjectState, Runtime[Context]], dict[str, Any]]:
-    """The `versions` node, reading the checkpoints its index names through the compiled graph."""
+    """The `versions` node, reading the checkpoints its index names through the compiled graph
+    and the run's checkpointer (the CLI's, Chainlit's, or a LangGraph server's)."""
 
     def versions(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
         """List, undo, redo, restore or compare versions of this thread."""
         intent = state["intent"]
         name, wanted = intent["intent"], intent["slots"].get("versions", [])
-        graph, thread_id = get_graph(), get_config()["configurable"]["thread_id"]
+        conf = get_config()["configurable"]
+        graph, base = get_graph(), thread_config(conf["thread_id"], conf.get(CONFIG_KEY_CHECKPOINTER))
         index = state.get("version_index") or {}
         migrated: dict[str, Any] = {}
         if state.get("version") and not index:  # a thread from before the index: one full scan
-            index = scan_index(graph, thread_id)
+            index = scan_index(graph, base)
             # written whole, so the checkpoint keeps a snapshot later reads start from
             migrated = {"version_index": Overwrite(index)}
         published = {k: e for k, e in index.items() if e.get("checkpoint_id")}
@@ -240,10 +260,10 @@ def make_versions_node(
             available = sorted(published, key=lambda k: published[k].get("order", 0))
             update = {"outcome": {"error": "unknown_version", "wanted": unknown, "available": available}}
         elif name == "compare":
-            values = _reader(graph, thread_id, published, state)
-            update = _compare(state, wanted, values, (runtime.context or Context()).data_dir)
+            values = _reader(graph, base, published, state)
+            update = _compare(state, wanted, values, run_context(runtime.context).data_dir)
         else:
-            update = _move(state, name, wanted, _reader(graph, thread_id, published, state))
+            update = _move(state, name, wanted, _reader(graph, base, published, state))
         return {**migrated, **update}
 
     return versions

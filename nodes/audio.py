@@ -9,7 +9,7 @@ from typing import Any
 from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
-from graph.context import Context
+from graph.context import Context, run_context
 from graph.state import ProjectState
 from tools import soundtrack
 from tools.assets import AssetStore
@@ -20,7 +20,7 @@ from tools.project import Render
 
 def audio(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Score and mix; mux with the picture into this version's video, with its SRT."""
-    store = AssetStore((runtime.context or Context()).data_dir)
+    store = AssetStore(run_context(runtime.context).data_dir)
     writer = get_stream_writer()
 
     def stage(name: str, percent: int) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from graph.context import Context
+from graph.context import Context, run_context
 from graph.state import ProjectState, version_bump
 from tools.assets import AssetStore, ingest
 from tools.edits import Operation, darkest_shot, describe, lookup, operation_for
@@ -39,7 +39,7 @@ def _export(state: ProjectState, context: Context) -> dict[str, Any]:
 
 def editor(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Apply one edit as a new version; the router has checked the targets exist."""
-    context = runtime.context or Context()
+    context = run_context(runtime.context)
     slots = dict(state["intent"]["slots"])
     name = operation_for(slots)
     exposure = ((state.get("review") or {}).get("measured") or {}).get("exposure") or []

@@ -9,7 +9,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Overwrite
 
 import prompts
-from graph.context import Context
+from graph.context import Context, run_context
 from graph.state import IntentDecision, ProjectState, last_user_attachments, last_user_text, publish_version
 from tools import llm
 from tools.intents import CONFIDENCE_THRESHOLD, Analysis, analyse, referenced_shots
@@ -135,10 +135,13 @@ def decide(
 
 def intent_router(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Classify the newest message; reset this turn's outcome and notes."""
-    text = last_user_text(state)
-    language = detect_language(text, default=state.get("language") or (runtime.context or Context()).language)
-    images = last_user_attachments(state, "image")
-    music = last_user_attachments(state, "audio")
-    analysis, notes = decide(text, state, runtime.context or Context(), images, music)
+    text, context = last_user_text(state), run_context(runtime.context)
+    language = detect_language(text, default=state.get("language") or context.language)
+    # attachments are paths on this machine: only an in-process face (its own Context) may name
+    # them; a served graph's client cannot make the server read a file of its choosing
+    trusted = isinstance(runtime.context, Context)
+    images = last_user_attachments(state, "image") if trusted else []
+    music = last_user_attachments(state, "audio") if trusted else []
+    analysis, notes = decide(text, state, context, images, music)
     reset = {"outcome": {}, "gate": {}, "run": "", "notes": Overwrite(notes)}  # per-turn fields
     return {"language": language, "intent": analysis.as_dict(), **reset, **publish_version(state)}

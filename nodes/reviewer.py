@@ -11,7 +11,7 @@ from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
 import prompts
-from graph.context import Context
+from graph.context import Context, run_context
 from graph.state import ProjectState, last_user_text
 from tools import llm
 from tools.assets import AssetStore
@@ -37,7 +37,7 @@ def _critique(script: Script, lang: str, context: Context) -> str | None:
 
 def reviewer(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Score the script; review the render made this turn (or asked for) and run the gate."""
-    context = runtime.context or Context()
+    context = run_context(runtime.context)
     script = state.get("script") or {"shots": []}
     settings = state.get("settings") or {}
     render = state.get("render") or {}

@@ -10,7 +10,7 @@ from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
 import prompts
-from graph.context import Context
+from graph.context import Context, run_context
 from graph.state import ProjectState, ScriptDraft, last_user_text, version_bump
 from tools import llm
 from tools.assets import AssetStore, ingest
@@ -61,7 +61,7 @@ def _new_settings(context: Context, mood: str) -> Settings:
 
 def script_writer(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Write or revise the script; the project then waits for approval."""
-    context = runtime.context or Context()
+    context = run_context(runtime.context)
     intent = state["intent"]
     text = last_user_text(state)
     writer = get_stream_writer()

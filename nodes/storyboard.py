@@ -9,9 +9,9 @@ from typing import Any
 from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
-from graph.context import Context
+from graph.context import Context, run_context
 from graph.state import ProjectState
-from tools import llm
+from tools import tts
 from tools.assets import AssetStore
 from tools.narration import narrate
 from tools.plan import build_plan
@@ -20,7 +20,7 @@ from tools.plan import build_plan
 def storyboard(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Plan the render of the current script: the narration is spoken first (cached) so the
     burned-in captions and the subtitles share its timing; the per-shot results start empty."""
-    context = runtime.context or Context()
+    context = run_context(runtime.context)
     script = state.get("script") or {"shots": []}
     settings = state.get("settings") or {}
     writer = get_stream_writer()
@@ -29,7 +29,7 @@ def storyboard(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]
         percent = round(100 * done / total)
         writer({"stage": "narration", "percent": percent, "node": "storyboard", "shot": done, "of": total})
 
-    provider = "openai" if context.use_llm and llm.configured() else "espeak"
+    provider = "openai" if context.use_llm and tts.speech_configured() else "espeak"
     timing = build_plan(script, settings)  # the shots' times, for the narration
     lines, notes = narrate(AssetStore(context.data_dir), timing, script, settings, provider, tick)
     plan = build_plan(script, settings, {ln["shot_id"]: ln for ln in lines}, context.diffusion_models())

@@ -10,7 +10,7 @@ from typing import Any
 from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
-from graph.context import Context
+from graph.context import Context, run_context
 from graph.state import ProjectState, ShotTask, version_bump
 from tools.assets import AssetStore
 from tools.plan import RunProgress, model_names, picture_key, shot_backends
@@ -22,7 +22,7 @@ _progress = RunProgress()
 
 def render_shot(task: ShotTask, runtime: Runtime[Context]) -> dict[str, Any]:
     """Render one planned shot unless its clip is already in the store."""
-    store = AssetStore((runtime.context or Context()).data_dir)
+    store = AssetStore(run_context(runtime.context).data_dir)
     item, writer = task["spec"], get_stream_writer()
     key, started = item["key"], time.monotonic()
     cached = store.has("clips", key, "mp4")
@@ -55,7 +55,7 @@ def render_shot(task: ShotTask, runtime: Runtime[Context]) -> dict[str, Any]:
 
 def video_generator(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Join the rendered clips in script order into the picture track."""
-    store = AssetStore((runtime.context or Context()).data_dir)
+    store = AssetStore(run_context(runtime.context).data_dir)
     plan = state.get("plan") or []
     results = state.get("shot_results") or {}
     clips = [results[item["shot_id"]] for item in plan]

@@ -100,6 +100,9 @@ class FakeOpenAI:
                 content = "not json" if outer.mode == "garbage" else json.dumps(answer)
                 if "response_format" not in body and outer.mode == "ok":
                     content = CRITIQUE
+                if body.get("stream"):  # server-sent events, a few characters a chunk, as real servers do
+                    self._stream(body, content)
+                    return
                 reply = {
                     "id": "chatcmpl-1",
                     "object": "chat.completion",
@@ -120,6 +123,31 @@ class FakeOpenAI:
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def _stream(self, body: dict[str, Any], content: str) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                pieces = [content[i : i + 8] for i in range(0, len(content), 8)]
+                for i, piece in enumerate([*pieces, None]):
+                    delta = {"role": "assistant", "content": piece} if piece is not None else {}
+                    chunk = {
+                        "id": "chatcmpl-1",
+                        "object": "chat.completion.chunk",
+                        "created": int(time.time()),
+                        "model": body.get("model", "fake"),
+                        "choices": [
+                            {
+                                "index": 0,
+                                "delta": delta,
+                                "finish_reason": None if piece is not None else "stop",
+                            }
+                        ],
+                    }
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    del i
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"

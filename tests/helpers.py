@@ -12,6 +12,7 @@ from typing import Any
 from langchain_core.messages import HumanMessage
 
 from graph import Context
+from graph.state import turn_input
 
 Say = Callable[[str], dict[str, Any]]
 """A chat turn on one thread: the user's words in, the state after the turn out."""
@@ -33,9 +34,11 @@ PROJECT_KEYS = (
 
 
 def turn(graph: Any, thread: str, text: str, context: Context | None = None) -> dict[str, Any]:
-    """One chat turn on `thread`, and the state after it."""
+    """One chat turn on `thread` as the faces send it (the answer that resumes a script waiting
+    for approval, else a new input), and the state after it."""
     config = {"configurable": {"thread_id": thread}}
-    graph.invoke({"messages": [HumanMessage(content=text)]}, config, context=context or graph.test_context)
+    message = HumanMessage(content=text)
+    graph.invoke(turn_input(graph.get_state(config), message), config, context=context or graph.test_context)
     return dict(graph.get_state(config).values)
 
 

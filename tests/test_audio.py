@@ -214,13 +214,13 @@ def speech_provider(monkeypatch: pytest.MonkeyPatch) -> Any:
         monkeypatch.setenv("OPENAI_API_KEY", "test-key")
         monkeypatch.setenv("OPENAI_BASE_URL", srv.url)
         monkeypatch.setenv("CINECHAT_LLM_TIMEOUT", "5")
-        llm.chat_model.cache_clear()
+        llm.reset()
         return srv
 
     yield start
     for srv in servers:
         srv.__exit__()
-    llm.chat_model.cache_clear()
+    llm.reset()
 
 
 def test_openai_speech_is_used_when_configured(app: Any, speech_provider: Any) -> None:

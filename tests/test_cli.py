@@ -81,14 +81,15 @@ def test_say_with_an_image_that_is_not_one(tmp_path: Path) -> None:
     proc = cli(
         "say", "--thread", "p", "--json", "--quiet", "--image", str(fake), "use this for shot 2", db=db
     )
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 3, proc.stderr  # refused: the documented exit status
     out = json.loads(proc.stdout)
     assert "not an image" in out["reply"] and out["version"] == first["version"]
+    assert out["error"]["code"] and out["error"]["message"] == out["reply"]
     assert out["script"] == first["script"]
 
 
 def test_users_and_the_login_secret(tmp_path: Path) -> None:
-    from graph.cli import auth_secret
+    from graph.chat_store import auth_secret
     from tools.users import verify
 
     db = tmp_path / "c.sqlite"

@@ -228,3 +228,32 @@ def test_model_picker_lists_models_by_kind(tiny: dict[str, Path], tmp_path: Path
     assert set(found["t2i"]) == {str(tiny["sd"]), str(cache)}
     assert set(found["t2v"]) == {str(tiny[n]) for n in ("animatediff", "wan", "ltx")}
     assert found["i2v"] == [str(tiny["ltx"])]
+
+
+@pytest.mark.parametrize(
+    ("family", "cuda_dtype"),
+    [("sd", "float16"), ("animatediff", "float16"), ("wan", "bfloat16"), ("ltx", "bfloat16")],
+)
+def test_each_family_gets_its_dtype_and_memory_options(
+    tiny: dict[str, Path], family: str, cuda_dtype: str
+) -> None:
+    """The placement read from the folder's class: bf16 where the model card says so, fp16
+    otherwise; offload under 12 GiB free, VAE slicing and tiling under 24 GiB, none above;
+    float32 on the CPU. Applied to the tiny pipeline, the VAE options land on `pipe.vae`."""
+    cls = diffusion.class_of(str(tiny[family]))
+    assert cls.endswith("Pipeline"), cls
+    small = diffusion.placement(cls, "cuda", 8 * 2**30)
+    assert (small.dtype, small.offload, small.vae_slicing, small.vae_tiling) == (cuda_dtype, True, True, True)
+    mid = diffusion.placement(cls, "cuda", 16 * 2**30)
+    assert (mid.offload, mid.vae_slicing) == (False, True)
+    big = diffusion.placement(cls, "cuda", 80 * 2**30)
+    assert (big.dtype, big.offload, big.vae_slicing, big.vae_tiling) == (cuda_dtype, False, False, False)
+    assert diffusion.placement(cls, "cpu").dtype == "float32"
+    diffusion.load.cache_clear()
+    pipe = diffusion.load(str(tiny[family]))  # on this CPU: float32, nothing offloaded
+    assert pipe.cinechat_placement.dtype == "float32" and not pipe.cinechat_placement.vae_slicing
+    assert next(pipe.vae.parameters()).dtype == torch.float32
+    cpu_with_vae_options = diffusion.Placement("cpu", "float32", vae_slicing=True, vae_tiling=True)
+    diffusion.apply_placement(pipe, cpu_with_vae_options)
+    assert pipe.vae.use_slicing and pipe.vae.use_tiling  # set on the VAE, where diffusers reads them
+    diffusion.load.cache_clear()

@@ -20,14 +20,14 @@ def provider(monkeypatch: pytest.MonkeyPatch) -> Any:
         monkeypatch.setenv("OPENAI_API_KEY", "test-key")
         monkeypatch.setenv("OPENAI_BASE_URL", srv.url)
         monkeypatch.setenv("CINECHAT_LLM_TIMEOUT", "5")
-        llm.chat_model.cache_clear()
+        llm.reset()
         return srv
 
     servers: list[FakeOpenAI] = []
     yield lambda mode, intent=None: servers.append(start(mode, intent)) or servers[-1]
     for srv in servers:
         srv.__exit__()
-    llm.chat_model.cache_clear()
+    llm.reset()
 
 
 def _ctx(app: Any) -> Context:

@@ -162,9 +162,9 @@ def test_review_intent_adds_an_llm_critique(app: Any, monkeypatch: pytest.Monkey
     with FakeOpenAI("ok") as srv:
         monkeypatch.setenv("OPENAI_API_KEY", "k")
         monkeypatch.setenv("OPENAI_BASE_URL", srv.url)
-        llm.chat_model.cache_clear()
+        llm.reset()
         ctx = Context(data_dir=app.test_context.data_dir, use_llm=True, model="fake-model")
         v = turn(app, "crit", "评审一下", ctx)
-    llm.chat_model.cache_clear()
+    llm.reset()
     assert v["review"]["critique"] and "点评" in v["reply"]
     assert v["review"]["scores"] == plain["review"]["scores"]  # the numbers stay computed

@@ -12,6 +12,7 @@ import json
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ class DiffusionError(RuntimeError):
 
 
 def device() -> tuple[str, Any]:
-    """CUDA, Apple MPS or CPU, and the dtype that suits it."""
+    """CUDA, Apple MPS or CPU, and the default dtype there (see `dtype_for` per family)."""
     import torch
 
     if torch.cuda.is_available():
@@ -48,6 +49,46 @@ def device() -> tuple[str, Any]:
     if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
         return "mps", torch.float16
     return "cpu", torch.float32
+
+
+# Families whose model cards run them in bfloat16 on CUDA (FLUX in float16 gives black
+# images, diffusers #9096; Wan, LTX-Video, HunyuanVideo, Mochi, CogVideoX-5B, Sana, Qwen-Image
+# are trained and published in bf16); the others run in float16.
+BF16_FAMILIES = ("Flux", "Wan", "LTX", "HunyuanVideo", "Mochi", "CogVideoX", "Sana", "QwenImage")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """How a pipeline runs: its device and dtype, and the memory options for its free memory."""
+
+    where: str
+    dtype: str
+    offload: bool = False
+    vae_slicing: bool = False
+    vae_tiling: bool = False
+
+
+def placement(class_name: str, where: str, free_bytes: int | None = None) -> Placement:
+    """The placement of a pipeline class on a device: float32 on the CPU; on CUDA bf16 for the
+    families in BF16_FAMILIES, float16 otherwise, CPU offload below 12 GiB free and VAE
+    slicing and tiling below 24 GiB; float16 on Apple MPS."""
+    if where == "cpu":
+        return Placement("cpu", "float32")
+    if where != "cuda":
+        return Placement(where, "float16")
+    dtype = "bfloat16" if class_name.startswith(BF16_FAMILIES) else "float16"
+    free = free_bytes if free_bytes is not None else 0
+    return Placement(
+        "cuda", dtype, offload=free < 12 * 2**30, vae_slicing=free < 24 * 2**30, vae_tiling=free < 24 * 2**30
+    )
+
+
+def class_of(model: str) -> str:
+    """The pipeline class a model folder names in its model_index.json ('' when unknown)."""
+    try:
+        return str(json.loads((Path(model) / "model_index.json").read_text()).get("_class_name", ""))
+    except (OSError, ValueError):
+        return ""
 
 
 # What a pipeline class makes, read from a model folder's model_index.json; classes not named
@@ -138,38 +179,60 @@ def label_of(model: str) -> str:
     return Path(model).name or model
 
 
-def _place(pipe: Any) -> Any:
-    """Put a pipeline on the device: on CUDA, CPU offload and VAE slicing/tiling by free memory."""
+def apply_placement(pipe: Any, where: Placement) -> Any:
+    """Put a pipeline where its placement says: offloaded or on the device, VAE slicing and
+    tiling through `pipe.vae` (the pipeline-level methods are deprecated no-ops), no bars."""
+    if where.offload:
+        pipe.enable_model_cpu_offload()
+    elif where.where != "cpu":  # pipelines load on the CPU
+        pipe.to(where.where)
+    vae: Any = getattr(pipe, "vae", None)
+    if where.vae_slicing and hasattr(vae, "enable_slicing"):
+        vae.enable_slicing()
+    if where.vae_tiling and hasattr(vae, "enable_tiling"):
+        vae.enable_tiling()
+    pipe.set_progress_bar_config(disable=True)
+    pipe.cinechat_placement = where
+    return pipe
+
+
+def _placement_here(class_name: str) -> Placement:
     import torch
 
     where, _ = device()
-    if where == "cuda":
-        free, _ = torch.cuda.mem_get_info()
-        if free < 12 * 2**30:
-            pipe.enable_model_cpu_offload()
-        else:
-            pipe.to("cuda")
-        for name in ("enable_vae_slicing", "enable_vae_tiling"):
-            if free < 24 * 2**30 and hasattr(pipe, name):
-                getattr(pipe, name)()
-    elif where != "cpu":  # pipelines load on the CPU
-        pipe.to(where)
-    pipe.set_progress_bar_config(disable=True)
-    return pipe
+    free = torch.cuda.mem_get_info()[0] if where == "cuda" else None
+    return placement(class_name, where, free)
+
+
+def _quiet_loading() -> None:
+    """No 'Loading pipeline components' / checkpoint-shard bars on the terminal."""
+    from diffusers.utils import logging as diffusers_logging
+
+    diffusers_logging.disable_progress_bar()
+    try:
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+    except ImportError:
+        pass
 
 
 @lru_cache(maxsize=3)
 def load(model: str) -> Any:
     """One pipeline per model per process, placed for the device and its free memory."""
+    import torch
     from diffusers import DiffusionPipeline
 
     offline = os.environ.get("CINECHAT_ALLOW_DOWNLOAD") != "1"
-    _, dtype = device()
+    where = _placement_here(class_of(model))
+    _quiet_loading()
     try:
-        pipe = DiffusionPipeline.from_pretrained(model, dtype=dtype, local_files_only=offline)
+        pipe = DiffusionPipeline.from_pretrained(
+            model, dtype=getattr(torch, where.dtype), local_files_only=offline
+        )
     except (OSError, ValueError) as exc:
         raise DiffusionError("missing", f"{model}: {type(exc).__name__}") from exc
-    return _place(pipe)
+    return apply_placement(pipe, where)
 
 
 def accepts(pipe: Any, name: str) -> bool:
@@ -196,7 +259,7 @@ def load_image_to_video(model: str) -> Any:
     if sibling is None:
         raise DiffusionError("failed", f"{name} cannot start from an image")
     try:
-        return _place(sibling.from_pipe(pipe))
+        return apply_placement(sibling.from_pipe(pipe), _placement_here(sibling.__name__))
     except (TypeError, ValueError, AttributeError) as exc:  # components it needs are missing
         raise DiffusionError("failed", f"{sibling.__name__}: {exc}") from exc
 

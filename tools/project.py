@@ -6,7 +6,9 @@ They are TypedDicts over plain JSON-like values, so a checkpoint stays readable 
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal
+
+from typing_extensions import TypedDict
 
 # --- defaults, defined once --------------------------------------------------------------
 

@@ -5,6 +5,7 @@ failure; the same fitting rules apply to both."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import wave
@@ -75,15 +76,35 @@ def phonemes(text: str, lang: str, gender: str = "female") -> str:
     return proc.stdout.strip()
 
 
-def openai_speech(text: str, gender: str, out_path: Path, rate: float = 1.0) -> float:
-    """OpenAI text-to-speech into a WAV (48 kHz after resampling); returns its duration."""
-    import os
+def speech_endpoint() -> tuple[str | None, str]:
+    """The speech endpoint and key: CINECHAT_TTS_BASE_URL / CINECHAT_TTS_API_KEY, else the
+    OpenAI ones (OPENAI_BASE_URL / OPENAI_API_KEY)."""
+    base = os.environ.get("CINECHAT_TTS_BASE_URL") or os.environ.get("OPENAI_BASE_URL") or None
+    return base, os.environ.get("CINECHAT_TTS_API_KEY") or os.environ.get("OPENAI_API_KEY") or ""
 
+
+def speech_configured() -> bool:
+    """Whether narration goes to an OpenAI-compatible speech endpoint. CINECHAT_TTS: `espeak`
+    (never), `openai` (always, keyless endpoints too), or `auto` (default): when a speech
+    endpoint is named or an OpenAI key is set and the LLM is not a keyless local server
+    (CINECHAT_LLM_BASE_URL), whose API has no speech."""
+    mode = os.environ.get("CINECHAT_TTS", "auto")
+    if mode in ("espeak", "openai"):
+        return mode == "openai"
+    if os.environ.get("CINECHAT_TTS_BASE_URL"):
+        return True
+    return bool(speech_endpoint()[1]) and not os.environ.get("CINECHAT_LLM_BASE_URL")
+
+
+def openai_speech(text: str, gender: str, out_path: Path, rate: float = 1.0) -> float:
+    """OpenAI-compatible text-to-speech into a WAV (48 kHz after resampling); its duration."""
     from openai import OpenAI
 
     from tools.ffmpeg import run_ffmpeg
 
-    client = OpenAI(base_url=os.environ.get("OPENAI_BASE_URL") or None, timeout=30.0, max_retries=0)
+    base_url, key = speech_endpoint()
+    timeout = float(os.environ.get("CINECHAT_TTS_TIMEOUT", "30"))
+    client = OpenAI(base_url=base_url, api_key=key or "not-needed", timeout=timeout, max_retries=0)
     response = client.audio.speech.create(
         model=os.environ.get("CINECHAT_TTS_MODEL", "gpt-4o-mini-tts"),
         voice=OPENAI_VOICES.get(gender, "nova"),
