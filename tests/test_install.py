@@ -65,7 +65,11 @@ def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
     env.update({"HOME": str(home), "XDG_DATA_HOME": str(home / ".local/share"), "PYTHONPATH": ""})
     env["PATH"] = f"{venv / 'bin'}:{env['PATH']}"
     where = subprocess.run(
-        [str(venv / "bin/python"), "-c", "import graph, chainlit_app; print(graph.__file__)"],
+        [
+            str(venv / "bin/python"),
+            "-c",
+            "import graph, importlib.util as u; print(graph.__file__, u.find_spec('chainlit_app').origin)",
+        ],
         capture_output=True,
         text=True,
         cwd=work,
@@ -115,3 +119,37 @@ def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
     finally:
         os.killpg(ui.pid, 15)
         ui.wait(timeout=30)
+
+
+def test_chainlit_run_works_as_chainlit_documents_it(tmp_path: Path) -> None:
+    """`chainlit run chainlit_app.py` (Chainlit's own convention, no secret set) makes the
+    login secret and the first user as `cinechat ui` does, and serves."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CHAINLIT_", "OPENAI_"))}
+    env.update({"CINECHAT_STATE": str(tmp_path / "state"), "CINECHAT_DB": str(tmp_path / "state/c.sqlite")})
+    log = (tmp_path / "run.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "chainlit", "run", "chainlit_app.py", "--headless", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    import httpx
+
+    try:
+        deadline, status = time.time() + 120, None
+        while time.time() < deadline and proc.poll() is None:
+            try:
+                status = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=3)
+                break
+            except httpx.HTTPError:
+                time.sleep(1)
+        text = (tmp_path / "run.log").read_text()
+        assert status is not None and status.status_code == 200, text[-3000:]
+        assert "JWT secret" not in text and "created the first user: admin" in text
+        assert (tmp_path / "state/.chainlit_secret").exists()
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=30)

@@ -1,0 +1,283 @@
+"""The Chainlit face of cinechat. Each Chainlit thread is a LangGraph thread; a turn streams
+through the compiled graph with `astream` (the nodes run off the event loop), every node run
+is a step (the per-shot renders nested under the video step), one message shows live
+progress, and the media (storyboard frames, the video, the narration and music, subtitles,
+exports, before/after images) appear in the chat. Buttons send the same words a user would
+type. Login, chat history (SQLAlchemy data layer on SQLite), /healthz and /metrics."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import chainlit as cl
+import chainlit.server as chainlit_server
+from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
+from chainlit.input_widget import InputWidget, Select, Switch
+from chainlit.server import app as server
+from fastapi import HTTPException
+from fastapi.responses import FileResponse, JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from starlette.routing import Route
+
+from graph import Context, build_graph
+from graph import chat_store as store
+from graph.context import ROOT, default_db_path
+from graph.presentation import Media, Picker, chat_settings, media, starters, step_summary, turn_context
+from graph.progress import progress_text
+from graph.state import turn_input, user_message
+from tools import catalog
+from tools.text import detect_language
+
+TURNS = Counter("cinechat_turns_total", "Chat turns by intent", ["intent"])
+ERRORS = Counter("cinechat_errors_total", "Turns that failed or were refused", ["kind"])
+NODE_SECONDS = Histogram("cinechat_node_seconds", "Time per node run", ["node"])
+RENDER_SECONDS = Histogram("cinechat_render_seconds", "Wall time of turns that rendered")
+SESSIONS = Gauge("cinechat_active_sessions", "Open chat sessions")
+
+_first_password = store.prepare()  # so `chainlit run chainlit_app.py` works as `cinechat ui` does
+if _first_password:
+    print(f"created the first user: admin / {_first_password}  (add more with: cinechat users add NAME)")
+store.create_tables()
+_storage = store.LocalStorage(store.FILES)
+
+
+@cl.data_layer
+def get_data_layer() -> SQLAlchemyDataLayer:
+    """Chat history in SQLite, elements on local disk."""
+    return SQLAlchemyDataLayer(conninfo=store.chat_db_url(), storage_provider=_storage)
+
+
+@cl.password_auth_callback
+def auth(username: str, password: str) -> cl.User | None:
+    """Password login against the users table."""
+    if store.can_log_in(username, password):
+        return cl.User(identifier=username, metadata={"role": "user", "provider": "credentials"})
+    ERRORS.labels("login").inc()
+    return None
+
+
+_graph: Any = None
+
+
+async def get_graph() -> Any:
+    """The compiled graph over an async SQLite checkpointer (made once, in the server's loop)."""
+    global _graph
+    if _graph is None:
+        import aiosqlite
+        from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+        path = default_db_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(str(path), check_same_thread=False)
+        saver = AsyncSqliteSaver(conn)
+        await saver.setup()
+        _graph = build_graph(saver)
+    return _graph
+
+
+def _widget(picker: Picker) -> InputWidget:
+    """A chat setting as Chainlit's widget."""
+    if picker["kind"] == "switch":
+        return Switch(id=picker["id"], label=picker["label"], initial=picker["initial"])
+    if "items" in picker:
+        return Select(
+            id=picker["id"], label=picker["label"], items=picker["items"], initial_value=picker["initial"]
+        )
+    return Select(
+        id=picker["id"], label=picker["label"], values=picker["values"], initial_value=picker["initial"]
+    )
+
+
+def _element(item: Media) -> Any:
+    """A file under a reply as Chainlit's element."""
+    if item["kind"] == "image":
+        return cl.Image(name=item["name"], path=item["path"], display="inline", size="large")
+    if item["kind"] == "video":
+        return cl.Video(name=item["name"], path=item["path"], display="inline")
+    if item["kind"] == "audio":
+        return cl.Audio(name=item["name"], path=item["path"], display="inline")
+    return cl.File(name=item["name"], path=item["path"], display="inline")
+
+
+def _thread() -> str:
+    """The LangGraph thread of this chat (the Chainlit thread under the user's name)."""
+    user = cl.user_session.get("user")
+    return store.thread_of(user.identifier if user else None, cl.context.session.thread_id)
+
+
+@cl.set_starters
+async def on_starters() -> list[cl.Starter]:
+    """Example prompts in Chinese and English."""
+    return [cl.Starter(label=label, message=text) for label, text in starters()]
+
+
+async def _send_settings() -> None:
+    await cl.ChatSettings([_widget(p) for p in chat_settings(Context())]).send()
+
+
+@cl.on_chat_start
+async def start() -> None:
+    """Open a session: settings for new projects."""
+    SESSIONS.inc()
+    await _send_settings()
+
+
+@cl.on_chat_end
+async def end() -> None:
+    """Close a session."""
+    SESSIONS.dec()
+
+
+@cl.on_chat_resume
+async def resume(thread: dict[str, Any]) -> None:
+    """A chat reopened from the sidebar continues the same LangGraph thread and versions."""
+    SESSIONS.inc()
+    await _send_settings()
+
+
+@cl.on_settings_update
+async def settings_update(settings: dict[str, Any]) -> None:
+    """Remember the chat settings: format, language and voice apply to projects created from
+    now on; the diffusion models to the next render."""
+    cl.user_session.set("settings", settings)
+
+
+async def run_turn(text: str, images: list[str] | None = None, audio: list[str] | None = None) -> None:
+    """One chat turn through the graph, streamed: steps, progress, reply, media, buttons."""
+    graph = await get_graph()
+    thread = _thread()
+    config = {"configurable": {"thread_id": thread}}
+    snapshot = await graph.aget_state(config)
+    before = dict(snapshot.values)
+    lang = detect_language(text, default=before.get("language") or "zh")
+    progress = cl.Message(content=catalog.text(lang, "ui.turn_started"))
+    await progress.send()
+    video_step: cl.Step | None = None
+    started = last = time.perf_counter()
+    try:
+        async for mode, chunk in graph.astream(
+            turn_input(snapshot, user_message(text, images=images, audio=audio)),
+            config,
+            context=turn_context(cl.user_session.get("settings") or {}),
+            stream_mode=["updates", "custom"],
+        ):
+            if mode == "custom":
+                progress.content = progress_text(chunk, lang)
+                await progress.update()
+                continue
+            now = time.perf_counter()
+            for node, update in (chunk or {}).items():
+                if node.startswith("__"):  # the approval interrupt: the reply already asks
+                    continue
+                NODE_SECONDS.labels(node).observe(now - last)
+                if node == "storyboard" and video_step is None:
+                    video_step = cl.Step(name="render", type="run")
+                    video_step.input = f"{len((update or {}).get('plan') or [])} shots"
+                    await video_step.send()
+                parent = video_step.id if video_step and node in ("render_shot", "video_generator") else None
+                async with cl.Step(name=node, type="tool", parent_id=parent) as step:
+                    step.input = text if node == "intent_router" else ""
+                    step.output = step_summary(node, update)
+                if node == "video_generator" and video_step is not None:
+                    video_step.output = "assembled"
+                    await video_step.update()
+            last = now
+    except Exception as exc:  # a failed turn is shown, and the project stays at its last version
+        ERRORS.labels("turn").inc()
+        await progress.remove()
+        await cl.Message(
+            content=catalog.text(lang, "ui.turn_failed", error=type(exc).__name__, detail=exc)
+        ).send()
+        return
+    values = dict((await graph.aget_state(config)).values)
+    intent = (values.get("intent") or {}).get("intent", "unclear")
+    TURNS.labels(intent).inc()
+    if (values.get("intent") or {}).get("slots", {}).get("error") or (values.get("outcome") or {}).get(
+        "error"
+    ):
+        ERRORS.labels("refused").inc()
+    if (values.get("render") or {}).get("path") != (before.get("render") or {}).get("path"):
+        RENDER_SECONDS.observe(time.perf_counter() - started)
+    progress.content = catalog.text(lang, "ui.turn_done", seconds=time.perf_counter() - started)
+    await progress.update()
+    await cl.Message(
+        content=values.get("reply", ""),
+        elements=[_element(item) for item in media(values, before)],
+        actions=[
+            cl.Action(name="say", payload={"text": c["send"]}, label=c["label"])
+            for c in values.get("choices") or []
+        ],
+    ).send()
+
+
+@cl.on_message
+async def on_message(message: cl.Message) -> None:
+    """A typed message, with any uploaded image (a shot) or audio file (the music bed)."""
+    images, audio = [], []
+    for element in message.elements or []:
+        mime = (getattr(element, "mime", "") or "").lower()
+        if element.path and mime.startswith("image/"):
+            images.append(element.path)
+        elif element.path:  # audio, or anything else: the router checks it by content
+            audio.append(element.path)
+    await run_turn(message.content, images, audio)
+
+
+@cl.action_callback("say")
+async def on_action(action: cl.Action) -> None:
+    """A button does what typing its words does: the words appear as the user's message."""
+    text = str(action.payload.get("text", ""))
+    await cl.Message(content=text, type="user_message").send()
+    await run_turn(text)
+
+
+async def healthz(request: Any) -> JSONResponse:
+    """The checkpoint database answers and ffmpeg is installed."""
+    ok, checks = store.health()
+    return JSONResponse({"ok": ok, **checks}, status_code=200 if ok else 503)
+
+
+async def metrics(request: Any) -> Response:
+    """Prometheus text: turns, node latencies, render seconds, errors, active sessions."""
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+async def files(request: Any) -> FileResponse:
+    """Stored chat elements, for the logged-in owner of their thread only (a page reopening an
+    old chat loads them from here; a live chat uses Chainlit's per-session file route)."""
+    from chainlit.auth import authenticate_user, get_token_from_cookies
+
+    key = request.path_params["key"]
+    token = get_token_from_cookies(dict(request.cookies))
+    if not token:
+        raise HTTPException(401)
+    user = await authenticate_user(token)
+    if store.owner_of(key) != user.identifier:
+        raise HTTPException(404)  # someone else's, or nothing: the same answer
+    try:
+        path = _storage.path_of(key)
+    except ValueError as exc:
+        raise HTTPException(404) from exc
+    if not path.is_file():
+        raise HTTPException(404)
+    return FileResponse(path)
+
+
+_page = chainlit_server.get_html_template
+
+
+def _offline_page(*args: Any, **kwargs: Any) -> str:
+    """Chainlit's page without requests to the internet: no font-server preconnect, no CDN
+    stylesheet (KaTeX, unused: LaTeX is off); the fonts are local."""
+    return re.sub(r'<link\b[^>]*href="https?://[^"]*"[^>]*>', "", _page(*args, **kwargs))
+
+
+chainlit_server.get_html_template = _offline_page
+
+# Chainlit's catch-all page route would shadow routes added after it: put ours first.
+for route in (Route("/healthz", healthz), Route("/metrics", metrics), Route("/files/{key:path}", files)):
+    server.router.routes.insert(0, route)
+
+__all__ = ["ROOT", "get_graph"]

@@ -1,0 +1,199 @@
+"""The browser chat's own store, beside the checkpoints: the chat history tables of Chainlit's
+SQLAlchemy data layer (on SQLite), the stored chat elements on local disk, the users who may log
+in (tools/users.py, re-exported for the faces), which user owns a stored element, and the health
+of what the app depends on."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from chainlit.data.storage_clients.base import BaseStorageClient
+
+from graph.context import ROOT, default_db_path
+from tools.ffmpeg import binary
+from tools.users import UserError, add_user, count, new_password, verify
+
+STATE_DIR = Path(os.environ.get("CINECHAT_STATE", str(default_db_path().parent))).resolve()
+"""Where the chat history, the users and the chat's files live."""
+CHAT_DB = STATE_DIR / "chainlit.sqlite"
+USERS_DB = STATE_DIR / "users.sqlite"
+FILES = STATE_DIR / "chat-files"
+__all__ = [
+    "CHAT_DB",
+    "FILES",
+    "USERS_DB",
+    "LocalStorage",
+    "UserError",
+    "add_user",
+    "app_root",
+    "auth_secret",
+    "prepare",
+    "can_log_in",
+    "chat_db_url",
+    "count",
+    "create_tables",
+    "health",
+    "new_password",
+    "owner_of",
+    "thread_of",
+]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users ("id" TEXT PRIMARY KEY, "identifier" TEXT NOT NULL UNIQUE,
+  "metadata" TEXT NOT NULL, "createdAt" TEXT);
+CREATE TABLE IF NOT EXISTS threads ("id" TEXT PRIMARY KEY, "createdAt" TEXT, "name" TEXT,
+  "userId" TEXT, "userIdentifier" TEXT, "tags" TEXT, "metadata" TEXT,
+  FOREIGN KEY ("userId") REFERENCES users("id") ON DELETE CASCADE);
+CREATE TABLE IF NOT EXISTS steps ("id" TEXT PRIMARY KEY, "name" TEXT NOT NULL, "type" TEXT NOT NULL,
+  "threadId" TEXT NOT NULL, "parentId" TEXT, "streaming" BOOLEAN NOT NULL, "waitForAnswer" BOOLEAN,
+  "isError" BOOLEAN, "metadata" TEXT, "tags" TEXT, "input" TEXT, "output" TEXT, "createdAt" TEXT,
+  "command" TEXT, "start" TEXT, "end" TEXT, "generation" TEXT, "showInput" TEXT, "language" TEXT,
+  "indent" INT, "defaultOpen" BOOLEAN, "autoCollapse" BOOLEAN, "modes" TEXT,
+  FOREIGN KEY ("threadId") REFERENCES threads("id") ON DELETE CASCADE);
+CREATE TABLE IF NOT EXISTS elements ("id" TEXT PRIMARY KEY, "threadId" TEXT, "type" TEXT, "url" TEXT,
+  "chainlitKey" TEXT, "name" TEXT NOT NULL, "display" TEXT, "objectKey" TEXT, "size" TEXT,
+  "page" INT, "language" TEXT, "forId" TEXT, "mime" TEXT, "props" TEXT, "autoPlay" BOOLEAN,
+  "playerConfig" TEXT,
+  FOREIGN KEY ("threadId") REFERENCES threads("id") ON DELETE CASCADE);
+CREATE TABLE IF NOT EXISTS feedbacks ("id" TEXT PRIMARY KEY, "forId" TEXT NOT NULL, "threadId" TEXT NOT NULL,
+  "value" INT NOT NULL, "comment" TEXT,
+  FOREIGN KEY ("threadId") REFERENCES threads("id") ON DELETE CASCADE);
+"""
+
+
+def create_tables(path: Path = CHAT_DB) -> None:
+    """The tables Chainlit's SQLAlchemy data layer needs, on SQLite."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(path) as conn:
+        conn.executescript(SCHEMA)
+
+
+def chat_db_url(path: Path = CHAT_DB) -> str:
+    """The SQLAlchemy address of the chat history."""
+    return f"sqlite+aiosqlite:///{path}"
+
+
+class LocalStorage(BaseStorageClient):
+    """Elements kept on local disk and served by this app at /files/<key>."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+
+    def path_of(self, key: str) -> Path:
+        """The file of a stored element; a key that leads outside the store raises ValueError."""
+        path = (self.root / key).resolve()
+        if self.root.resolve() not in path.parents:
+            raise ValueError("bad object key")
+        return path
+
+    async def upload_file(
+        self,
+        object_key: str,
+        data: bytes | str,
+        mime: str = "application/octet-stream",
+        overwrite: bool = True,
+        content_disposition: str | None = None,
+    ) -> dict[str, Any]:
+        """Store an element's bytes under its key."""
+        path = self.path_of(object_key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data.encode() if isinstance(data, str) else data)
+        return {"object_key": object_key, "url": f"/files/{object_key}"}
+
+    async def delete_file(self, object_key: str) -> bool:
+        """Remove a stored element."""
+        self.path_of(object_key).unlink(missing_ok=True)
+        return True
+
+    async def get_read_url(self, object_key: str) -> str:
+        """Where the browser reads a stored element."""
+        return f"/files/{object_key}"
+
+    async def close(self) -> None:
+        """Nothing to close: files are written whole."""
+        return None
+
+
+def can_log_in(username: str, password: str) -> bool:
+    """Whether the name and password match a chat user (argon2 hashes)."""
+    return verify(USERS_DB, username, password)
+
+
+def owner_of(key: str, path: Path = CHAT_DB) -> str | None:
+    """The user whose thread holds the stored element `key`, from the chat history."""
+    with sqlite3.connect(path) as conn:
+        row = conn.execute(
+            'SELECT t."userIdentifier" FROM elements e JOIN threads t ON t.id = e."threadId" '
+            'WHERE e."objectKey" = ?',
+            (key,),
+        ).fetchone()
+    return str(row[0]) if row and row[0] else None
+
+
+def thread_of(user: str | None, chat_thread: str) -> str:
+    """The LangGraph thread of a chat: the chat's thread id under its user's name, so one
+    user's thread id opens nothing of another's."""
+    return f"{user or 'anonymous'}:{chat_thread}"
+
+
+def health() -> tuple[bool, dict[str, Any]]:
+    """Whether the checkpoint database answers and ffmpeg is installed, with each check."""
+    checks: dict[str, Any] = {}
+    try:
+        with sqlite3.connect(default_db_path()) as conn:
+            conn.execute("select 1").fetchone()
+        checks["checkpoints"] = "ok"
+    except sqlite3.Error as exc:
+        checks["checkpoints"] = f"error: {exc}"
+    try:
+        checks["ffmpeg"] = binary("ffmpeg")
+    except Exception as exc:  # missing binary
+        checks["ffmpeg"] = f"error: {exc}"
+    return checks["checkpoints"] == "ok" and not str(checks["ffmpeg"]).startswith("error"), checks
+
+
+def auth_secret(state_dir: Path = STATE_DIR) -> str:
+    """CHAINLIT_AUTH_SECRET: from the environment, else the one stored in the state folder
+    (made on first use, readable by this user only)."""
+    if os.environ.get("CHAINLIT_AUTH_SECRET"):
+        return os.environ["CHAINLIT_AUTH_SECRET"]
+    path = state_dir / ".chainlit_secret"
+    if not path.exists():
+        import secrets
+
+        state_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def prepare(state_dir: Path = STATE_DIR) -> str | None:
+    """What the web app needs before it serves: the login secret in the environment and a
+    first user. Returns the first user's new password when one was made (to print once)."""
+    os.environ["CHAINLIT_AUTH_SECRET"] = auth_secret(state_dir)
+    users = state_dir / "users.sqlite"
+    if count(users) == 0:
+        password = new_password()
+        add_user(users, "admin", password)
+        return password
+    return None
+
+
+def app_root() -> Path:
+    """The folder Chainlit runs in (its .chainlit/config.toml, public/theme.json,
+    chainlit.md): the checkout itself, else a copy of the files an installed wheel carries
+    (share/cinechat/app) in the state folder, where Chainlit may write its translations."""
+    import shutil
+    import sysconfig
+
+    if (ROOT / ".chainlit" / "config.toml").exists():
+        return ROOT
+    target = STATE_DIR / "app"
+    source = Path(sysconfig.get_path("data")) / "share" / "cinechat" / "app"
+    if source.is_dir() and not (target / ".chainlit" / "config.toml").exists():
+        shutil.copytree(source, target, dirs_exist_ok=True)
+    return target

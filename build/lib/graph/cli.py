@@ -1,0 +1,377 @@
+"""`cinechat`: one chat turn, the router's decision, versions, replay, an interactive chat and
+the web UI, all through the compiled graph."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from graph import build_graph, classify, open_checkpointer
+from graph.context import ENVIRONMENT, ROOT, Context, default_db_path
+from graph.presentation import contact_sheet_of
+from graph.progress import progress_text
+from graph.state import turn_input, user_message
+from tools.text import detect_language
+
+
+def _graph(db: str | None) -> Any:
+    return build_graph(open_checkpointer(db or default_db_path()))
+
+
+def _context(db: str | None) -> Context:
+    if db and not os.environ.get("CINECHAT_DATA"):
+        return Context(data_dir=str(Path(db).resolve().parent / "media"))
+    return Context()
+
+
+def _config(thread: str, checkpoint: str | None = None) -> dict[str, Any]:
+    conf: dict[str, Any] = {"thread_id": thread}
+    if checkpoint:
+        conf["checkpoint_id"] = checkpoint
+    return {"configurable": conf}
+
+
+def _progress(event: dict[str, Any], lang: str) -> None:
+    sys.stderr.write(f"\r\033[K{progress_text(event, lang)}")
+    sys.stderr.flush()
+
+
+EXIT_REFUSED = 3
+"""The exit status of `cinechat say` when the request was refused (bad input, nothing changed);
+`--json` then carries `error: {code, message}`. 2 is a usage error, 1 a failure."""
+
+
+def error_of(values: dict[str, Any]) -> dict[str, str] | None:
+    """The refusal of a turn: its registered code and the reply that explains it, or None."""
+    intent = values.get("intent") or {}
+    code = (intent.get("slots") or {}).get("error") or (values.get("outcome") or {}).get("error")
+    return {"code": str(code), "message": values.get("reply", "")} if code else None
+
+
+def summary(thread: str, values: dict[str, Any]) -> dict[str, Any]:
+    """The JSON view of a thread's state after a turn."""
+    script = values.get("script")
+    render = values.get("render") or {}
+    intent = values.get("intent") or {}
+    return {
+        "error": error_of(values),
+        "thread_id": thread,
+        "intent": intent.get("intent"),
+        "confidence": intent.get("confidence"),
+        "reply": values.get("reply", ""),
+        "status": values.get("status", "empty"),
+        "version": values.get("version"),
+        "script": None
+        if not script
+        else {
+            "title": script["title"],
+            "duration": round(sum(s["duration"] for s in script["shots"]), 3),
+            "mood": script.get("mood"),
+            "shots": [
+                {
+                    "id": s["id"],
+                    "shot_type": s["shot_type"],
+                    "description": s["description"],
+                    "duration": s["duration"],
+                    "narration": s["narration"],
+                }
+                for s in script["shots"]
+            ],
+        },
+        "video": None
+        if not render.get("path")
+        else {
+            "path": str(Path(render["path"]).resolve()),
+            "duration": render.get("duration"),
+            "width": render.get("width"),
+            "height": render.get("height"),
+            "rendered": render.get("rendered"),
+            "cached": render.get("cached"),
+        },
+        "review": values.get("review"),
+        "outcome": values.get("outcome"),
+        "choices": values.get("choices") or [],
+    }
+
+
+def run_turn(
+    graph: Any,
+    thread: str,
+    text: str,
+    context: Context,
+    show_progress: bool,
+    images: list[str] | None = None,
+    music: list[str] | None = None,
+) -> dict[str, Any]:
+    """Send one message through the graph, streaming progress to stderr."""
+    config = _config(thread)
+    message = user_message(text, images=images, audio=music)
+    lang = detect_language(text, default="zh")
+    for mode, chunk in graph.stream(
+        turn_input(graph.get_state(config), message),
+        config,
+        context=context,
+        stream_mode=["custom", "updates"],
+    ):
+        if mode == "custom" and show_progress and isinstance(chunk, dict):
+            _progress(chunk, lang)
+    if show_progress:
+        sys.stderr.write("\n")
+    return summary(thread, graph.get_state(config).values)
+
+
+def reply_text(result: dict[str, Any]) -> str:
+    """A turn's reply as the terminal shows it: the text, then its buttons and what each sends."""
+    choices = result.get("choices") or []
+    buttons = [f"  [{c['label']}]" + ("" if c["send"] == c["label"] else f" → {c['send']}") for c in choices]
+    return "\n".join([result["reply"], *buttons])
+
+
+def progress_wanted(args: argparse.Namespace) -> bool:
+    """Progress goes to stderr only when it is a terminal and --quiet is not given."""
+    return not getattr(args, "quiet", False) and sys.stderr.isatty()
+
+
+def cmd_say(args: argparse.Namespace) -> int:
+    """Run one chat turn (`-` reads the message from stdin)."""
+    text = sys.stdin.read().strip() if args.text == "-" else args.text
+    if not text:
+        print("cinechat say: the message is empty", file=sys.stderr)
+        return 2
+    graph = _graph(args.db)
+    result = run_turn(
+        graph, args.thread, text, _context(args.db), progress_wanted(args), args.image, args.music
+    )
+    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else reply_text(result))
+    return EXIT_REFUSED if result["error"] else 0
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    """Print the router's decision for a message, changing nothing."""
+    graph = _graph(args.db)
+    values = graph.get_state(_config(args.thread)).values
+    out = classify(args.text, values, _context(args.db))
+    print(json.dumps(out, ensure_ascii=False, indent=2) if args.json else out["intent"])
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    """List the thread's checkpoints, newest first."""
+    graph = _graph(args.db)
+    rows = []
+    for snap in graph.get_state_history(_config(args.thread)):
+        msgs = snap.values.get("messages") or []
+        last = msgs[-1].content if msgs else ""
+        rows.append(
+            {
+                "checkpoint_id": snap.config["configurable"]["checkpoint_id"],
+                "step": snap.metadata.get("step") if snap.metadata else None,
+                "next": list(snap.next),
+                "version": snap.values.get("version"),
+                "last_message": str(last)[:60],
+            }
+        )
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for r in rows:
+            print(
+                f"{r['checkpoint_id']}  step={r['step']!s:>3}  {r['version'] or '-':6} "
+                f"next={','.join(r['next']) or '-':15} {r['last_message']}"
+            )
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    """Re-run the graph from a checkpoint (a fork; the old branch stays in history)."""
+    graph = _graph(args.db)
+    thread = args.thread
+    config = _config(thread, args.checkpoint)
+    if graph.checkpointer.get_tuple(config) is None:
+        print(f"checkpoint {args.checkpoint} not found in thread {thread}", file=sys.stderr)
+        return 2
+    for _ in graph.stream(None, config, context=_context(args.db), stream_mode="updates"):
+        pass
+    result = summary(thread, graph.get_state(_config(thread)).values)
+    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else result["reply"])
+    return 0
+
+
+def cmd_sheet(args: argparse.Namespace) -> int:
+    """Write a contact sheet (one frame per shot) of the thread's current render."""
+    graph = _graph(args.db)
+    sheet = contact_sheet_of(graph.get_state(_config(args.thread)).values, args.out, args.width)
+    if sheet is None:
+        print("no render in this thread yet", file=sys.stderr)
+        return 2
+    print(sheet)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """An interactive chat: a prompt and replies rendered as terminal markdown (rich) on a
+    terminal; plain lines in and out when piped."""
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    graph = _graph(args.db)
+    context = _context(args.db)
+    tty = sys.stdin.isatty() and sys.stdout.isatty()
+    console = Console(highlight=False, soft_wrap=not tty)
+    if tty:
+        console.print("cinechat — type a message, Ctrl-D to quit.", style="bold")
+    while True:
+        try:
+            line = console.input("[bold cyan]› [/]") if tty else sys.stdin.readline()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not tty and not line:
+            break
+        if not line.strip():
+            continue
+        result = run_turn(graph, args.thread, line.strip(), context, progress_wanted(args))
+        if tty:
+            console.print(Markdown(reply_text(result)))
+        else:
+            print(reply_text(result), flush=True)
+    return 0
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    """Add (or reset) a chat user."""
+    import getpass
+
+    from graph.chat_store import UserError, add_user
+
+    state = Path(args.db).resolve().parent if args.db else default_db_path().parent
+    password = (
+        args.password or os.environ.get("CINECHAT_PASSWORD") or getpass.getpass(f"password for {args.name}: ")
+    )
+    try:
+        add_user(state / "users.sqlite", args.name, password)
+    except UserError as err:
+        print(f"cannot add {args.name}: {err}", file=sys.stderr)
+        return 2
+    print(f"user {args.name} saved")
+    return 0
+
+
+def chainlit_app_file() -> str:
+    """The Chainlit app module's file: in the checkout, or where the wheel installed it."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("chainlit_app")
+    return str(spec.origin) if spec and spec.origin else str(ROOT / "chainlit_app.py")
+
+
+def chainlit_command(host: str, port: int) -> list[str]:
+    """The command that serves the chat app (run from the repository root)."""
+    return [
+        sys.executable,
+        "-m",
+        "chainlit",
+        "run",
+        str(Path(chainlit_app_file())),
+        "--headless",
+        "--host",
+        host,
+        "--port",
+        str(port),
+    ]
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    """Start the Chainlit app (login secret made if absent; a first user if there is none)."""
+    from graph import chat_store
+
+    password = chat_store.prepare()
+    if password:
+        print(
+            f"created the first user: admin / {password}  (add more with: cinechat users add NAME)",
+            flush=True,
+        )
+    root = chat_store.app_root()
+    env = {**os.environ, "CINECHAT_STATE": str(chat_store.STATE_DIR), "CHAINLIT_APP_ROOT": str(root)}
+    return subprocess.call(chainlit_command(args.host, args.port), cwd=str(root), env=env)
+
+
+def package_version() -> str:
+    """The installed cinechat's version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cinechat")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def environment_help() -> str:
+    """The environment variables, for --help (the README's settings table lists the same)."""
+    rows = "\n".join(f"  {name:<28} {meaning}" for name, meaning in ENVIRONMENT)
+    return f"exit status: 0 done, {EXIT_REFUSED} refused (nothing changed), 2 usage error, 1 failure\n\nenvironment:\n{rows}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `cinechat` command."""
+    parser = argparse.ArgumentParser(
+        prog="cinechat",
+        description="Make and edit short videos by chat.",
+        epilog=environment_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"cinechat {package_version()}")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--db", help="checkpoint database (default checkpoints/cinechat.sqlite)")
+        p.add_argument("--thread", default="main", help="conversation/project id")
+        p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = sub.add_parser("say", help="run one chat turn")
+    common(p)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--image", action="append", help="an image to animate as a shot (the shot the text names)")
+    p.add_argument("--music", action="append", help="an audio file (WAV/MP3/M4A/OGG) to use as the music bed")
+    p.add_argument("text", help="the message; - reads it from stdin")
+    p.set_defaults(func=cmd_say)
+    p = sub.add_parser("classify", help="show the router's decision, changing nothing")
+    common(p)
+    p.add_argument("text")
+    p.set_defaults(func=cmd_classify)
+    p = sub.add_parser("history", help="list the thread's checkpoints")
+    common(p)
+    p.set_defaults(func=cmd_history)
+    p = sub.add_parser("replay", help="re-run the graph from a checkpoint")
+    common(p)
+    p.add_argument("--checkpoint", required=True)
+    p.set_defaults(func=cmd_replay)
+    p = sub.add_parser("sheet", help="contact sheet of the current render, one frame per shot")
+    common(p)
+    p.add_argument("--out", default="contact-sheet.png")
+    p.add_argument("--width", type=int, default=480, help="width of each frame")
+    p.set_defaults(func=cmd_sheet)
+    p = sub.add_parser("chat", help="interactive chat in the terminal")
+    common(p)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_chat)
+    p = sub.add_parser("users", help="chat users: cinechat users add NAME [--password P]")
+    p.add_argument("action", choices=["add"])
+    p.add_argument("name")
+    p.add_argument("--password", help="default: CINECHAT_PASSWORD or a prompt")
+    p.add_argument("--db", help="checkpoint database; users live beside it")
+    p.set_defaults(func=cmd_users)
+    p = sub.add_parser("ui", help="start the Chainlit web app")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_ui)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

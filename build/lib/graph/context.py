@@ -1,0 +1,209 @@
+"""Run settings, read by nodes through `Runtime[Context]`; each falls back to an environment
+variable so the CLI, the Chainlit app and `langgraph dev` behave the same."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tools import llm
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def home() -> Path:
+    """Where cinechat keeps its state (database, media, users, login secret): CINECHAT_HOME;
+    else `checkpoints/` when run from a source checkout; else the per-user data directory
+    (platformdirs: ~/.local/share/cinechat on Linux), never the installed package."""
+    if os.environ.get("CINECHAT_HOME"):
+        return Path(os.environ["CINECHAT_HOME"]).expanduser()
+    if (ROOT / "pyproject.toml").exists() and (ROOT / "checkpoints").is_dir():
+        return ROOT / "checkpoints"
+    from platformdirs import user_data_path
+
+    return user_data_path("cinechat", appauthor=False)
+
+
+def default_db_path() -> Path:
+    """The checkpoint database: CINECHAT_DB, else cinechat.sqlite in `home()`."""
+    return Path(_env("CINECHAT_DB", str(home() / "cinechat.sqlite"))).expanduser()
+
+
+@dataclass(kw_only=True)
+class Context:
+    """Per-run settings of the cinechat graph."""
+
+    data_dir: str = field(
+        default_factory=lambda: _env("CINECHAT_DATA", str(default_db_path().parent / "media"))
+    )
+    """Where rendered clips, audio, videos and exports are stored (content-addressed)."""
+    use_llm: bool = field(default_factory=lambda: llm.configured() and _env("CINECHAT_USE_LLM", "1") != "0")
+    """Use the configured LLM for routing and writing when available."""
+    model: str = field(default_factory=lambda: llm.provider_settings().model)
+    """The LLM model name."""
+    aspect: str = field(default_factory=lambda: _env("CINECHAT_ASPECT", "16:9"))
+    """Default aspect ratio of new projects: 16:9, 9:16 or 1:1."""
+    resolution: str = field(default_factory=lambda: _env("CINECHAT_RESOLUTION", "1080p"))
+    """Default resolution of new projects: 720p, 1080p or 2160p."""
+    fps: int = field(default_factory=lambda: int(_env("CINECHAT_FPS", "24")))
+    """Default frame rate of new projects."""
+    voice: str = field(default_factory=lambda: _env("CINECHAT_VOICE", "female"))
+    """Default narration voice of new projects: female or male."""
+    language: str = field(default_factory=lambda: _env("CINECHAT_LANGUAGE", "zh"))
+    """The reply language when a message does not show one (digits, names)."""
+    t2i_model: str = field(default_factory=lambda: _env("CINECHAT_T2I_MODEL", ""))
+    """A text-to-image diffusers model (folder or hub id) for keyframes; empty: none."""
+    t2v_model: str = field(default_factory=lambda: _env("CINECHAT_T2V_MODEL", ""))
+    """A text-to-video diffusers model for whole shots; empty: none."""
+    i2v_model: str = field(default_factory=lambda: _env("CINECHAT_I2V_MODEL", ""))
+    """An image-to-video diffusers model for uploaded pictures (and t2i keyframes); empty: none."""
+
+    def diffusion_models(self) -> dict[str, str]:
+        """The configured diffusion models by kind (t2i, t2v, i2v)."""
+        chosen = {"t2i": self.t2i_model, "t2v": self.t2v_model, "i2v": self.i2v_model}
+        return {kind: model for kind, model in chosen.items() if model}
+
+
+RESOLUTIONS = ("720p", "1080p", "2160p")
+ASPECTS = ("16:9", "9:16", "1:1")
+LANGUAGES = ("zh", "en")
+VOICES = ("female", "male")
+
+
+def model_roots() -> list[Path]:
+    """Where the server looks for diffusion model folders: CINECHAT_MODELS_DIR (default
+    models/) and the Hugging Face hub cache."""
+    from huggingface_hub.constants import HF_HUB_CACHE
+
+    default = ROOT / "models" if (ROOT / "pyproject.toml").exists() else home() / "models"
+    return [Path(_env("CINECHAT_MODELS_DIR", str(default))), Path(HF_HUB_CACHE)]
+
+
+def served_models(base: Context | None = None) -> dict[str, list[str]]:
+    """The diffusion models this server offers per kind (t2i, t2v, i2v): the configured one and
+    the folders found in the model roots. Only model_index.json files are read."""
+    from tools import diffusion
+
+    base = base or Context()
+    found = diffusion.available(model_roots())
+    return {
+        kind: list(
+            dict.fromkeys(([chosen] if (chosen := getattr(base, f"{kind}_model")) else []) + found[kind])
+        )
+        for kind in ("t2i", "t2v", "i2v")
+    }
+
+
+class ClientContext(BaseModel):
+    """What a client of a served graph (`langgraph dev`, a LangGraph server) may set per run:
+    user-level choices only, each checked. Folders, paths and the LLM come from the server's
+    own settings (environment variables); a model is chosen by name from the server's list
+    (`served_models`); unknown fields are ignored."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    aspect: Literal["16:9", "9:16", "1:1"] | None = None
+    """Aspect ratio of new projects."""
+    resolution: Literal["720p", "1080p", "2160p"] | None = None
+    """Resolution of new projects."""
+    language: Literal["zh", "en"] | None = None
+    """The reply language when a message does not show one."""
+    voice: Literal["female", "male"] | None = None
+    """Narration voice of new projects."""
+    use_llm: bool | None = None
+    """Whether to use the server's LLM (when it has one); it can only be turned off."""
+    t2i_model: str | None = Field(default=None, max_length=200)
+    """A text-to-image model from the server's list (its name or '' for none)."""
+    t2v_model: str | None = Field(default=None, max_length=200)
+    """A text-to-video model from the server's list."""
+    i2v_model: str | None = Field(default=None, max_length=200)
+    """An image-to-video model from the server's list."""
+
+
+def _served_model(kind: str, wanted: str, base: Context) -> str:
+    """The path of the server's model of `kind` named `wanted` (its folder name or path)."""
+    from tools import diffusion
+
+    if not wanted:
+        return ""
+    for path in served_models(base)[kind]:
+        if wanted in (path, diffusion.label_of(path)):
+            return path
+    raise ValueError(f"unknown {kind} model {wanted!r}: not in this server's list")
+
+
+def run_context(context: Context | ClientContext | dict[str, Any] | None) -> Context:
+    """The run settings a node uses: an in-process `Context` as it is; a client's choices
+    (`ClientContext` or a plain dict from a served graph) checked and laid over the server's
+    own settings."""
+    if isinstance(context, Context):
+        return context
+    base = Context()
+    if context is None:
+        return base
+    chosen = context if isinstance(context, ClientContext) else ClientContext.model_validate(context)
+    changes: dict[str, Any] = {
+        name: value
+        for name in ("aspect", "resolution", "language", "voice")
+        if (value := getattr(chosen, name)) is not None
+    }
+    if chosen.use_llm is False:
+        changes["use_llm"] = False
+    for kind in ("t2i", "t2v", "i2v"):
+        wanted = getattr(chosen, f"{kind}_model")
+        if wanted is not None:
+            changes[f"{kind}_model"] = _served_model(kind, wanted, base)
+    return replace(base, **changes)
+
+
+ENVIRONMENT: list[tuple[str, str]] = [
+    ("CINECHAT_HOME", "state folder (default checkpoints/ in a checkout, else the user data dir)"),
+    ("CINECHAT_DB", "the checkpoint database: the version history (<home>/cinechat.sqlite)"),
+    ("CINECHAT_DATA", "the media store (<db dir>/media)"),
+    ("CINECHAT_STATE", "users, chat history, login secret (the database's folder)"),
+    ("CINECHAT_ASPECT", "new projects' aspect: 16:9, 9:16, 1:1 (16:9)"),
+    ("CINECHAT_RESOLUTION", "new projects' resolution: 720p, 1080p, 2160p (1080p)"),
+    ("CINECHAT_FPS", "new projects' frame rate (24)"),
+    ("CINECHAT_VOICE", "new projects' narration voice: female, male (female)"),
+    ("CINECHAT_LANGUAGE", "reply language when a message shows none: zh, en (zh)"),
+    ("CINECHAT_LLM_PROVIDER", "a LangChain chat provider: openai, ollama, anthropic, ... (openai)"),
+    ("CINECHAT_LLM_MODEL", "the LLM's model name (CINECHAT_MODEL, gpt-4o-mini)"),
+    ("CINECHAT_LLM_BASE_URL", "the LLM endpoint; set alone, a keyless local server (OPENAI_BASE_URL)"),
+    ("CINECHAT_LLM_API_KEY", "the LLM key (OPENAI_API_KEY)"),
+    ("CINECHAT_LLM_TEMPERATURE", "LLM temperature (0.2)"),
+    ("CINECHAT_LLM_TIMEOUT", "seconds per LLM call (30)"),
+    ("CINECHAT_LLM_RETRIES", "retries per LLM call (0)"),
+    ("CINECHAT_USE_LLM", "0 keeps everything offline even with a provider (1)"),
+    ("CINECHAT_TTS", "speech: auto, openai or espeak (auto)"),
+    ("CINECHAT_TTS_BASE_URL", "an OpenAI-compatible speech endpoint (OPENAI_BASE_URL)"),
+    ("CINECHAT_TTS_API_KEY", "its key (OPENAI_API_KEY)"),
+    ("CINECHAT_TTS_MODEL", "speech model (gpt-4o-mini-tts)"),
+    ("CINECHAT_TTS_TIMEOUT", "seconds per speech call (30)"),
+    ("CINECHAT_T2I_MODEL", "text-to-image diffusers model folder for keyframes"),
+    ("CINECHAT_T2V_MODEL", "text-to-video diffusers model folder"),
+    ("CINECHAT_I2V_MODEL", "image-to-video diffusers model folder"),
+    ("CINECHAT_MODELS_DIR", "where the model pickers look for model folders (models/)"),
+    ("CINECHAT_DIFFUSION_STEPS", "denoising steps (25)"),
+    ("CINECHAT_DIFFUSION_WIDTH", "generation width (512)"),
+    ("CINECHAT_DIFFUSION_HEIGHT", "generation height (288)"),
+    ("CINECHAT_DIFFUSION_FRAMES", "frames per generated clip (17)"),
+    ("CINECHAT_ALLOW_DOWNLOAD", "1 lets diffusers download weights (never by default)"),
+    ("CINECHAT_SOUNDFONT", "General MIDI soundfont for the music (Debian's TimGM6mb)"),
+    ("CINECHAT_X264_PRESET", "x264 preset (veryfast)"),
+    ("CINECHAT_FFMPEG", "the ffmpeg binary (ffmpeg)"),
+    ("CINECHAT_FFPROBE", "the ffprobe binary (ffprobe)"),
+    ("CINECHAT_PASSWORD", "password for `cinechat users add` without a prompt"),
+    ("CHAINLIT_AUTH_SECRET", "signs login tokens (generated into <state>/.chainlit_secret)"),
+    ("CHAINLIT_APP_ROOT", "Chainlit's config folder; `cinechat ui` sets it (the checkout, or <state>/app)"),
+    ("LANGSMITH_TRACING", "true sends traces of every turn to LangSmith (with LANGSMITH_API_KEY)"),
+]
+"""Every environment variable cinechat reads, with its meaning and default (for --help and the
+README's settings table; a test checks the code reads no other)."""

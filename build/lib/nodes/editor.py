@@ -1,0 +1,73 @@
+"""The editor: looks the asked edit up in the registry of operations (tools/edits.py), applies it
+as a new version (an edit after a render re-renders what changed), or exports the render."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from graph.context import Context, run_context
+from graph.state import ProjectState, version_bump
+from tools.assets import AssetStore, ingest
+from tools.edits import Operation, darkest_shot, describe, lookup, operation_for
+from tools.errors import RequestError
+from tools.exporter import export_render
+
+REPLY_SLOTS = ("amount", "size", "look", "text", "position")
+"""Slots the reply repeats as the user gave them."""
+
+
+def _with_files(op: Operation, slots: dict[str, Any], data_dir: str) -> dict[str, Any]:
+    """The operation's parameters, with the files it takes copied into the asset store."""
+    params = dict(slots)
+    for param in op.params:
+        if param.type == "file" and params.get(param.name):
+            params[param.name] = ingest(AssetStore(data_dir), params[param.name], param.folder)
+    return params
+
+
+def _export(state: ProjectState, context: Context) -> dict[str, Any]:
+    """The render of this version exported in the asked format."""
+    fmt = state["intent"]["slots"].get("format", "mp4")
+    title = (state.get("script") or {}).get("title", "cinechat")
+    folder = Path(context.data_dir).resolve() / "exports"
+    done = export_render(state.get("render") or {}, title, state.get("version", "v1.0"), fmt, folder)
+    return {"outcome": {"kind": "export", **done}}
+
+
+def editor(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Apply one edit as a new version; the router has checked the targets exist."""
+    context = run_context(runtime.context)
+    slots = dict(state["intent"]["slots"])
+    name = operation_for(slots)
+    exposure = ((state.get("review") or {}).get("measured") or {}).get("exposure") or []
+    try:
+        if state["intent"]["intent"] == "export":
+            return _export(state, context)
+        op = lookup(name)
+        params = _with_files(op, slots, context.data_dir)
+        picked = darkest_shot(exposure, params) if name == "brightness" else None
+        if picked:  # 'brighter' with no shot named means the one shot far darker than the rest
+            params["shots"] = [picked]
+        result = op.apply(state.get("script") or {"shots": []}, state.get("settings") or {}, params)
+    except RequestError as err:
+        return {"outcome": {"error": err.code, **err.details}}
+    rerender = state.get("status") == "rendered"
+    update = version_bump(state, describe(name, result.detail, params, state.get("language", "zh")))
+    update.update(
+        script=result.script,
+        settings=result.settings,
+        status="rendered" if rerender else state.get("status", "awaiting_approval"),
+        outcome={
+            "kind": "edit",
+            "op": name,
+            "rerender": rerender,
+            **result.detail,
+            "clamped": result.clamped,
+            **({"picked": picked} if picked else {}),
+            **{k: v for k, v in slots.items() if k in REPLY_SLOTS},
+        },
+    )
+    return update

@@ -1,0 +1,147 @@
+"""The intent router: pattern fast path, the LLM for what the patterns cannot place, and the
+checks that turn impossible requests into a clear error before anything changes."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from langgraph.runtime import Runtime
+from langgraph.types import Overwrite
+
+import prompts
+from graph.context import Context, run_context
+from graph.state import IntentDecision, ProjectState, last_user_attachments, last_user_text, publish_version
+from tools import llm
+from tools.intents import CONFIDENCE_THRESHOLD, Analysis, analyse, referenced_shots
+from tools.music import MusicError, check_upload
+from tools.renderer import ImageError, load_image
+from tools.scripts import MAX_TOTAL, MIN_TOTAL
+from tools.text import detect_language
+
+NEEDS_SCRIPT = {"revise_script", "set_duration", "generate", "edit_visual", "edit_audio", "review"}
+LLM_BELOW = 0.8
+
+
+def _script(state: ProjectState) -> dict[str, Any] | None:
+    """The project's script as the analyser reads it: plain data."""
+    return cast(dict[str, Any] | None, state.get("script"))
+
+
+def _with_image(analysis: Analysis, images: list[str], state: ProjectState, text: str = "") -> Analysis:
+    """An attached image becomes a shot's picture: shot 1 of a new project, or the shot the
+    message names; a bad image or an unnamed shot is an error that changes nothing."""
+    try:
+        load_image(images[0])
+    except ImageError as err:
+        return Analysis(analysis.intent, 1.0, {"error": err.code, **err.details})
+    if not state.get("script"):
+        slots = analysis.slots if analysis.intent == "create" else {}
+        return Analysis("create", 0.9, {**slots, "image": images[0]})
+    shots = analysis.slots.get("shots") or referenced_shots(text, _script(state))
+    if not shots:
+        return Analysis("edit_visual", 0.9, {"error": "which_shot_image"})
+    return Analysis("edit_visual", 0.9, {"shots": shots[:1], "operation": "image", "image": images[0]})
+
+
+def _with_music(analysis: Analysis, files: list[str], state: ProjectState) -> Analysis:
+    """An attached audio file becomes the music bed, after checking it by content."""
+    try:
+        check_upload(files[0])
+    except MusicError as err:
+        return Analysis("edit_audio", 1.0, {"error": err.code, **err.details})
+    if not state.get("script"):
+        return Analysis(analysis.intent, 1.0, {"error": "no_script"})
+    return Analysis("edit_audio", 0.95, {"shots": [], "operation": "music", "upload_path": files[0]})
+
+
+def _ask_llm(text: str, state: ProjectState, model: str) -> Analysis:
+    """The configured LLM's reading of the message; raises when the provider fails or its answer
+    does not fit the decision schema."""
+    script = state.get("script") or {}
+    shots = "\n".join(
+        f"{i + 1}. {s['shot_type']}: {s['description']}" for i, s in enumerate(script.get("shots", []))
+    )
+    user = f"<project>\n{shots or 'no script yet'}\n</project>\n<message>\n{text}\n</message>"
+    decision = llm.structured(IntentDecision, model, prompts.load("intent_router"), user)
+    # The schema (made from the edit registry) has checked names and bounds; the answer becomes
+    # the slots the offline analyser gives, so the same editor code applies it.
+    slots = decision.model_dump(exclude={"intent", "confidence", "revision"})
+    if decision.revision:
+        slots["operation"] = decision.revision
+    return Analysis(
+        decision.intent, decision.confidence, {k: v for k, v in slots.items() if v not in (None, [])}
+    )
+
+
+def _check(analysis: Analysis, state: ProjectState) -> str | None:
+    """An error code when the request cannot apply to this project, else None."""
+    script = state.get("script")
+    slots = analysis.slots
+    if analysis.intent in NEEDS_SCRIPT and not script:
+        return "no_script"
+    if analysis.intent == "export" and not state.get("render"):
+        return "no_render"
+    count = len(script["shots"]) if script else 0
+    bad = [n for n in slots.get("shots", []) if not 1 <= int(n) <= count]
+    if bad and analysis.intent in NEEDS_SCRIPT:
+        slots["bad_shots"] = bad
+        slots["count"] = count
+        return "bad_shot"
+    seconds = slots.get("duration")
+    if (
+        seconds is not None
+        and analysis.intent in ("create", "set_duration")
+        and not slots.get("shots")
+        and not MIN_TOTAL <= float(seconds) <= MAX_TOTAL
+    ):
+        slots.update(low=MIN_TOTAL, high=MAX_TOTAL)
+        return "bad_duration"
+    return None
+
+
+def decide(
+    text: str,
+    state: ProjectState,
+    context: Context,
+    images: list[str] | None = None,
+    music: list[str] | None = None,
+) -> tuple[Analysis, list[str]]:
+    """The router's decision for `text` (with any attached images) in `state`, and notes."""
+    notes: list[str] = []
+    analysis = analyse(text, _script(state))
+    if images and "error" not in analysis.slots:
+        analysis = _with_image(analysis, images, state, text)
+    if music and "error" not in analysis.slots:
+        analysis = _with_music(analysis, music, state)
+    if (
+        "error" not in analysis.slots
+        and analysis.confidence < LLM_BELOW
+        and context.use_llm
+        and llm.configured()
+    ):
+        try:
+            analysis = _ask_llm(text, state, context.model)
+            notes.append("llm_router")
+        except Exception as exc:  # any provider failure falls back to the offline analyser
+            notes.append(f"llm_fallback:{type(exc).__name__}")
+    if "error" not in analysis.slots:
+        error = _check(analysis, state)
+        if error:
+            analysis.slots["error"] = error
+        elif analysis.confidence < CONFIDENCE_THRESHOLD:
+            analysis = Analysis("unclear", analysis.confidence, {**analysis.slots, "clarify": True})
+    return analysis, notes
+
+
+def intent_router(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Classify the newest message; reset this turn's outcome and notes."""
+    text, context = last_user_text(state), run_context(runtime.context)
+    language = detect_language(text, default=state.get("language") or context.language)
+    # attachments are paths on this machine: only an in-process face (its own Context) may name
+    # them; a served graph's client cannot make the server read a file of its choosing
+    trusted = isinstance(runtime.context, Context)
+    images = last_user_attachments(state, "image") if trusted else []
+    music = last_user_attachments(state, "audio") if trusted else []
+    analysis, notes = decide(text, state, context, images, music)
+    reset = {"outcome": {}, "gate": {}, "run": "", "notes": Overwrite(notes)}  # per-turn fields
+    return {"language": language, "intent": analysis.as_dict(), **reset, **publish_version(state)}

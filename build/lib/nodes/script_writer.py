@@ -1,0 +1,91 @@
+"""The script writer: a new script (an LLM's draft when one is configured, else the offline
+writer), revisions that keep the total, and new lengths; an unrendered script gets its
+storyboard strip."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.config import get_stream_writer
+from langgraph.runtime import Runtime
+
+import prompts
+from graph.context import Context, run_context
+from graph.state import ProjectState, ScriptDraft, last_user_text, version_bump
+from tools import llm
+from tools.assets import AssetStore, ingest
+from tools.errors import RequestError
+from tools.project import Script, Settings, new_settings
+from tools.revise import change_duration, revise
+from tools.scripts import write_script
+from tools.sheet import storyboard_strip
+from tools.tts import GENDERS
+from tools.writing import requested_length_and_mood, script_from_draft
+
+
+def _llm_script(request: str, lang: str, total: float, mood: str, model: str) -> Script:
+    user = f"<request>\n{request}\n</request>\n<target_seconds>{total}</target_seconds>"
+    draft: ScriptDraft = llm.structured(ScriptDraft, model, prompts.load("script_writer"), user)
+    shots = [(s.shot_type, s.description, s.narration, s.duration) for s in draft.shots]
+    return script_from_draft(draft.title, draft.synopsis, shots, lang, total, mood)
+
+
+def _draft(text: str, lang: str, slots: dict[str, Any], context: Context) -> tuple[Script, list[str]]:
+    """A new script for the request, by the LLM when one is configured, and notes."""
+    total, mood = requested_length_and_mood(text, slots)
+    if context.use_llm and llm.configured():
+        try:
+            return _llm_script(text, lang, total, mood, context.model), ["llm_writer"]
+        except Exception as exc:  # any provider failure falls back to the offline writer
+            return write_script(text, lang, total, mood), [f"llm_fallback:{type(exc).__name__}"]
+    return write_script(text, lang, total, mood), []
+
+
+def _create(state: ProjectState, context: Context, text: str) -> tuple[Script, list[str]]:
+    """A new script for the request (with an attached picture as its first shot), and notes."""
+    slots = state["intent"]["slots"]
+    script, notes = _draft(text, state.get("language", "zh"), slots, context)
+    script["request"] = text
+    if slots.get("image"):
+        script["shots"][0]["image"] = ingest(AssetStore(context.data_dir), slots["image"], "images")
+    return script, notes
+
+
+def _new_settings(context: Context, mood: str) -> Settings:
+    """A new project's settings: the run's format and voice over the defaults, its mood's music."""
+    voice = {"voice": context.voice} if context.voice in GENDERS else {}
+    return new_settings(
+        aspect=context.aspect, resolution=context.resolution, fps=context.fps, music=mood, **voice
+    )
+
+
+def script_writer(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Write or revise the script; the project then waits for approval."""
+    context = run_context(runtime.context)
+    intent = state["intent"]
+    text = last_user_text(state)
+    writer = get_stream_writer()
+    writer({"stage": "script", "percent": 25, "node": "script_writer"})
+    try:
+        if intent["intent"] == "create":
+            script, notes = _create(state, context, text)
+            change = {"op": "create", "shots": len(script["shots"]), "total": script["duration"]}
+            update = version_bump(state, f"create: {script['title']}", new_project=True)
+            update["settings"] = _new_settings(context, script["mood"])
+        else:
+            current, notes = state.get("script") or {"shots": []}, []
+            if intent["intent"] == "set_duration":
+                script, change = change_duration(current, intent["slots"])
+            else:
+                script, change = revise(current, text, intent["slots"])
+            update = version_bump(state, f"{change['op']}")
+    except RequestError as err:
+        return {"outcome": {"error": err.code, **err.details}}
+    writer({"stage": "script", "percent": 100, "node": "script_writer"})
+    rerender = intent["intent"] != "create" and state.get("status") == "rendered"
+    outcome = {"kind": "script", "change": change, "rerender": rerender}
+    if not rerender:  # the script waits for approval: its storyboard is shown, the old render goes
+        outcome["storyboard"] = storyboard_strip(AssetStore(context.data_dir), script)
+        update.update(render=None, plan=[])
+    update.update(script=script, status="rendered" if rerender else "awaiting_approval", outcome=outcome)
+    return {**update, "notes": notes}

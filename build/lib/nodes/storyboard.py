@@ -1,0 +1,37 @@
+"""The storyboard: the narration spoken first (its timing drives the captions and subtitles),
+then the render plan of the current script, with a new run id for the per-shot renders."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from langgraph.config import get_stream_writer
+from langgraph.runtime import Runtime
+
+from graph.context import Context, run_context
+from graph.state import ProjectState
+from tools import tts
+from tools.assets import AssetStore
+from tools.narration import narrate
+from tools.plan import build_plan
+
+
+def storyboard(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Plan the render of the current script: the narration is spoken first (cached) so the
+    burned-in captions and the subtitles share its timing; the per-shot results start empty."""
+    context = run_context(runtime.context)
+    script = state.get("script") or {"shots": []}
+    settings = state.get("settings") or {}
+    writer = get_stream_writer()
+
+    def tick(done: int, total: int) -> None:
+        percent = round(100 * done / total)
+        writer({"stage": "narration", "percent": percent, "node": "storyboard", "shot": done, "of": total})
+
+    provider = "openai" if context.use_llm and tts.speech_configured() else "espeak"
+    timing = build_plan(script, settings)  # the shots' times, for the narration
+    lines, notes = narrate(AssetStore(context.data_dir), timing, script, settings, provider, tick)
+    plan = build_plan(script, settings, {ln["shot_id"]: ln for ln in lines}, context.diffusion_models())
+    writer({"stage": "storyboard", "percent": 100, "node": "storyboard", "shots": len(plan)})
+    return {"plan": plan, "shot_results": None, "notes": notes, "run": uuid.uuid4().hex[:12]}

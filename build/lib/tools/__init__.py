@@ -1,0 +1,1 @@
+"""Capabilities with no knowledge of the graph: media, text analysis, storage, providers."""

@@ -1,0 +1,95 @@
+"""Content-addressed asset store: files named by the hash of what determines them, catalogued
+with sqlite-utils so a clip, a narration line or a final render is made once and reused."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from tools.project import StoredFile
+
+_lock = threading.Lock()
+
+
+def content_key(spec: Any, *, salt: str = "") -> str:
+    """Stable hash of a JSON-able spec (sorted keys), used as a cache key and file name."""
+    blob = json.dumps(spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256((salt + blob).encode("utf-8")).hexdigest()[:32]
+
+
+class AssetStore:
+    """Files under `root/<kind>/<key>.<ext>`, with a catalogue table `assets`."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root).resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._db_path = self.root / "assets.db"
+
+    def path(self, kind: str, key: str, ext: str) -> Path:
+        """Where the asset of this kind and key lives (the folder is created)."""
+        folder = self.root / kind
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / f"{key}.{ext}"
+
+    def has(self, kind: str, key: str, ext: str) -> bool:
+        """Whether a finished asset exists (a partial write never counts)."""
+        p = self.path(kind, key, ext)
+        return p.exists() and p.stat().st_size > 0
+
+    def tmp_path(self, kind: str, key: str, ext: str) -> Path:
+        """A private temporary path; `commit` moves it into place atomically."""
+        final = self.path(kind, key, ext)
+        return final.with_name(f".{final.stem}.{os.getpid()}.{threading.get_ident()}.{ext}")
+
+    def commit(self, tmp: Path, kind: str, key: str, ext: str, **meta: Any) -> Path:
+        """Move a finished temporary file into the store and catalogue it."""
+        final = self.path(kind, key, ext)
+        os.replace(tmp, final)
+        self.record(kind, key, final, **meta)
+        return final
+
+    def record(self, kind: str, key: str, path: Path, **meta: Any) -> None:
+        """Catalogue an asset (idempotent)."""
+        row = {
+            "key": key,
+            "kind": kind,
+            "path": str(path),
+            "bytes": path.stat().st_size,
+            "created": time.time(),
+            "meta": json.dumps(meta, ensure_ascii=False),
+        }
+        with _lock:
+            db = sqlite_utils.Database(self._db_path)
+            try:
+                db["assets"].upsert(row, pk=("kind", "key"))  # type: ignore[union-attr]
+            finally:
+                db.close()
+
+
+def file_key(path: str | Path) -> str:
+    """Hash of a file's bytes (the key of an ingested upload)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:32]
+
+
+def ingest(store: AssetStore, src: str | Path, kind: str) -> StoredFile:
+    """Copy a user's file into the store under its content hash; returns key and path."""
+    import shutil
+
+    key = file_key(src)
+    ext = Path(src).suffix.lower().lstrip(".") or "bin"
+    if not store.has(kind, key, ext):
+        tmp = store.tmp_path(kind, key, ext)
+        shutil.copyfile(src, tmp)
+        store.commit(tmp, kind, key, ext, source=Path(src).name)
+    return {"key": key, "path": str(store.path(kind, key, ext))}

@@ -1,0 +1,526 @@
+"""The offline intent analyser: bilingual patterns and the lexicon turn a message into an
+intent with slots (which shots, which operation, how much, which versions) and a confidence."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from tools import lexicon
+from tools.text import EN_ORDINALS, NUM, parse_duration_seconds, parse_percent, parse_versions, to_number
+
+INTENTS = (
+    "create",
+    "revise_script",
+    "set_duration",
+    "generate",
+    "edit_visual",
+    "edit_audio",
+    "review",
+    "undo",
+    "redo",
+    "restore",
+    "history",
+    "compare",
+    "export",
+    "help",
+    "unclear",
+)
+CONFIDENCE_THRESHOLD = 0.6
+MAX_MESSAGE = 2000
+
+
+@dataclass
+class Analysis:
+    """The router's decision: an intent from INTENTS, its slots and how sure it is."""
+
+    intent: str
+    confidence: float
+    slots: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain-data form for state and JSON."""
+        return {"intent": self.intent, "confidence": round(self.confidence, 2), "slots": self.slots}
+
+
+def _has(pattern: str, text: str) -> bool:
+    return re.search(pattern, text, flags=re.I) is not None
+
+
+# Ordered: the first family whose pattern matches decides; confidence is the rule's own.
+VERSION_RULES: list[tuple[str, str, float]] = [
+    ("undo", r"^\s*(撤销|撤回|回退|undo|取消(上一步|刚才)|上一步)|撤销|撤回|\bundo\b|回到上一[个版步]", 0.95),
+    ("redo", r"重做|恢复撤销|\bredo\b", 0.95),
+    ("compare", r"对比|比较|区别|差异|不同|\bcompare\b|\bdiff\b|difference", 0.9),
+    (
+        "restore",
+        r"(回到|恢复到?|还原到?|切换到|退回到?|go back to|restore|revert( back)? to|roll ?back to|switch (back )?to|return to)\s*(版本)?\s*v?\d",
+        0.95,
+    ),
+    (
+        "history",
+        r"(有哪些|所有|全部|历史|之前的|列出)\s*版本|版本(历史|列表|记录)|\bhistory\b|(list|show)( me)?( all)?( the)? versions|what versions|which versions|versions\s*\?",
+        0.9,
+    ),
+]
+EDIT_AUDIO = {
+    "music": r"音乐|配乐|背景乐|曲子|钢琴曲|\bmusic\b|soundtrack|\bsong\b|\bbgm\b",
+    "narration": r"旁白|配音|解说|男声|女声|朗读|narrat|voice ?over|\bvoice\b|speak|说得?(快|慢)",
+    "volume": r"音量|大声|小声|\bvolume\b|louder|quieter|\bmute\b|turn (it |the )?\w* ?(up|down)",
+    "effects": r"音效|鸟叫|鸟鸣|海浪声|雨声|sound effects?|\bsfx\b|birdsong|ambien",
+}
+EDIT_VISUAL = {
+    "subtitles": r"字幕|subtitle|captions?",
+    "title": r"标题|片头|片名|title card|\btitle\b|text overlay|\boverlay\b|文字|(add|put) (the )?(text|words)",
+    "transition": r"转场|淡入|淡出|溶解|叠化|擦除|transition|fade|dissolve|crossfade|\bwipe\b|\bslide\b",
+    "aspect": r"(?<!\d)\d{1,2}\s*[:：]\s*\d{1,2}(?!\d)|\d+\s*比\s*\d+|竖屏|横屏|方形|正方形|竖版|横版|9\s*[:：]\s*16|16\s*[:：]\s*9|1\s*[:：]\s*1|vertical|portrait|landscape|square|aspect",
+    "look": r"黑白|复古|电影感|胶片|柔和|black[- ]and[- ]white|\bb&w\b|vintage|cinematic look|sepia|film look|\bsoft look",
+    "brightness": r"太?暗|调?亮|亮度|明亮|bright|dark|dim\b|exposure",
+    "contrast": r"对比度|反差|contrast",
+    "saturation": r"饱和|鲜艳|色彩浓|灰蒙蒙|saturat|vivid|colou?rful|washed out|muted",
+    "temperature": r"暖色|冷色|色温|暖一|冷一|偏暖|偏冷|暖些|冷些|warmer|cooler|colou?r temperature|\bwarm\b|\bcool\b",
+    "speed": r"太快|太慢|慢一点|快一点|放慢|加速|减速|速度|慢动作|slow (it )?down|speed (it )?up|too (fast|slow)|slow[- ]motion|playback speed|\bfaster\b|\bslower\b",
+    "resolution": r"(?<![\da-z])\d{3,4}p(?![a-z])|(?<![\da-z])[2-9]k(?![a-z])|分辨率|resolution|帧率|\bfps\b|frame rate",
+}
+CREATE = (
+    r"(创建|生成|制作|做|拍|来|写|创作|设计)(一个|一段|一部|一条|个|段|部|条)?[^，,。]{0,30}?"
+    r"(视频|短片|广告|影片|片子|vlog|短视频|动画|宣传片|mv)"
+    r"|(make|create|produce|generate|shoot|build|do)\b(?! it)(?! shot)[^.,]{0,30}?\b(video|clip|film|movie|ad|advert|short|vlog|reel|animation|commercial)s?\b"
+    r"|^\s*(a |an )?(\d+|\w+)[- ]second (video|clip|film)|video about"
+)
+REVISE = (
+    r"(加|添加|增加|插入|补充?|删|去掉|移除|拿掉|不要|交换|调换|对调|互换|换一下|移到|挪到|放到|改成|改为|换成|重写|修改剧情|剧情|故事|太突然|节奏|顺序)"
+    r"|\b(add|insert|remove|delete|drop|cut out|swap|switch|exchange|move|rewrite|reorder|replace|change the (story|plot)|put)\b|too (abrupt|sudden)|story"
+    r"|\bchange (shot|scene|clip) \d+ (to|into) |(shot|scene) \d+ should show"
+)
+SHOT_WORD = r"(镜头|幕|场景?|分镜|画面|shots?|scenes?|clips?)"
+DURATION = (
+    r"时长|长度|秒|分钟|小时|seconds?|\bsecs?\b|minutes?|\bmins?\b|hours?|longer|shorter|duration|length"
+)
+REVIEW = r"质量|评审|评价|评分|打分|怎么样|如何|好不好|满意吗|点评|\breview\b|\bscore\b|\brate\b|how (good|is it|does it look)|feedback|critique|quality"
+GENERATE = (
+    r"^\s*(好的?|可以|行|没问题|ok(ay)?|yes|yep|great|perfect|looks good|sounds good|nice)?[!！,，。.\s]*"
+    r"(继续|开始|生成|渲染|制作|出片|开拍|go( ahead)?|proceed|continue|render|generate|start|make it|do it|let'?s go)"
+    r"|continue|go ahead|render it|render the video|generate (it|the video)|make the video|start rendering|looks good|sounds good"
+)
+# Render the current project again (after a model or setting change): not a new project.
+RERENDER = (
+    r"重新(生成|渲染|制作|出片|合成)|再(生成|渲染|制作)一(次|遍|下)|re-?render|re-?generate|re-?make the video"
+    r"|(render|generate|make) (it |the video |everything |all )?(again|once more|from scratch)"
+)
+HELP = r"你能做什么|能做什么|你会什么|怎么用|如何使用|帮助|使用说明|^\s*help\b|what can you do|how does (this|it) work|how do i use|commands|^\s*\?\s*$"
+EXPORT = r"导出|下载|保存为|另存|\bexport\b|download|save (it )?as|\bgif\b|\bwebm\b|\bmp4\b"
+
+SMALL = r"一点|一些|稍微|稍稍|有点|略|a bit|a little|slightly|somewhat|a touch"
+LARGE = r"很多|大幅|非常|特别|太多|多一些|a lot|much|way|really|very|significantly|heavily"
+
+
+def _ordinal_shots(text: str, count: int) -> list[int]:
+    """Shot positions (1-based) named in the text: 第二个镜头, 镜头3, shot 2, second shot, last."""
+    found: list[int] = []
+    low = text.lower()
+
+    def add(n: float | None) -> None:
+        if n is not None and int(n) == n and int(n) not in found:
+            found.append(int(n))
+
+    for m in re.finditer(rf"第\s*({NUM})\s*(?:个|号)?\s*(?:和|与|、|跟|到|-|至)?", low):
+        tail = low[m.end() : m.end() + 12]
+        if re.match(rf"\s*(?:个|号)?\s*{SHOT_WORD}|\s*(?:和|与|、|跟)", tail) or re.search(SHOT_WORD, tail):
+            add(to_number(m.group(1)))
+    for m in re.finditer(rf"(?:镜头|分镜|场景)\s*({NUM})", low):
+        add(to_number(m.group(1)))
+    for m in re.finditer(rf"({NUM})\s*号镜头", low):
+        add(to_number(m.group(1)))
+    for m in re.finditer(r"\b(?:shots?|scenes?|clips?)\s*#?\s*(\d+)((?:\s*(?:,|and|&|to|-)\s*\d+)*)", low):
+        add(float(m.group(1)))
+        for extra in re.findall(r"\d+", m.group(2)):
+            add(float(extra))
+    for word, n in EN_ORDINALS.items():
+        if re.search(rf"\b{word}\b(?:\s+(?:and|&)\s+\w+)?\s*(?:shot|scene|clip|one)", low) or re.search(
+            rf"\b{word}\s+(?:and|&)\s+(?:the\s+)?\w+\s+(?:shots|scenes)", low
+        ):
+            add(float(n))
+    if re.search(
+        r"\b(last|final|closing|ending)\s+(shot|scene|clip|one)|最后(一个|一幕|的)?(镜头|幕|场景|画面)?|结尾(的)?镜头",
+        low,
+    ):
+        add(float(count) if count else None)
+    if re.search(r"\b(opening)\s+(shot|scene)|开头(的)?镜头|第一个镜头", low) and 1 not in found:
+        add(1.0)
+    return found
+
+
+def _typed_shots(text: str, shots: list[dict[str, Any]]) -> list[int]:
+    """Shots referred to by type ('the aerial shot', '俯拍镜头')."""
+    stype = lexicon.find_shot_type(text)
+    if not stype or not re.search(SHOT_WORD + r"|\bone\b", text, flags=re.I):
+        return []
+    return [i + 1 for i, s in enumerate(shots) if s.get("shot_type") == stype]
+
+
+def _described_shots(text: str, shots: list[dict[str, Any]]) -> list[int]:
+    """Shots referred to by what they show ('the park shots', '公园的镜头'): the named word,
+    widened to its group in the scenes lexicon (park ~ 公园, grass, bench ...)."""
+    low = text.lower()
+    keys: list[str] = []
+    for m in re.finditer(
+        r"\b(?:the|all|in the|on the|for the|both)\s+([a-z]+(?: [a-z]+)?)\s+(?:shots|scenes|clips|shot|scene)\b",
+        low,
+    ):
+        keys.append(m.group(1).split()[-1])
+    for m in re.finditer(r"([\u4e00-\u9fff]{1,5})的(?:镜头|画面|场景)", text):
+        word = m.group(1)
+        keys += [word[i:] for i in range(len(word) - 1)]
+    if not keys:
+        return []
+    scenes = lexicon.load("scenes")
+    found: list[int] = []
+    for key in keys:
+        words = {key}
+        for table in ("settings", "elements", "people"):
+            for group in scenes[table].values():
+                if key in [w.lower() for w in group]:
+                    words.update(w.lower() for w in group)
+        hits = [
+            i + 1 for i, s in enumerate(shots) if any(w in s.get("description", "").lower() for w in words)
+        ]
+        found += [h for h in hits if h not in found]
+        if found:
+            break
+    return sorted(found)
+
+
+def referenced_shots(text: str, script: dict[str, Any] | None) -> list[int]:
+    """The shots a message names: by number or ordinal, by type, or by what they show."""
+    shots = list(script.get("shots", [])) if script else []
+    return _ordinal_shots(text, len(shots)) or _typed_shots(text, shots) or _described_shots(text, shots)
+
+
+def _amount(text: str, default: float = 0.15) -> tuple[float, str]:
+    """How much: an explicit percentage, or a small/large step."""
+    pct = parse_percent(text)
+    if pct is not None:
+        return abs(pct), "explicit"
+    if _has(LARGE, text):
+        return 0.3, "large"
+    if _has(SMALL, text):
+        return 0.1, "small"
+    return default, "default"
+
+
+def _direction(op: str, text: str) -> int:
+    """+1 for more (brighter, warmer, faster, louder), -1 for less."""
+    minus = {
+        "brightness": r"太亮|调暗|暗一|暗些|变暗|darker|dimmer|too bright|less bright|darken",
+        "contrast": r"降低对比|对比度?低|less contrast|lower contrast|reduce contrast|too contrast",
+        "saturation": r"太鲜艳|降低饱和|淡一|desaturat|less saturat|less colou?rful|too vivid|muted",
+        "temperature": r"冷|太暖|cooler|colder|less warm|too warm",
+        "speed": r"太快|慢|减速|slow|too fast",
+        "volume": r"小声|调小|调低|低一|降低|轻一|小一|太大|太吵|quieter|down|lower|softer|too loud|reduce",
+    }
+    if op == "brightness" and re.search(r"太暗|too dark|too dim", text, flags=re.I):
+        return 1
+    return -1 if re.search(minus.get(op, "$^"), text, flags=re.I) else 1
+
+
+POSITIONS = [
+    ("top-left", r"左上|top[- ]left|upper left"),
+    ("top-right", r"右上|top[- ]right|upper right"),
+    ("bottom-left", r"左下|bottom[- ]left|lower left"),
+    ("bottom-right", r"右下|bottom[- ]right|lower right"),
+    ("top", r"顶部|上方|上面|顶端|\btop\b|upper"),
+    ("bottom", r"底部|下方|下面|底端|\bbottom\b|lower"),
+    ("center", r"中间|中央|居中|正中|cent(er|re)|middle"),
+]
+
+
+def _overlay_slots(text: str) -> dict[str, Any]:
+    """A title card or a text overlay: its text, position and time (shot-relative seconds)."""
+    if _has(r"去掉|删除|删掉|不要|取消|remove|delete|clear|\bno (title|text)", text):
+        return {"remove": True}
+    quoted = re.search(r"[\"“「『《'‘]([^\"”」』》'’]{1,40})[\"”」』》'’]", text) or re.search(
+        r"[:：]\s*(.{1,40}?)\s*$", text
+    )
+    kind = "title" if _has(r"标题|片头|片名|\btitle\b", text) else "text"
+    out: dict[str, Any] = {"text": quoted.group(1).strip() if quoted else None, "kind": kind}
+    out["position"] = next((k for k, p in POSITIONS if _has(p, text)), "center" if kind == "title" else "top")
+    span = re.search(
+        r"(\d+(?:\.\d+)?)\s*(?:秒|s)?\s*(?:到|至|-|to)\s*(\d+(?:\.\d+)?)\s*(?:秒|s|seconds?)",
+        text,
+        flags=re.I,
+    )
+    first = re.search(
+        r"前\s*(\d+(?:\.\d+)?)\s*秒|first\s+(\d+(?:\.\d+)?)\s*s(?:ec(?:ond)?s?)?", text, flags=re.I
+    )
+    if span:
+        out["start"], out["end"] = float(span.group(1)), float(span.group(2))
+    elif first:
+        out["start"], out["end"] = 0.0, float(first.group(1) or first.group(2))
+    elif kind == "title":
+        out["start"], out["end"] = 0.0, 3.0
+    return out
+
+
+def _visual_slots(text: str, op: str) -> dict[str, Any]:
+    slots: dict[str, Any] = {"operation": op}
+    if op == "title":
+        slots.update(_overlay_slots(text))
+        return slots
+    if op in ("brightness", "contrast", "saturation", "temperature", "speed"):
+        amount, size = _amount(text)
+        slots.update(amount=_direction(op, text) * amount, size=size)
+    elif op == "aspect":
+        ratio = re.search(r"(?<!\d)(\d{1,2})\s*[:：比]\s*(\d{1,2})(?!\d)", text)
+        if ratio and f"{ratio.group(1)}:{ratio.group(2)}" not in ("16:9", "9:16", "1:1"):
+            slots["error"] = "bad_format"
+            slots["value"] = f"{ratio.group(1)}:{ratio.group(2)}"
+        elif _has(r"竖|9\s*[:：]\s*16|vertical|portrait", text):
+            slots["aspect"] = "9:16"
+        elif _has(r"方形|正方|1\s*[:：]\s*1|square", text):
+            slots["aspect"] = "1:1"
+        else:
+            slots["aspect"] = "16:9"
+    elif op == "transition":
+        kinds = [
+            ("dissolve", r"溶解|叠化|dissolve|crossfade"),
+            ("wipe", r"擦除|wipe"),
+            ("slide", r"滑动|slide"),
+            ("cut", r"硬切|直接切|\bcut\b|no transition"),
+            ("fade", r"淡入|淡出|fade"),
+        ]
+        slots["transition"] = next((k for k, p in kinds if _has(p, text)), "fade")
+    elif op == "look":
+        looks = [
+            ("bw", r"黑白|black[- ]and[- ]white|b&w"),
+            ("vintage", r"复古|胶片|vintage|sepia|film"),
+            ("cinematic", r"电影感|cinematic"),
+            ("soft", r"柔和|soft"),
+        ]
+        slots["look"] = next((k for k, p in looks if _has(p, text)), "soft")
+    elif op == "resolution":
+        for res in ("720p", "1080p", "2160p"):
+            if res in text.lower():
+                slots["resolution"] = res
+        if _has(r"(?<![\da-z])4k(?![a-z])", text):
+            slots["resolution"] = "2160p"
+        other = re.search(r"(?<![\da-z])(\d{3,4}p|[2-9]k)(?![a-z])", text, flags=re.I)
+        if other and other.group(1).lower() not in ("720p", "1080p", "2160p", "4k"):
+            slots["error"] = "bad_format"
+            slots["value"] = other.group(1)
+        m = re.search(r"(\d+)\s*(?:fps|帧)", text, flags=re.I)
+        if m:
+            slots["fps"] = int(m.group(1))
+    elif op == "subtitles":
+        if _has(r"大一|大点|放大|更大|bigger|larger|increase", text):
+            slots["scale"] = 1.25
+        elif _has(r"小一|小点|缩小|更小|smaller|decrease", text):
+            slots["scale"] = 0.8
+        else:
+            slots["enabled"] = not _has(
+                r"关掉|关闭|去掉|不要|隐藏|off|remove|hide|disable|no subtitles", text
+            )
+    return slots
+
+
+def _instrument(text: str) -> str | None:
+    low = text.lower()
+    for name, words in lexicon.load("music")["instrument_words"].items():
+        if any(w in low for w in words):
+            return str(name)
+    return None
+
+
+def _effect_names(text: str) -> list[str]:
+    low = text.lower()
+    table = {
+        "birdsong": ["鸟叫", "鸟鸣", "鸟声", "birdsong", "bird song", "birds", "chirp"],
+        "wind": ["风声", "wind"],
+        "rain": ["雨声", "rain"],
+        "waves": ["海浪", "浪声", "waves", "surf"],
+        "city": ["城市声", "车声", "traffic", "city"],
+        "footsteps": ["脚步", "footstep", "steps"],
+        "drops": ["水滴", "滴水", "drops", "drip"],
+        "wings": ["翅膀", "扑翅", "wings", "flapping"],
+    }
+    return [name for name, words in table.items() if any(w in low for w in words)]
+
+
+def _audio_slots(text: str, op: str) -> dict[str, Any]:
+    slots: dict[str, Any] = {"operation": op}
+    if op == "music":
+        if _has(
+            r"关掉|关闭|去掉|不要(背景)?音乐|静音|no music|music off|remove the music|mute the music|turn off",
+            text,
+        ):
+            slots["operation"] = "music_off"
+        elif _has(
+            r"大声|小声|音量|调(低|高|小|大)|louder|quieter|volume|turn (it |the music )?(up|down)|lower|softer",
+            text,
+        ):
+            slots["operation"] = "volume"
+            slots.update(_volume(text))
+        else:
+            slots.update(mood=lexicon.detect_mood(text), instrument=_instrument(text))
+            if _has(r"节奏快|快一点的|更快|faster|upbeat|more tempo|speed up", text):
+                slots["tempo"] = 1.2
+            elif _has(r"节奏慢|慢一点的|更慢|slower|calmer tempo|slow down", text):
+                slots["tempo"] = 0.85
+            if _has(
+                r"这首|这个文件|我的(歌|音乐)|上传|this (song|track|file)|my (own )?(song|music|track)", text
+            ):
+                slots["upload"] = True
+    elif op == "volume":
+        slots.update(_volume(text))
+        slots["target"] = "narration" if _has(r"旁白|narrat|voice", text) else "music"
+    elif op == "narration":
+        if _has(
+            r"不要旁白|去掉旁白|删掉旁白|删除旁白|没有旁白|no narration|remove the narration|without narration|mute the narration",
+            text,
+        ):
+            slots["text"] = ""
+            return slots
+        named = (
+            re.search(r"(?:换成|改成|用)\s*(.{1,20}?)的?(?:声音|嗓音)", text)
+            or re.search(r"voice of\s+([\w .'-]{2,30}?)\s*$", text, flags=re.I)
+            or re.search(
+                r"(?:use|switch to|sound like)\s+(?!a |an |the )([\w .'-]{2,30}?)(?:'s)?\s+voice",
+                text,
+                flags=re.I,
+            )
+        )
+        said = re.search(
+            r"(?:旁白|配音|解说)(?:改成|换成|改为|写成)[：:\s]*[\"“「]?(.+?)[\"”」]?\s*$", text
+        ) or re.search(
+            r"narration(?: of (?:shot|scene) \d+| for (?:shot|scene) \d+)? (?:to|say|says|read|reads)[:\s]+[\"“']?(.+?)[\"”']?\s*$",
+            text,
+            flags=re.I,
+        )
+        if _has(r"男声|男的|男性|\bmale\b|man's voice|\bman\b", text):
+            slots["voice"] = "male"
+        elif _has(r"女声|女的|女性|female|woman", text):
+            slots["voice"] = "female"
+        elif named:
+            slots["error"] = "unknown_voice"
+            slots["name"] = named.group(1).strip()
+            return slots
+        elif said:
+            slots["text"] = said.group(1).strip()
+            return slots
+        if _has(r"慢一|慢点|说慢|slower|speak slow|slow(er)? down", text):
+            slots["rate"] = -0.15
+        elif _has(r"快一|快点|说快|faster|speed up", text):
+            slots["rate"] = 0.15
+    elif op == "effects":
+        slots["enabled"] = not _has(r"关掉|关闭|去掉|删掉|不要|\boff\b|remove|\bno\b|without|mute", text)
+        slots["effects"] = _effect_names(text)
+    return slots
+
+
+def _volume(text: str) -> dict[str, Any]:
+    """A volume change; an explicit percentage below -100% or above +300% is impossible."""
+    pct = parse_percent(text)
+    if pct is not None and (pct < -1.0 or pct > 3.0):
+        return {"error": "bad_volume", "value": f"{pct * 100:+.0f}%"}
+    amount, size = _amount(text, 0.25)
+    if pct is not None and pct < 0:  # "-20%" is already a direction
+        return {"amount": pct, "size": size}
+    return {"amount": _direction("volume", text) * amount, "size": size}
+
+
+def _revise_slots(text: str, shots: list[int]) -> dict[str, Any]:
+    slots: dict[str, Any] = {"shots": shots}
+    if _has(r"交换|调换|对调|互换|换一下|\bswap\b|\bswitch\b|exchange", text):
+        slots["operation"] = "swap"
+    elif _has(r"删|去掉|移除|拿掉|不要|\bremove\b|\bdelete\b|\bdrop\b|cut out", text):
+        slots["operation"] = "delete"
+    elif _has(r"移到|挪到|放到|\bmove\b|\bput\b.*\b(first|last|start|end|beginning|before|after)", text):
+        slots["operation"] = "move"
+    elif _has(r"加|添加|增加|插入|补|\badd\b|\binsert\b", text):
+        slots["operation"] = "insert"
+    elif _has(r"改成|改为|换成|重写|\brewrite\b|\breplace\b|change .* to|should show|instead", text):
+        slots["operation"] = "rewrite"
+    else:
+        slots["operation"] = "unspecified"
+    return slots
+
+
+def analyse(text: str, script: dict[str, Any] | None = None) -> Analysis:
+    """Classify one message against the project's script (or none yet)."""
+    raw = text or ""
+    msg = raw.strip()
+    if not msg:
+        return Analysis("unclear", 1.0, {"error": "empty"})
+    if len(msg) > MAX_MESSAGE:
+        return Analysis("unclear", 1.0, {"error": "too_long", "limit": MAX_MESSAGE, "length": len(msg)})
+    shots = list(script.get("shots", [])) if script else []
+    versions = parse_versions(msg)
+
+    for intent, pattern, conf in VERSION_RULES:
+        if _has(pattern, msg):
+            if (
+                intent == "compare"
+                and not versions
+                and not _has(r"版本|version|v\d|之前|上一|previous|last", msg)
+            ):
+                continue
+            slots: dict[str, Any] = {"versions": versions}
+            if intent == "restore" and not versions:
+                continue
+            return Analysis(intent, conf, slots)
+    if _has(HELP, msg):
+        return Analysis("help", 0.9)
+    if _has(EXPORT, msg) and not _has(CREATE, msg):
+        fmt = "gif" if _has(r"gif|动图", msg) else "webm" if _has(r"webm", msg) else "mp4"
+        return Analysis("export", 0.9, {"format": fmt})
+
+    referenced = _ordinal_shots(msg, len(shots)) or _typed_shots(msg, shots) or _described_shots(msg, shots)
+    duration = parse_duration_seconds(msg)
+    edit_words = any(_has(p, msg) for k, p in EDIT_VISUAL.items() if k != "resolution") or any(
+        _has(p, msg) for p in EDIT_AUDIO.values()
+    )
+    fresh = _has(r"新的|另一个|再做一个|重新做|关于|主题|new video|another|about|theme", msg)
+    if script and _has(RERENDER, msg) and not fresh and not edit_words and not referenced:
+        return Analysis("generate", 0.85, {"again": True})
+    if _has(CREATE, msg) and not (referenced and script) and not (script and edit_words and not fresh):
+        slots = {"duration": duration, "mood": lexicon.detect_mood(msg)}
+        return Analysis("create", 0.9, slots)
+
+    if _has(EDIT_VISUAL["title"], msg) and not _has(EDIT_VISUAL["subtitles"], msg):
+        return Analysis("edit_visual", 0.85, {"shots": referenced, **_visual_slots(msg, "title")})
+    for op, pattern in EDIT_AUDIO.items():
+        if _has(pattern, msg):
+            return Analysis("edit_audio", 0.85, {"shots": referenced, **_audio_slots(msg, op)})
+    if (
+        _has(DURATION, msg)
+        and (duration is not None or _has(r"调整时长|改时长|change the (length|duration)", msg))
+        and not _has(r"速度|太快|太慢|speed|too fast|too slow", msg)
+    ):
+        slots = {"shots": referenced, "duration": duration}
+        rel = re.search(
+            rf"({NUM})\s*(?:秒|seconds?|secs?)\s*(shorter|longer)|(缩短|减少|延长|增加|加长)\s*({NUM})\s*秒",
+            msg,
+            flags=re.I,
+        )
+        if rel and referenced and duration is not None:
+            shorter = _has(r"shorter|缩短|减少", rel.group(0))
+            slots["delta"] = -duration if shorter else duration
+            slots.pop("duration")
+        return Analysis("set_duration", 0.85, slots)
+    for op, pattern in EDIT_VISUAL.items():
+        if _has(pattern, msg):
+            if op == "title" and _has(REVISE, msg) and referenced:
+                continue
+            return Analysis("edit_visual", 0.85, {"shots": referenced, **_visual_slots(msg, op)})
+    if _has(REVISE, msg) and (
+        _has(SHOT_WORD, msg) or referenced or _has(r"剧情|故事|太突然|story|plot|abrupt|sudden", msg)
+    ):
+        return Analysis("revise_script", 0.85, _revise_slots(msg, referenced))
+    if _has(REVIEW, msg):
+        return Analysis("review", 0.85)
+    if _has(GENERATE, msg):
+        return Analysis("generate", 0.9)
+    if _has(r"调整时长|改变?时长|change (the )?(duration|length)", msg):
+        return Analysis("set_duration", 0.7, {"shots": referenced, "duration": None})
+    return Analysis("unclear", 0.2, {"reason": "no_pattern"})
