@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 APT_PACKAGES := ffmpeg espeak-ng fluidsynth timgm6mb-soundfont fonts-wqy-microhei fonts-dejavu-core fonts-noto-color-emoji chromium
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint system venv clean bench sheet screenshot
+.PHONY: run test lint system venv clean bench sheet screenshot train eval
 
 system:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -32,8 +32,18 @@ lint: venv
 	$(VENV)/bin/ruff format --check graph nodes tools prompts tests bench chainlit_app.py
 	$(VENV)/bin/mypy
 
+# Two workers: the renders, servers and browsers of one overlap the waits of the other.
 test: venv lint
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/python -m tools.train_intents --check
+	$(VENV)/bin/pytest -q -n 2 --durations=15
+
+# The router's classifiers, trained on tools/data/corpus (scikit-learn, deterministic).
+train: venv
+	$(PY) -m tools.train_intents
+
+# The router on held-out messages: per-intent precision/recall, confusion, slots.
+eval: venv
+	$(PY) bench/eval.py
 
 bench: venv
 	$(PY) bench/run.py --runs $${RUNS:-3}

@@ -179,6 +179,54 @@ def versions_bench() -> dict[str, float]:
     return {k: round(v, 3) for k, v in figures.items()}
 
 
+def router_bench() -> dict[str, float]:
+    """The router: loading the classifiers (time and memory, in a fresh process), one
+    message classified (p95 over the held-out dev messages), and a simple turn (classify and
+    reply, no render) through the compiled graph, p95."""
+    probe = (
+        "import resource, time, graph; from tools import classifier; "
+        "r0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; t = time.perf_counter(); "
+        "[classifier.load(n) for n in ('intent', 'operation', 'direction')]; "
+        "print(time.perf_counter() - t, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - r0) / 1024)"
+    )
+    loads = [
+        subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
+        for _ in range(3)
+    ]
+    load_s = statistics.median(float(p.stdout.split()[0]) for p in loads)
+    load_mb = statistics.median(float(p.stdout.split()[1]) for p in loads)
+    from nodes.intent_router import decide
+
+    texts = [
+        json.loads(line)["text"]
+        for line in (ROOT / "tests/data/heldout/intents/dev.jsonl").read_text().splitlines()
+    ]
+    context = Context(use_llm=False)
+    decide("warm up", {}, context)
+    samples = []
+    for text in texts:
+        t = time.perf_counter()
+        decide(text, {}, context)
+        samples.append(time.perf_counter() - t)
+    with tempfile.TemporaryDirectory(prefix="cinechat-bench-") as tmp:
+        graph = build_graph(open_checkpointer(Path(tmp) / "router.sqlite"))
+        ctx = Context(data_dir=str(Path(tmp) / "media"), use_llm=False)
+        timed_turn(graph, "r", "Make a 20 second video about a lighthouse keeper", ctx)
+        turns = [
+            timed_turn(graph, "r", text, ctx)[0]
+            for text in ["有哪些版本？", "help", "thanks!", "what can you do?"] * 5
+        ]
+    figures = {
+        "router_load_s": load_s,
+        "router_load_mb": load_mb,
+        "classify_median_s": statistics.median(samples),
+        "classify_p95_s": p95(samples),
+        "simple_turn_p95_s": p95(turns),
+    }
+    print("router: " + " ".join(f"{k} {v:.4f}" for k, v in figures.items()), file=sys.stderr)
+    return {k: round(v, 4) for k, v in figures.items()}
+
+
 def median_of(runs: list[dict[str, Any]], key: str) -> float:
     return round(statistics.median(r[key] for r in runs), 3)
 
@@ -222,6 +270,16 @@ ROWS = [
     ("undo_200_s", "Undo turn, thread of 200 turns", "s", ""),
     ("undo_200_p95_s", "  p95", "s", "< 0.3 s"),
     ("db_200_mb", "Checkpoint database after 200 script turns", "MB", ""),
+    ("router_load_s", "Router classifiers loaded (fresh process)", "s", "< 0.3 s"),
+    ("router_load_mb", "  memory they add", "MB", "< 100 MB"),
+    ("classify_median_s", "One message classified (held-out dev messages), in-process", "s", ""),
+    ("classify_p95_s", "  p95", "s", "< 0.02 s"),
+    (
+        "simple_turn_p95_s",
+        "Simple turn (classify and reply, no render) through the graph, p95",
+        "s",
+        "< 0.1 s",
+    ),
 ]
 
 
@@ -278,7 +336,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-readme", action="store_true")
     parser.add_argument(
-        "--only", choices=["history"], help="measure only this part, keeping the other figures"
+        "--only", choices=["history", "router"], help="measure only this part, keeping the other figures"
     )
     args = parser.parse_args()
     out = ROOT / "bench" / "results.json"
@@ -294,7 +352,10 @@ def main() -> int:
             "medians": render["medians"],
             "all_runs": render["all_runs"],
         }
-    results["medians"] = {**results["medians"], **versions_bench()}
+    if args.only != "router":
+        results["medians"] = {**results["medians"], **versions_bench()}
+    if args.only != "history":
+        results["medians"] = {**results["medians"], **router_bench()}
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     if not args.no_readme:
         write_readme(results)

@@ -12,7 +12,7 @@ import prompts
 from graph.context import Context, run_context
 from graph.state import IntentDecision, ProjectState, last_user_attachments, last_user_text, publish_version
 from tools import llm
-from tools.intents import CONFIDENCE_THRESHOLD, Analysis, analyse, referenced_shots
+from tools.intents import CONFIDENCE_THRESHOLD, EXPENSIVE, Analysis, analyse, referenced_shots
 from tools.music import MusicError, check_upload
 from tools.renderer import ImageError, load_image
 from tools.scripts import MAX_TOTAL, MIN_TOTAL
@@ -20,6 +20,13 @@ from tools.text import detect_language
 
 NEEDS_SCRIPT = {"revise_script", "set_duration", "generate", "edit_visual", "edit_audio", "review"}
 LLM_BELOW = 0.8
+
+
+def project_state(state: ProjectState) -> str:
+    """The project's state as the classifier knows it: empty, script or rendered."""
+    if not state.get("script"):
+        return "empty"
+    return "rendered" if (state.get("render") or {}).get("path") else "script"
 
 
 def _script(state: ProjectState) -> dict[str, Any] | None:
@@ -108,7 +115,7 @@ def decide(
 ) -> tuple[Analysis, list[str]]:
     """The router's decision for `text` (with any attached images) in `state`, and notes."""
     notes: list[str] = []
-    analysis = analyse(text, _script(state))
+    analysis = analyse(text, _script(state), project_state(state), (state.get("intent") or {}).get("intent"))
     if images and "error" not in analysis.slots:
         analysis = _with_image(analysis, images, state, text)
     if music and "error" not in analysis.slots:
@@ -125,12 +132,29 @@ def decide(
         except Exception as exc:  # any provider failure falls back to the offline analyser
             notes.append(f"llm_fallback:{type(exc).__name__}")
     if "error" not in analysis.slots:
+        if analysis.intent != "unclear" and analysis.confidence < needed_confidence(analysis, state):
+            return _question(analysis), notes
         error = _check(analysis, state)
         if error:
             analysis.slots["error"] = error
-        elif analysis.confidence < CONFIDENCE_THRESHOLD:
-            analysis = Analysis("unclear", analysis.confidence, {**analysis.slots, "clarify": True})
     return analysis, notes
+
+
+def needed_confidence(analysis: Analysis, state: ProjectState) -> float:
+    """How sure the router must be to act: more for what costs a render or replaces the
+    project (rendering, a new project over this one, restoring), less for what is undone
+    in one word."""
+    if analysis.intent == "create" and not state.get("script"):
+        return CONFIDENCE_THRESHOLD
+    return EXPENSIVE.get(analysis.intent, CONFIDENCE_THRESHOLD)
+
+
+def _question(analysis: Analysis) -> Analysis:
+    """Asking instead of acting: the two best readings, for the reply's buttons."""
+    readings = [analysis.intent, analysis.slots.get("alternative")]
+    readings = [r for r in dict.fromkeys(readings) if r and r != "unclear"]
+    slots = {"clarify": True, "reading": analysis.intent, "readings": readings}
+    return Analysis("unclear", analysis.confidence, slots)
 
 
 def intent_router(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage
 
-from graph.state import ProjectState
+from graph.state import ProjectState, last_user_text
 from tools import catalog, replies
 from tools.edits import op_name
 
@@ -57,7 +57,7 @@ def compose_reply(state: ProjectState) -> str:
     elif intent.get("intent") == "help":
         text = replies.help_reply(lang)
     elif intent.get("intent") == "unclear":
-        text = replies.fill(lang, "replies.unclear")
+        text = replies.unclear_reply(slots, lang)
     elif kind == "script":
         text = _script_text(state, lang)
     elif kind == "edit":
@@ -88,4 +88,8 @@ def responder(state: ProjectState) -> dict[str, Any]:
         intent.get("slots", {}).get("error"),
         state.get("outcome") or {},
     )
+    if intent.get("slots", {}).get("clarify"):
+        choices = replies.reading_choices(
+            intent["slots"].get("readings") or [], last_user_text(state), _language(state)
+        )
     return {"reply": text, "messages": [AIMessage(content=text)], "choices": choices}

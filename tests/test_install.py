@@ -48,7 +48,17 @@ def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
     site = next((venv / "lib").glob("python3*/site-packages"))
     (site / "project-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")  # deps, not cinechat
     pip = subprocess.run(
-        [str(venv / "bin/python"), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
+        [
+            str(venv / "bin/python"),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-index",
+            "--ignore-installed",
+            str(wheel),
+        ],
         capture_output=True,
         text=True,
         timeout=600,

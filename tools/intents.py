@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tools import lexicon
+from tools import classifier, lexicon
 from tools.text import EN_ORDINALS, NUM, parse_duration_seconds, parse_percent, parse_versions, to_number
 
 INTENTS = (
@@ -27,7 +27,8 @@ INTENTS = (
     "help",
     "unclear",
 )
-CONFIDENCE_THRESHOLD = 0.6
+CONFIDENCE_THRESHOLD = 0.45
+"""Below this calibrated probability the router asks (the two best readings as buttons)."""
 MAX_MESSAGE = 2000
 
 
@@ -112,6 +113,20 @@ RERENDER = (
 HELP = r"你能做什么|能做什么|你会什么|怎么用|如何使用|帮助|使用说明|^\s*help\b|what can you do|how does (this|it) work|how do i use|commands|^\s*\?\s*$"
 EXPORT = r"导出|下载|保存为|另存|\bexport\b|download|save (it )?as|\bgif\b|\bwebm\b|\bmp4\b"
 
+NEW_PROJECT = (
+    r"^\s*(new (project|video)|start (a )?new (project|video)|another (video|one)( about)?|"
+    r"新项目|新建|新的视频|再做一个|另做一个|重新做一个|换个主题)"
+)
+NARRATION_OFF = (
+    r"(去掉|删掉|删除|不要|关掉|关闭|取消|拿掉)\s*(所有的?|全部的?)?\s*(镜头的?)?\s*(旁白|配音|解说|朗读)"
+    r"|(旁白|配音|解说)\s*(去掉|删掉|不要了?|关掉|拿掉)|(all|every)\s+(shot|scene)s?\s+without\s+narration"
+    r"|\b(remove|delete|drop|cut|mute|turn off|get rid of|no)\s+(the\s+|all\s+(the\s+)?)?(narration|voice ?over|narrator)"
+)
+REWRITE = (
+    r"(内容|画面|镜头)\s*(改成|换成|改为)|改成[:：]|换成[:：]"
+    r"|\bchange\s+(shot|scene|clip)\s*\d+\s+(to|into)\s+(a|an|the|some)\b|(shot|scene)\s*\d+\s+should\s+show"
+    r"|\bin\s+(shot|scene)\s*\d+,?\s+(change|replace)\b|\bmake\s+(shot|scene)\s*\d+\s+(show|about)\b"
+)
 SMALL = r"一点|一些|稍微|稍稍|有点|略|a bit|a little|slightly|somewhat|a touch"
 LARGE = r"很多|大幅|非常|特别|太多|多一些|a lot|much|way|really|very|significantly|heavily"
 
@@ -147,7 +162,13 @@ def _ordinal_shots(text: str, count: int) -> list[int]:
         low,
     ):
         add(float(count) if count else None)
-    if re.search(r"\b(opening)\s+(shot|scene)|开头(的)?镜头|第一个镜头", low) and 1 not in found:
+    if (
+        re.search(
+            r"\b(opening|first)\s+(shot|scene|one)|(开头|开始|开场|一开始)(的|那个)?(镜头|画面|场景)|第一个镜头",
+            low,
+        )
+        and 1 not in found
+    ):
         add(1.0)
     return found
 
@@ -211,18 +232,10 @@ def _amount(text: str, default: float = 0.15) -> tuple[float, str]:
 
 
 def _direction(op: str, text: str) -> int:
-    """+1 for more (brighter, warmer, faster, louder), -1 for less."""
-    minus = {
-        "brightness": r"太亮|调暗|暗一|暗些|变暗|darker|dimmer|too bright|less bright|darken",
-        "contrast": r"降低对比|对比度?低|less contrast|lower contrast|reduce contrast|too contrast",
-        "saturation": r"太鲜艳|降低饱和|淡一|desaturat|less saturat|less colou?rful|too vivid|muted",
-        "temperature": r"冷|太暖|cooler|colder|less warm|too warm",
-        "speed": r"太快|慢|减速|slow|too fast",
-        "volume": r"小声|调小|调低|低一|降低|轻一|小一|太大|太吵|quieter|down|lower|softer|too loud|reduce",
-    }
-    if op == "brightness" and re.search(r"太暗|too dark|too dim", text, flags=re.I):
-        return 1
-    return -1 if re.search(minus.get(op, "$^"), text, flags=re.I) else 1
+    """+1 for more (brighter, warmer, faster, louder), -1 for less, as the words say; +1 when
+    they do not say (the direction model may still turn it, see `_directed`)."""
+    said = direction(op, text)
+    return 1 if said is None else said
 
 
 POSITIONS = [
@@ -263,6 +276,15 @@ def _overlay_slots(text: str) -> dict[str, Any]:
     return out
 
 
+def aspect_of(text: str) -> str | None:
+    """The frame shape a message names, directly or by platform or screen (tools/data/formats.json)."""
+    low = text.lower()
+    for aspect, words in lexicon.load("formats")["aspects"]:
+        if any(w in low for w in words):
+            return str(aspect)
+    return None
+
+
 def _visual_slots(text: str, op: str) -> dict[str, Any]:
     slots: dict[str, Any] = {"operation": op}
     if op == "title":
@@ -276,12 +298,8 @@ def _visual_slots(text: str, op: str) -> dict[str, Any]:
         if ratio and f"{ratio.group(1)}:{ratio.group(2)}" not in ("16:9", "9:16", "1:1"):
             slots["error"] = "bad_format"
             slots["value"] = f"{ratio.group(1)}:{ratio.group(2)}"
-        elif _has(r"竖|9\s*[:：]\s*16|vertical|portrait", text):
-            slots["aspect"] = "9:16"
-        elif _has(r"方形|正方|1\s*[:：]\s*1|square", text):
-            slots["aspect"] = "1:1"
         else:
-            slots["aspect"] = "16:9"
+            slots["aspect"] = aspect_of(text) or "16:9"
     elif op == "transition":
         kinds = [
             ("dissolve", r"溶解|叠化|dissolve|crossfade"),
@@ -397,10 +415,10 @@ def _audio_slots(text: str, op: str) -> dict[str, Any]:
             text,
             flags=re.I,
         )
-        if _has(r"男声|男的|男性|\bmale\b|man's voice|\bman\b", text):
-            slots["voice"] = "male"
-        elif _has(r"女声|女的|女性|female|woman", text):
+        if _has(r"女声|女的|女性|女生|\bfemale\b|\bwom[ae]n\b|\bwom[ae]n's\b|\bgirl|\blady", text):
             slots["voice"] = "female"
+        elif _has(r"男声|男的|男性|男生|\bmale\b|(?<!wo)\bman\b|(?<!wo)\bmen\b|\bguy\b", text):
+            slots["voice"] = "male"
         elif named:
             slots["error"] = "unknown_voice"
             slots["name"] = named.group(1).strip()
@@ -446,8 +464,9 @@ def _revise_slots(text: str, shots: list[int]) -> dict[str, Any]:
     return slots
 
 
-def analyse(text: str, script: dict[str, Any] | None = None) -> Analysis:
-    """Classify one message against the project's script (or none yet)."""
+def rules(text: str, script: dict[str, Any] | None = None) -> Analysis:
+    """The high-precision pattern reading of a message against the project's script: one
+    feature of the trained classifier, and the source of the slots when they agree."""
     raw = text or ""
     msg = raw.strip()
     if not msg:
@@ -487,8 +506,17 @@ def analyse(text: str, script: dict[str, Any] | None = None) -> Analysis:
         slots = {"duration": duration, "mood": lexicon.detect_mood(msg)}
         return Analysis("create", 0.9, slots)
 
+    if (
+        script
+        and _has(REWRITE, msg)
+        and not _has(r"标题|字幕|\btitle\b|subtitle|caption", msg)
+        and parse_duration_seconds(msg) is None  # "第1个镜头改为10秒" is a length
+    ):
+        return Analysis("revise_script", 0.9, {**_revise_slots(msg, referenced), "operation": "rewrite"})
     if _has(EDIT_VISUAL["title"], msg) and not _has(EDIT_VISUAL["subtitles"], msg):
         return Analysis("edit_visual", 0.85, {"shots": referenced, **_visual_slots(msg, "title")})
+    if _has(NARRATION_OFF, msg):
+        return Analysis("edit_audio", 0.9, {"shots": referenced, "operation": "narration", "text": ""})
     for op, pattern in EDIT_AUDIO.items():
         if _has(pattern, msg):
             return Analysis("edit_audio", 0.85, {"shots": referenced, **_audio_slots(msg, op)})
@@ -524,3 +552,234 @@ def analyse(text: str, script: dict[str, Any] | None = None) -> Analysis:
     if _has(r"调整时长|改变?时长|change (the )?(duration|length)", msg):
         return Analysis("set_duration", 0.7, {"shots": referenced, "duration": None})
     return Analysis("unclear", 0.2, {"reason": "no_pattern"})
+
+
+# A stand-in project for reading corpus messages at state script/rendered while training
+# (at run time the project's own script is used).
+SAMPLE_SCRIPT: dict[str, Any] = {
+    "shots": [
+        {"shot_type": "wide", "description": "a park in the morning light"},
+        {"shot_type": "close-up", "description": "flowers opening"},
+        {"shot_type": "medium", "description": "a girl walking with a dog"},
+        {"shot_type": "aerial", "description": "the city from above"},
+    ]
+}
+
+
+def rule_features(text: str, state: str, script: dict[str, Any] | None = None) -> tuple[str, ...]:
+    """The pattern reading as classifier features: its intent and operation."""
+    reading = rules(text, script if script is not None else (SAMPLE_SCRIPT if state != "empty" else None))
+    op = reading.slots.get("operation")
+    return (f"r:{reading.intent}",) + ((f"rop:{op}",) if op else ())
+
+
+# The operations the classifier names, as the slot builders above know them.
+VISUAL_OPS = {
+    "brightness",
+    "contrast",
+    "saturation",
+    "temperature",
+    "look",
+    "speed",
+    "aspect",
+    "resolution",
+    "fps",
+    "transition",
+    "subtitles",
+    "title",
+    "image",
+}
+AUDIO_OPS = {
+    "music": "music",
+    "music_off": "music",
+    "volume": "volume",
+    "voice": "narration",
+    "voice_rate": "narration",
+    "narration_text": "narration",
+    "narration_off": "narration",
+    "effects": "effects",
+}
+REVISIONS = {"insert", "delete", "swap", "move", "rewrite"}
+EXPENSIVE = {"generate": 0.7, "restore": 0.7, "create": 0.75}
+"""Actions that cost a render or replace the project, and the confidence they need."""
+
+
+def _edit_slots(intent: str, op: str, text: str, shots: list[int]) -> dict[str, Any]:
+    """The slots of an edit whose operation the classifier chose."""
+    if intent == "edit_visual":
+        base = "resolution" if op == "fps" else op
+        return {"shots": shots, **_visual_slots(text, base)}
+    slots = {"shots": shots, **_audio_slots(text, AUDIO_OPS.get(op, "music"))}
+    if op == "music_off":
+        slots = {"shots": shots, "operation": "music_off"}
+    elif op == "narration_off":
+        slots = {"shots": shots, "operation": "narration", "text": ""}
+    elif op == "volume":
+        slots.setdefault("target", "narration" if _has(r"旁白|配音|解说|narrat|voice", text) else "music")
+    return slots
+
+
+def slots_for(intent: str, text: str, script: dict[str, Any] | None, op: str | None) -> dict[str, Any]:
+    """The slots of a message for an intent the classifier chose (the pattern reading had
+    another), from the same slot builders."""
+    shots = referenced_shots(text, script)
+    if intent == "create":
+        return {"duration": parse_duration_seconds(text), "mood": lexicon.detect_mood(text)}
+    if intent == "set_duration":
+        return {"shots": shots, "duration": parse_duration_seconds(text)}
+    if intent in ("undo", "redo", "restore", "history", "compare"):
+        return {"versions": parse_versions(text)}
+    if intent == "export":
+        return {"format": "gif" if _has(r"gif|动图", text) else "webm" if _has(r"webm", text) else "mp4"}
+    if intent == "revise_script":
+        slots = _revise_slots(text, shots)
+        if op in REVISIONS:
+            slots["operation"] = op
+        return slots
+    if intent in ("edit_visual", "edit_audio") and op:
+        return _edit_slots(intent, op, text, shots)
+    if intent == "generate" and script and _has(RERENDER, text):
+        return {"again": True}
+    return {}
+
+
+SMALL_TALK = (
+    r"^\s*(hi|hello|hey|thanks?( you)?|thx|ty|ok(ay)?|cool|nice|lol|haha+|great|good|bye|"
+    r"你好|您好|嗨|哈+|谢谢|多谢|好的?|嗯+|哦+|拜拜|再见|👍|😂|😊)[\s!！.。~～?？]*$"
+)
+
+
+def _commanded(intent: str, text: str, script: dict[str, Any] | None, state: str) -> Analysis:
+    """An exact command (`/generate`, `/edit_visual make it brighter`): the intent as named, the
+    slots read from the rest of the words."""
+    reading = rules(text, script) if text else Analysis("unclear", 0.0)
+    if reading.intent == intent:
+        return Analysis(intent, 1.0, {**reading.slots, "command": True})
+    op = None
+    if intent in ("edit_visual", "edit_audio", "revise_script") and text:
+        op = classifier.load("operation").ranked(classifier.features(text, state, (f"i:{intent}",)))[0][0]
+    return Analysis(intent, 1.0, {**slots_for(intent, text, script, op), "command": True})
+
+
+VERSION_INTENTS = {"undo", "redo", "restore", "history", "compare", "export"}
+NEEDS_PROJECT = {"revise_script", "set_duration", "generate", "edit_visual", "edit_audio", "review"}
+GRADED = {"brightness", "contrast", "saturation", "temperature", "speed", "volume"}
+
+
+def _directed(slots: dict[str, Any], text: str, state: str) -> dict[str, Any]:
+    """The sign of a graded change from the direction model when it is sure and the patterns
+    read the other way ("不要太冷冰冰" is warmer, "can't hear the voiceover" is louder)."""
+    op, amount = slots.get("operation"), slots.get("amount")
+    if op not in GRADED or not isinstance(amount, (int, float)) or slots.get("size") == "explicit":
+        return slots
+    if direction(str(op), text) is not None:  # the words said which way
+        return slots
+    (way, p), *_ = classifier.load("direction").ranked(classifier.features(text, state, (f"o:{op}",)))
+    if p >= 0.75 and way in ("up", "down") and (amount > 0) != (way == "up"):
+        return {**slots, "amount": -amount, "direction_model": round(p, 2)}
+    return slots
+
+
+def _op_disagrees(intent: str, reading: Analysis, text: str, state: str) -> bool:
+    """Whether the operation model is sure of another edit than the patterns read ("把旁白去掉，
+    只留音乐" is the narration off, not the music)."""
+    if intent not in ("edit_visual", "edit_audio") or reading.slots.get("error"):
+        return False
+    (op, p), *_ = classifier.load("operation").ranked(classifier.features(text, state, (f"i:{intent}",)))
+    said = reading.slots.get("operation")
+    same = said == op or AUDIO_OPS.get(op) == said or (op == "fps" and said == "resolution")
+    if op == "narration_off" and said == "narration":
+        same = reading.slots.get("text") == ""
+    return p >= 0.8 and not same
+
+
+def analyse(
+    text: str, script: dict[str, Any] | None = None, state: str | None = None, previous: str | None = None
+) -> Analysis:
+    """The intent of a message in its context (the project's script and state) by the trained
+    classifier, its slots, the runner-up reading, and a calibrated confidence."""
+    msg = (text or "").strip()
+    if not msg:
+        return Analysis("unclear", 1.0, {"error": "empty"})
+    if len(msg) > MAX_MESSAGE:
+        return Analysis("unclear", 1.0, {"error": "too_long", "limit": MAX_MESSAGE, "length": len(msg)})
+    state = state or ("script" if script else "empty")
+    command = re.match(r"^/([a-z_]+)\s*(.*)$", msg, flags=re.S)
+    if command and command.group(1) in INTENTS:  # an exact command (the buttons of a question)
+        return _commanded(command.group(1), command.group(2).strip(), script, state)
+    reading = rules(msg, script)
+    op_rule = reading.slots.get("operation")
+    extra = (f"r:{reading.intent}",) + ((f"rop:{op_rule}",) if op_rule else ())
+    extra += (f"p:{previous}",) if previous else ()
+    ranked = classifier.load("intent").ranked(classifier.features(msg, state, extra))
+    intent, p = ranked[0]
+    if intent == reading.intent and not _op_disagrees(intent, reading, msg, state):
+        slots = dict(reading.slots)
+    else:
+        op = None
+        if intent in ("edit_visual", "edit_audio", "revise_script"):
+            feats = classifier.features(msg, state, (f"i:{intent}",))
+            op = classifier.load("operation").ranked(feats)[0][0]
+        slots = slots_for(intent, msg, script, op)
+    slots = _directed(slots, msg, state)
+    slots["alternative"] = ranked[1][0]
+    if intent == "create" and _has(NEW_PROJECT, msg):  # said outright: not a weak reading
+        p = max(p, 0.9)
+    if state == "empty" and intent in NEEDS_PROJECT | VERSION_INTENTS:
+        # no project: a reading that needs one is a new project when that is the runner-up
+        # ("重新生成视频"); else it stands, and the router says there is no script yet
+        if slots["alternative"] == "create":
+            return Analysis("create", max(p, CONFIDENCE_THRESHOLD), slots_for("create", msg, None, None))
+        return Analysis(intent, 1.0, slots)
+    if intent == "unclear" and _has(SMALL_TALK, msg):
+        slots["small_talk"] = True
+    return Analysis(intent, p, slots)
+
+
+_COMPLAINT_BEFORE = r"(太|过于|过|有点儿?|有些|好|很|挺|真|超|特别|too|so|very|really|kind of|kinda|a bit too|overly|way too)\s*$"
+_COMPLAINT_AFTER = r"^\s*(了|得很|得不行|死了)"
+_NEGATED_BEFORE = r"(不要太?|别太?|别那么|不要那么|没那么|不那么|not so|not too|not as|less|not that)\s*$"
+_NOT_ENOUGH = r"(不够|不太)\s*$"
+_WISH_BEFORE = (
+    r"(更|再|调|变|弄|搞|调得|make it|make them|more|a bit|a little|slightly|much|turn (it |the \w+ )?)\s*$"
+)
+_STATEMENT_BEFORE = (
+    r"(it'?s|is|are|looks?|feels?|seems?|sounds?|画面|有点)\s*(a bit |a little |kind of |kinda )?$"
+)
+
+
+def direction(op: str, text: str) -> int | None:
+    """+1 (more) or -1 (less) of a graded property as the message asks, read from its words
+    (tools/data/directions.json): a wish for an end, a complaint about one (the other end),
+    a negation or "not enough"; None when no word of the property is there."""
+    table = lexicon.load("directions").get(op)
+    if not table:
+        return None
+    low = text.lower()
+    found: list[tuple[int, int, str, bool]] = []  # position, -length, end, fault
+    for end in ("up", "down"):
+        for kind in ("faults", "words"):
+            for word in table[end][kind]:
+                for m in re.finditer(re.escape(word), low):
+                    found.append((m.start(), -len(word), end, kind == "faults"))
+    if not found:
+        return None
+    start, minus_len, end, fault = sorted(found)[0]
+    word = low[start : start - minus_len]
+    before, after = low[max(0, start - 12) : start], low[start - minus_len :]
+    own = 1 if end == "up" else -1
+    if re.search(_NOT_ENOUGH, before) or (re.match(r"\s*enough", after) and re.search(r"not\s*$", before)):
+        return own  # 不够亮, not bright enough
+    if fault or re.search(_NEGATED_BEFORE, before) or re.search(_COMPLAINT_BEFORE, before):
+        return -own  # 太暗, too loud, 不要太冷, 吵
+    if re.search(_STATEMENT_BEFORE, before) and not re.search(r"[a-z]er$", word):
+        return -own  # it's dark, feels a bit cold
+    if re.search(r"for no reason|没必要|莫名其妙|为什么这么|why is it so", low):
+        return -own
+    if re.search(r"[a-z]er$", word) or re.search(_WISH_BEFORE, before):
+        return own  # darker, 调低, 再暖一点, make it warm
+    if re.match(r"\s*(一点|一些|些|点)", after):
+        return own
+    if re.match(_COMPLAINT_AFTER, after):
+        return -own  # 暗了
+    return own

@@ -386,3 +386,28 @@ def choices(
             {"label": c["label"], "send": c["send"]} for c in catalog.raw(lang, "ui.choices_after_render")
         ]
     return []
+
+
+def reading(intent: str, lang: str) -> str:
+    """What an intent does, in a few words ("render the video now")."""
+    names = catalog.raw(lang, "ui.readings")
+    return str(names.get(intent, intent))
+
+
+def unclear_reply(slots: dict[str, Any], lang: str) -> str:
+    """The reply when the router is not sure: the two best readings as a question, a
+    friendly word to small talk, or the general question."""
+    readings = [r for r in slots.get("readings") or [] if r != "unclear"]
+    if slots.get("clarify") and len(readings) >= 2:
+        return _say(lang, "clarify", a=reading(readings[0], lang), b=reading(readings[1], lang))
+    if slots.get("clarify") and readings:
+        return _say(lang, "clarify_one", a=reading(readings[0], lang))
+    if slots.get("small_talk"):
+        return _say(lang, "small_talk")
+    return _say(lang, "unclear")
+
+
+def reading_choices(readings: list[str], text: str, lang: str) -> list[Choice]:
+    """A button per reading: it sends the same words as an exact command (`/generate ...`),
+    which the router takes as said."""
+    return [{"label": reading(r, lang), "send": f"/{r} {text}".strip()} for r in readings if r != "unclear"]

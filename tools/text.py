@@ -124,27 +124,104 @@ def to_number(token: str) -> float | None:
     return zh_to_number(token) if _CJK.search(token) else en_to_number(token)
 
 
+_EN_SMALL = {w: n for w, n in EN_NUMBERS.items() if n < 20}
+_EN_TENS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+
+
+def _en_numbers_to_digits(text: str) -> str:
+    """English number words as digits: 'a hundred and twenty' -> 120, 'one and a half' ->
+    1.5, 'a minute and a half' -> 1.5 minute, 'half a minute' -> 0.5 minute."""
+    t = re.sub(r"\b(a|an|one)\s+(minute|hour)\s+and\s+a\s+half\b", r"1.5 \2", text)
+    halves = "|".join(w for w, n in EN_NUMBERS.items() if 0 < n < 20)
+    t = re.sub(rf"\b({halves}|\d+)\s+and\s+a\s+half\b", lambda m: f"{to_number(m.group(1)) or 0:g}.5", t)
+    t = re.sub(r"\bhalf\s+an?\s+(minute|hour)\b", r"0.5 \1", t)
+    t = re.sub(r"\b(an?)\s+(minute|hour|second)\b", r"1 \2", t)
+    words = "|".join(sorted([*EN_NUMBERS, *_EN_TENS, "hundred", "a"], key=len, reverse=True))
+    run = re.compile(rf"\b(?:(?:{words})(?:[\s-]+(?:and[\s-]+)?|$))+(?:and a half\b)?", flags=re.I)
+
+    def value(m: re.Match[str]) -> str:
+        tokens = re.findall(r"[a-z]+", m.group(0).lower())
+        total, current, half = 0.0, 0.0, False
+        for i, tok in enumerate(tokens):
+            if tok == "half" and i > 0 and tokens[i - 1] == "a":
+                half = True
+            elif tok == "a" and i + 1 < len(tokens) and tokens[i + 1] == "hundred":
+                current = max(current, 1)
+            elif tok == "hundred":
+                current = max(current, 1) * 100
+            elif tok in _EN_TENS:
+                current += _EN_TENS[tok]
+            elif tok in _EN_SMALL:
+                current += _EN_SMALL[tok]
+        total = current + (0.5 if half else 0)
+        if total == 0 and not any(t in _EN_SMALL for t in tokens):
+            return m.group(0)
+        tail = " " if m.group(0).endswith((" ", "-")) else ""
+        return f"{total:g}{tail}"
+
+    return run.sub(value, t)
+
+
+def _zh_numbers_to_digits(text: str) -> str:
+    """Chinese numerals as digits through cn2an ('一百二十秒' -> '120秒', '一分半' -> '1分半')."""
+    if not _CJK.search(text):
+        return text
+    import warnings
+
+    import cn2an
+
+    with warnings.catch_warnings():  # cn2an warns about the numerals it leaves as they are
+        warnings.simplefilter("ignore")
+        try:
+            return str(cn2an.transform(text, "cn2an"))
+        except (ValueError, KeyError, IndexError):
+            return text
+
+
+ASPECT_RATIOS = {"9:16", "16:9", "21:9", "16:10"}  # m:ss look-alikes that are frame shapes
+
+
 def parse_duration_seconds(text: str) -> float | None:
-    """Find a duration in the text: '30秒', '1分钟', '一分半', '45 seconds', '2 min', '3小时';
-    a sign ('-5 seconds', '负5秒') is kept so a negative length can be refused."""
-    t = text.lower()
-    m = re.search(r"(?:^|[\s(（到为成至])(?:-|−|负|minus\s+)\s*(\d+(?:\.\d+)?)\s*(?:秒|s\b|sec|分|min)", t)
+    """A length said in the text, in seconds: '30秒', '1分30秒', '一分半', '十秒左右', '1:30',
+    '90s', '2 min', 'a minute and a half', 'one hundred twenty seconds', '20-30秒' (the
+    middle), '3小时'; a sign ('-5 seconds', '负5秒') is kept so a negative length can be
+    refused."""
+    t = _zh_numbers_to_digits(_en_numbers_to_digits(text.lower()))
+    num = r"(\d+(?:\.\d+)?)"
+    m = re.search(rf"(?:^|[\s(（到为成至])(?:-|−|负|minus\s+)\s*{num}\s*(?:秒|s\b|sec|分|min)", t)
     if m:
         return -float(m.group(1))
-    m = re.search(rf"({NUM})\s*(?:个)?\s*(?:小时|hours?|hrs?)", t)
-    if m and (n := to_number(m.group(1))) is not None:
-        return n * 3600
-    m = re.search(rf"({NUM})\s*分(?:钟)?半", t)
-    if m and (n := to_number(m.group(1))) is not None:
-        return n * 60 + 30
-    m = re.search(rf"({NUM})\s*(?:分钟|分|minutes?|mins?)(?![a-z])", t)
-    if m and (n := to_number(m.group(1))) is not None:
-        return n * 60
+    m = re.search(rf"{num}\s*(?:个)?\s*(?:小时|hours?|hrs?\b)", t)
+    if m:
+        return float(m.group(1)) * 3600
+    m = re.search(
+        rf"{num}\s*(?:分钟|分|minutes?|mins?\b|m\b)\s*(?:and\s*)?(半|{num}\s*(?:秒钟|秒|s\b|secs?\b|seconds?\b)?)?",
+        t,
+    )
+    if m and not re.match(r"\s*(?:之|比)", t[m.end() :]):
+        rest = m.group(2)
+        extra = 30.0 if rest == "半" else float(m.group(3)) if m.group(3) else 0.0
+        return float(m.group(1)) * 60 + extra
     if "半分钟" in t or "half a minute" in t:
         return 30.0
-    m = re.search(rf"({NUM})\s*(?:秒钟|秒|s\b|secs?\b|seconds?\b|-second)", t)
-    if m and (n := to_number(m.group(1))) is not None:
-        return n
+    m = re.search(r"(?<![\d:])(\d{1,2}):([0-5]\d)(?![\d:])", t)
+    if m and f"{m.group(1)}:{m.group(2)}" not in ASPECT_RATIOS:
+        return int(m.group(1)) * 60 + int(m.group(2))
+    m = re.search(rf"{num}\s*(?:-|~|到|至|to)\s*{num}\s*(?:秒钟|秒|s\b|secs?\b|seconds?\b)", t)
+    if m:
+        return (float(m.group(1)) + float(m.group(2))) / 2
+    m = re.search(rf"{num}\s*(?:秒钟|秒|s\b|secs?\b|seconds?\b|-second)", t)
+    if m:
+        return float(m.group(1))
     return None
 
 

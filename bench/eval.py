@@ -1,0 +1,170 @@
+"""`make eval`: the router measured on held-out messages (tests/data/heldout) and the corpus's
+dev split: per-intent precision and recall, the confusion matrix, slot accuracy, and how
+accuracy rises with the confidence the router acts on.
+
+    python bench/eval.py [--split test|dev|corpus-dev] [--json OUT]
+
+The `test` split was written by someone who never saw the code and is never tuned on: report
+its figures as they come out."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from graph.context import Context  # noqa: E402
+from nodes.intent_router import decide  # noqa: E402
+from tools.intents import CONFIDENCE_THRESHOLD, INTENTS, SAMPLE_SCRIPT  # noqa: E402
+from tools.train_intents import corpus  # noqa: E402
+
+HELD = ROOT / "tests" / "data" / "heldout"
+
+
+def project(state: str) -> dict[str, Any]:
+    """A project in the state a message arrives in (the sample four-shot script)."""
+    if state == "empty":
+        return {}
+    shots = [
+        {**s, "id": f"s{i}", "duration": 5.0, "narration": ""} for i, s in enumerate(SAMPLE_SCRIPT["shots"])
+    ]
+    script = {"title": "t", "synopsis": "", "mood": "warm", "target_duration": 20.0, "shots": shots}
+    out: dict[str, Any] = {"script": script, "status": "awaiting_approval", "version": "v1.0"}
+    if state == "rendered":
+        out.update(status="rendered", render={"path": "/tmp/video.mp4"})
+    return out
+
+
+def rows(split: str) -> list[dict[str, Any]]:
+    """The labelled messages of a split."""
+    if split == "corpus-dev":
+        return [r for r in corpus() if r["split"] == "dev"]
+    path = HELD / "intents" / f"{split}.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _shots_right(label: Any, got: list[Any]) -> bool:
+    want = [4 if s == "last" else s for s in label]
+    return sorted(want) == sorted(int(g) for g in got)
+
+
+def slot_checks(row: dict[str, Any], slots: dict[str, Any]) -> dict[str, bool]:
+    """Each labelled slot of a row, right or wrong in the router's slots."""
+    out: dict[str, bool] = {}
+    if "shots" in row:
+        out["shots"] = _shots_right(row["shots"], slots.get("shots") or slots.get("bad_shots") or [])
+    if "duration" in row and row["duration"] is not None:
+        got = slots.get("duration")
+        out["duration"] = got is not None and abs(float(got) - float(row["duration"])) < 0.51
+    if "direction" in row and isinstance(slots.get("amount"), (int, float)):
+        out["direction"] = (slots["amount"] > 0) == (row["direction"] == "up")
+    if "format" in row:
+        out["format"] = slots.get("format") == row["format"]
+    return out
+
+
+def evaluate(split: str) -> dict[str, Any]:
+    """Intent and slot figures of one split."""
+    context = Context(use_llm=False)
+    confusion: dict[str, Counter[str]] = defaultdict(Counter)
+    slots_right: Counter[str] = Counter()
+    slots_all: Counter[str] = Counter()
+    by_confidence: list[tuple[float, bool]] = []
+    misses = []
+    for row in rows(split):
+        analysis, _ = decide(row["text"], project(row["state"]), context)  # type: ignore[arg-type]
+        got = analysis.intent
+        if analysis.slots.get("clarify"):  # asked instead of acting: what it would have done
+            got = analysis.slots.get("reading", got)
+        confusion[row["intent"]][got] += 1
+        by_confidence.append((analysis.confidence, got == row["intent"]))
+        if got != row["intent"]:
+            misses.append({"text": row["text"], "state": row["state"], "want": row["intent"], "got": got})
+        elif got == row["intent"]:
+            for name, ok in slot_checks(row, analysis.slots).items():
+                slots_all[name] += 1
+                slots_right[name] += ok
+    total = sum(sum(c.values()) for c in confusion.values())
+    right = sum(confusion[i][i] for i in confusion)
+    per_intent = {}
+    for intent in INTENTS:
+        tp = confusion[intent][intent]
+        predicted = sum(confusion[w][intent] for w in confusion)
+        actual = sum(confusion[intent].values())
+        per_intent[intent] = {
+            "precision": round(tp / predicted, 3) if predicted else None,
+            "recall": round(tp / actual, 3) if actual else None,
+            "n": actual,
+        }
+    thresholds = {}
+    for t in sorted({0.0, 0.4, CONFIDENCE_THRESHOLD, 0.5, 0.6, 0.7, 0.8}):
+        kept = [ok for c, ok in by_confidence if c >= t]
+        thresholds[str(t)] = {
+            "kept": round(len(kept) / total, 3),
+            "accuracy": round(sum(kept) / len(kept), 3) if kept else None,
+        }
+    return {
+        "split": split,
+        "messages": total,
+        "intent_accuracy": round(right / total, 3),
+        "slot_accuracy": round(sum(slots_right.values()) / max(1, sum(slots_all.values())), 3),
+        "slots": {k: f"{slots_right[k]}/{slots_all[k]}" for k in sorted(slots_all)},
+        "per_intent": per_intent,
+        "confidence": thresholds,
+        "confusion": {w: dict(c) for w, c in confusion.items()},
+        "misses": misses,
+    }
+
+
+def show(result: dict[str, Any], misses: bool) -> None:
+    """Print a split's figures."""
+    print(f"\n== {result['split']}: {result['messages']} messages")
+    print(
+        f"intent accuracy {result['intent_accuracy']:.3f}   slot accuracy {result['slot_accuracy']:.3f} {result['slots']}"
+    )
+    print(f"{'intent':14} {'prec':>6} {'recall':>6} {'n':>4}")
+    for intent, m in result["per_intent"].items():
+        if m["n"]:
+            print(f"{intent:14} {m['precision'] or 0:6.2f} {m['recall'] or 0:6.2f} {m['n']:4}")
+    print(
+        "acting at confidence >= t: "
+        + "  ".join(f"{t}: {v['kept']:.0%} kept, {v['accuracy']}" for t, v in result["confidence"].items())
+    )
+    names = [
+        i
+        for i in INTENTS
+        if any(result["confusion"].get(i, {}).values()) or any(i in c for c in result["confusion"].values())
+    ]
+    short = [n[:6] for n in names]
+    print("confusion (rows: wanted, columns: got)\n" + " " * 14 + " ".join(f"{s:>6}" for s in short))
+    for w in names:
+        row = result["confusion"].get(w, {})
+        print(f"{w:14}" + " ".join(f"{row.get(g, 0) or '.':>6}" for g in names))
+    if misses:
+        for m in result["misses"]:
+            print(f"  [{m['state']}] {m['want']} -> {m['got']}: {m['text']}")
+
+
+def main() -> int:
+    """Evaluate and print; optionally write JSON."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--split", action="append", choices=["test", "dev", "corpus-dev"])
+    parser.add_argument("--misses", action="store_true", help="list the wrong readings (dev splits only)")
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    results = [evaluate(s) for s in args.split or ["test", "dev", "corpus-dev"]]
+    for r in results:
+        show(r, args.misses and r["split"] != "test")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
