@@ -49,6 +49,8 @@ class Context:
     """Use the configured LLM for routing and writing when available."""
     model: str = field(default_factory=lambda: llm.provider_settings().model)
     """The LLM model name."""
+    llm_router: str = field(default_factory=lambda: _env("CINECHAT_LLM_ROUTER", "fallback"))
+    """When the router asks the LLM: 'fallback' (the offline reading is unsure) or 'always'."""
     aspect: str = field(default_factory=lambda: _env("CINECHAT_ASPECT", "16:9"))
     """Default aspect ratio of new projects: 16:9, 9:16 or 1:1."""
     resolution: str = field(default_factory=lambda: _env("CINECHAT_RESOLUTION", "1080p"))
@@ -182,6 +184,10 @@ ENVIRONMENT: list[tuple[str, str]] = [
     ("CINECHAT_LLM_TIMEOUT", "seconds per LLM call (30)"),
     ("CINECHAT_LLM_RETRIES", "retries per LLM call (0)"),
     ("CINECHAT_USE_LLM", "0 keeps everything offline even with a provider (1)"),
+    (
+        "CINECHAT_LLM_ROUTER",
+        "fallback: ask the LLM when the offline router is unsure; always: for every message but exact commands (fallback)",
+    ),
     ("CINECHAT_TTS", "speech: auto, openai or espeak (auto)"),
     ("CINECHAT_TTS_BASE_URL", "an OpenAI-compatible speech endpoint (OPENAI_BASE_URL)"),
     ("CINECHAT_TTS_API_KEY", "its key (OPENAI_API_KEY)"),

@@ -206,16 +206,21 @@ def _move(state: ProjectState, name: str, wanted: list[str], values: Values) -> 
     """Undo, redo or restore: the target version's values written as the new state."""
     current = state.get("version", "")
     undo, redo = list(state.get("undo_stack") or []), list(state.get("redo_stack") or [])
+    steps = max(1, int((state.get("intent") or {}).get("slots", {}).get("count") or 1))
     if name == "undo":
         if not undo:
             return {"outcome": {"error": "nothing_to_undo"}}
-        target = undo.pop()
-        redo.append(current)
+        target = current
+        for _ in range(min(steps, len(undo))):  # "undo the last two changes": two steps back
+            redo.append(target)
+            target = undo.pop()
     elif name == "redo":
         if not redo:
             return {"outcome": {"error": "nothing_to_redo"}}
-        target = redo.pop()
-        undo.append(current)
+        target = current
+        for _ in range(min(steps, len(redo))):
+            undo.append(target)
+            target = redo.pop()
     else:
         target = wanted[0]
         if target == current:
@@ -228,7 +233,7 @@ def _move(state: ProjectState, name: str, wanted: list[str], values: Values) -> 
         **restored,
         "undo_stack": undo,
         "redo_stack": redo,
-        "outcome": {"kind": name, "from": current, "to": target, "path": render.get("path")},
+        "outcome": {"kind": name, "from": current, "to": target, "path": render.get("path"), "steps": steps},
     }
 
 

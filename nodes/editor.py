@@ -14,6 +14,7 @@ from tools.assets import AssetStore, ingest
 from tools.edits import Operation, darkest_shot, describe, lookup, operation_for
 from tools.errors import RequestError
 from tools.exporter import export_render
+from tools.replies import note
 
 REPLY_SLOTS = ("amount", "size", "look", "text", "position")
 """Slots the reply repeats as the user gave them."""
@@ -34,7 +35,12 @@ def _export(state: ProjectState, context: Context) -> dict[str, Any]:
     title = (state.get("script") or {}).get("title", "cinechat")
     folder = Path(context.data_dir).resolve() / "exports"
     done = export_render(state.get("render") or {}, title, state.get("version", "v1.0"), fmt, folder)
-    return {"outcome": {"kind": "export", **done}}
+    wanted, current = (
+        state["intent"]["slots"].get("aspect"),
+        (state.get("settings") or {}).get("aspect", "16:9"),
+    )
+    notes = [note("export_aspect", aspect=wanted, current=current)] if wanted and wanted != current else []
+    return {"outcome": {"kind": "export", **done}, "notes": notes}
 
 
 def editor(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:

@@ -12,9 +12,18 @@ import prompts
 from graph.context import Context, run_context
 from graph.state import IntentDecision, ProjectState, last_user_attachments, last_user_text, publish_version
 from tools import llm
-from tools.intents import CONFIDENCE_THRESHOLD, EXPENSIVE, Analysis, analyse, referenced_shots
+from tools.intents import (
+    CONFIDENCE_THRESHOLD,
+    EXPENSIVE,
+    Analysis,
+    analyse,
+    follow_up,
+    referenced_shots,
+    second_request,
+)
 from tools.music import MusicError, check_upload
 from tools.renderer import ImageError, load_image
+from tools.replies import note
 from tools.scripts import MAX_TOTAL, MIN_TOTAL
 from tools.text import detect_language
 
@@ -61,14 +70,17 @@ def _with_music(analysis: Analysis, files: list[str], state: ProjectState) -> An
     return Analysis("edit_audio", 0.95, {"shots": [], "operation": "music", "upload_path": files[0]})
 
 
-def _ask_llm(text: str, state: ProjectState, model: str) -> Analysis:
+def _ask_llm(text: str, state: ProjectState, model: str, offline: Analysis | None = None) -> Analysis:
     """The configured LLM's reading of the message; raises when the provider fails or its answer
     does not fit the decision schema."""
     script = state.get("script") or {}
     shots = "\n".join(
         f"{i + 1}. {s['shot_type']}: {s['description']}" for i, s in enumerate(script.get("shots", []))
     )
-    user = f"<project>\n{shots or 'no script yet'}\n</project>\n<message>\n{text}\n</message>"
+    hint = (
+        f"<offline_reading>{offline.intent} ({offline.confidence:.2f})</offline_reading>\n" if offline else ""
+    )
+    user = f"<project>\n{shots or 'no script yet'}\n</project>\n{hint}<message>\n{text}\n</message>"
     decision = llm.structured(IntentDecision, model, prompts.load("intent_router"), user)
     # The schema (made from the edit registry) has checked names and bounds; the answer becomes
     # the slots the offline analyser gives, so the same editor code applies it.
@@ -115,22 +127,30 @@ def decide(
 ) -> tuple[Analysis, list[str]]:
     """The router's decision for `text` (with any attached images) in `state`, and notes."""
     notes: list[str] = []
-    analysis = analyse(text, _script(state), project_state(state), (state.get("intent") or {}).get("intent"))
+    previous = state.get("intent") or {}
+    analysis = analyse(text, _script(state), project_state(state), previous.get("intent"))
+    analysis = follow_up(text, analysis, previous, _script(state))
     if images and "error" not in analysis.slots:
         analysis = _with_image(analysis, images, state, text)
     if music and "error" not in analysis.slots:
         analysis = _with_music(analysis, music, state)
+    consult = context.llm_router == "always" and not analysis.slots.get("command")
     if (
         "error" not in analysis.slots
-        and analysis.confidence < LLM_BELOW
+        and (consult or analysis.confidence < LLM_BELOW)
         and context.use_llm
         and llm.configured()
     ):
         try:
-            analysis = _ask_llm(text, state, context.model)
+            analysis = _ask_llm(text, state, context.model, analysis)
             notes.append("llm_router")
         except Exception as exc:  # any provider failure falls back to the offline analyser
             notes.append(f"llm_fallback:{type(exc).__name__}")
+    rest = second_request(text) if analysis.intent not in ("create", "unclear") else None
+    if rest:
+        later = analyse(rest, _script(state), project_state(state))
+        if later.intent not in ("unclear", analysis.intent) and later.confidence >= 0.6:
+            notes.append(note("second_request", rest=rest))
     if "error" not in analysis.slots:
         if analysis.intent != "unclear" and analysis.confidence < needed_confidence(analysis, state):
             return _question(analysis), notes

@@ -16,6 +16,7 @@ from tools import llm
 from tools.assets import AssetStore, ingest
 from tools.errors import RequestError
 from tools.project import Script, Settings, new_settings
+from tools.replies import note
 from tools.revise import change_duration, revise
 from tools.scripts import write_script
 from tools.sheet import storyboard_strip
@@ -51,11 +52,11 @@ def _create(state: ProjectState, context: Context, text: str) -> tuple[Script, l
     return script, notes
 
 
-def _new_settings(context: Context, mood: str) -> Settings:
+def _new_settings(context: Context, mood: str, aspect: str | None = None) -> Settings:
     """A new project's settings: the run's format and voice over the defaults, its mood's music."""
     voice = {"voice": context.voice} if context.voice in GENDERS else {}
     return new_settings(
-        aspect=context.aspect, resolution=context.resolution, fps=context.fps, music=mood, **voice
+        aspect=aspect or context.aspect, resolution=context.resolution, fps=context.fps, music=mood, **voice
     )
 
 
@@ -71,7 +72,9 @@ def script_writer(state: ProjectState, runtime: Runtime[Context]) -> dict[str, A
             script, notes = _create(state, context, text)
             change = {"op": "create", "shots": len(script["shots"]), "total": script["duration"]}
             update = version_bump(state, f"create: {script['title']}", new_project=True)
-            update["settings"] = _new_settings(context, script["mood"])
+            update["settings"] = _new_settings(context, script["mood"], intent["slots"].get("aspect"))
+            if intent["slots"].get("aspect"):
+                notes = [*notes, note("aspect_from_request", aspect=update["settings"]["aspect"])]
         else:
             current, notes = state.get("script") or {"shots": []}, []
             if intent["intent"] == "set_duration":

@@ -3,6 +3,7 @@ fallback to the offline path when the provider fails."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -97,3 +98,21 @@ def test_no_key_means_no_request(app: Any, monkeypatch: pytest.MonkeyPatch) -> N
         monkeypatch.setenv("OPENAI_BASE_URL", srv.url)
         v = turn(app, "off", "Make a 18 second video about spring", _ctx(app))
     assert not srv.calls and v["script"]["story"] == "spring"
+
+
+def test_always_consults_the_llm_with_the_offline_reading_as_a_hint(app: Any, provider: Any) -> None:
+    srv = provider("ok")
+    turn(
+        app,
+        "always",
+        "我想创建一个关于春天的30秒短视频",
+        Context(data_dir=app.test_context.data_dir, use_llm=False),
+    )
+    ctx = Context(data_dir=app.test_context.data_dir, use_llm=True, model="fake-model", llm_router="always")
+    calls = len(srv.calls)
+    v = turn(app, "always", "有哪些版本？", ctx)  # a confident offline reading, asked all the same
+    asked = srv.calls[calls:]
+    assert asked and "<offline_reading>history" in json.dumps(asked[0], ensure_ascii=False)
+    assert "llm_router" in v["notes"]
+    turn(app, "always", "/history", ctx)  # an exact command is never sent
+    assert len(srv.calls) == calls + 1

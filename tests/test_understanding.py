@@ -193,3 +193,57 @@ def test_graded_edits_go_the_way_the_words_say(op: str, text: str, way: int) -> 
 )
 def test_lengths_said_every_way(text: str, seconds: float | None) -> None:
     assert parse_duration_seconds(text) == seconds
+
+
+def test_a_format_asked_for_at_creation_is_the_projects(say: Any) -> None:
+    v = say("I need a 15 second TikTok ad for our new running shoes, energetic")
+    assert v["intent"]["intent"] == "create" and v["settings"]["aspect"] == "9:16"
+    assert "9:16" in v["reply"]
+    w = say("再做一个关于秋天落叶的20秒视频，发B站用")
+    assert w["version"] == "v2.0" and w["settings"]["aspect"] == "16:9" and "16:9" in w["reply"]
+
+
+def test_undo_the_last_two_changes_goes_two_steps_back(say: Any) -> None:
+    say("Make a 20 second video about a lighthouse keeper")
+    say("make it 30 seconds")
+    say("make it 40 seconds")
+    v = say("undo the last two changes")
+    assert v["version"] == "v1.0" and sum(s["duration"] for s in v["script"]["shots"]) == 20
+    assert v["redo_stack"] == ["v1.2", "v1.1"]
+    w = say("redo")
+    assert w["version"] == "v1.1"
+
+
+def test_a_second_request_in_one_message_is_said_not_dropped(say: Any) -> None:
+    before = say("Make a 20 second video about a lighthouse keeper")
+    v = say("delete the last shot and add subtitles")
+    assert v["version"] == "v1.1" and len(v["script"]["shots"]) == len(before["script"]["shots"]) - 1
+    assert any(n.startswith("note:second_request") for n in v["notes"]), v["notes"]
+    assert "add subtitles" in v["reply"]
+
+
+def test_follow_ups_read_against_the_turn_before(say: Any) -> None:
+    made = say("Make a 20 second video about a lighthouse keeper")
+    assert len(made["script"]["shots"]) >= 3
+    first = say("make shot 1 brighter")
+    assert first["intent"]["slots"]["shots"] == [1]
+    again = say("do the same for shot 3")
+    assert again["intent"]["intent"] == "edit_visual" and again["intent"]["slots"]["shots"] == [3]
+    assert (
+        again["script"]["shots"][2]["grade"]["brightness"]
+        == first["script"]["shots"][0]["grade"]["brightness"]
+    )
+    more = say("再来一点")
+    assert (
+        more["script"]["shots"][2]["grade"]["brightness"] > again["script"]["shots"][2]["grade"]["brightness"]
+    )
+    less = say("less")
+    assert (
+        less["script"]["shots"][2]["grade"]["brightness"] < more["script"]["shots"][2]["grade"]["brightness"]
+    )
+    length = say("第二个镜头改成4秒")
+    assert length["script"]["shots"][1]["duration"] == 4
+    shorter = say("make it shorter")  # right after talking about shot 2: shot 2
+    assert shorter["intent"]["slots"]["shots"] == [2]
+    assert shorter["script"]["shots"][1]["duration"] == 3
+    assert sum(s["duration"] for s in shorter["script"]["shots"]) == 20  # the total holds

@@ -492,7 +492,7 @@ def rules(text: str, script: dict[str, Any] | None = None) -> Analysis:
         return Analysis("help", 0.9)
     if _has(EXPORT, msg) and not _has(CREATE, msg):
         fmt = "gif" if _has(r"gif|动图", msg) else "webm" if _has(r"webm", msg) else "mp4"
-        return Analysis("export", 0.9, {"format": fmt})
+        return Analysis("export", 0.9, {"format": fmt, "aspect": aspect_of(msg)})
 
     referenced = _ordinal_shots(msg, len(shots)) or _typed_shots(msg, shots) or _described_shots(msg, shots)
     duration = parse_duration_seconds(msg)
@@ -503,7 +503,7 @@ def rules(text: str, script: dict[str, Any] | None = None) -> Analysis:
     if script and _has(RERENDER, msg) and not fresh and not edit_words and not referenced:
         return Analysis("generate", 0.85, {"again": True})
     if _has(CREATE, msg) and not (referenced and script) and not (script and edit_words and not fresh):
-        slots = {"duration": duration, "mood": lexicon.detect_mood(msg)}
+        slots = {"duration": duration, "mood": lexicon.detect_mood(msg), "aspect": aspect_of(msg)}
         return Analysis("create", 0.9, slots)
 
     if (
@@ -624,13 +624,18 @@ def slots_for(intent: str, text: str, script: dict[str, Any] | None, op: str | N
     another), from the same slot builders."""
     shots = referenced_shots(text, script)
     if intent == "create":
-        return {"duration": parse_duration_seconds(text), "mood": lexicon.detect_mood(text)}
+        return {
+            "duration": parse_duration_seconds(text),
+            "mood": lexicon.detect_mood(text),
+            "aspect": aspect_of(text),
+        }
     if intent == "set_duration":
         return {"shots": shots, "duration": parse_duration_seconds(text)}
     if intent in ("undo", "redo", "restore", "history", "compare"):
         return {"versions": parse_versions(text)}
     if intent == "export":
-        return {"format": "gif" if _has(r"gif|动图", text) else "webm" if _has(r"webm", text) else "mp4"}
+        fmt = "gif" if _has(r"gif|动图", text) else "webm" if _has(r"webm", text) else "mp4"
+        return {"format": fmt, "aspect": aspect_of(text)}
     if intent == "revise_script":
         slots = _revise_slots(text, shots)
         if op in REVISIONS:
@@ -723,6 +728,10 @@ def analyse(
         slots = slots_for(intent, msg, script, op)
     slots = _directed(slots, msg, state)
     slots["alternative"] = ranked[1][0]
+    if intent in ("undo", "redo"):
+        slots["count"] = steps_of(msg)
+    if intent == "set_duration" and slots.get("duration") is None and slots.get("delta") is None:
+        slots["scale"] = length_scale(msg)
     if intent == "create" and _has(NEW_PROJECT, msg):  # said outright: not a weak reading
         p = max(p, 0.9)
     if state == "empty" and intent in NEEDS_PROJECT | VERSION_INTENTS:
@@ -783,3 +792,94 @@ def direction(op: str, text: str) -> int | None:
     if re.match(_COMPLAINT_AFTER, after):
         return -own  # 暗了
     return own
+
+
+def steps_of(text: str) -> int:
+    """How many steps an undo or redo asks for: "undo the last two changes", "撤销两步" (1
+    unless a number of changes or steps is said; at most 10)."""
+    m = re.search(
+        rf"({NUM})\s*(?:个|次|步|下)?\s*(?:改动|修改|操作|步|次|changes?|steps?|edits?|times|versions?)",
+        text.lower(),
+    )
+    n = to_number(m.group(1)) if m else None
+    return int(min(10, max(1, n))) if n else 1
+
+
+SECOND = re.compile(
+    r"\s*(?:[,，;；.。]\s*)?(?:然后|并且|同时|顺便|再把|之后再|and then|, then|and also|also)\s*"
+    r"|\s+and\s+(?=(?:add|remove|make|change|put|turn|swap|move|delete|drop|insert|export|undo|use|set)\b)",
+    flags=re.I,
+)
+
+
+def second_request(text: str) -> str | None:
+    """The part of a message after a second request begins ("drop the last shot and add a
+    closing shot of the sea", "把音乐调低，然后加上字幕"), or None."""
+    parts = SECOND.split(text, maxsplit=1)
+    if len(parts) == 2 and len(parts[0].strip()) >= 3 and len(parts[1].strip()) >= 3:
+        return parts[1].strip()
+    return None
+
+
+SAME = (
+    r"^\s*(and\s+|also\s+|now\s+)?(do\s+)?(the\s+)?same\s+(thing\s+)?(for|to|with|on)\b|^\s*(same|ditto)\s+for\b"
+    r"|(也|同样|一样)(这样|照这样|处理|弄|来一下)?|和刚才一样|跟刚才一样|照着刚才|照这个"
+)
+MORE = r"^\s*(a\s+(bit|little|touch)\s+|much\s+|even\s+|some\s+)?more\s*[!.]*\s*$|^\s*再来(一)?点|^\s*再(多)?一点点?\s*$|^\s*还要\s*$|^\s*更多\s*$|^\s*keep going\s*$"
+LESS = r"^\s*(a\s+(bit|little|touch)\s+)?less\s*[!.]*\s*$|^\s*(少|回)一点点?\s*$|^\s*过了|^\s*too much\s*$|^\s*太过了"
+THIS_SHOT = r"\b(it|this one|that one|this shot|that shot)\b|这个镜头|那个镜头|这一个|它"
+REPEATABLE = {"edit_visual", "edit_audio", "set_duration"}
+
+
+def follow_up(
+    text: str, analysis: Analysis, previous: dict[str, Any] | None, script: dict[str, Any] | None
+) -> Analysis:
+    """A message read against the turn before: "do the same for shot 4", "和刚才一样", "more",
+    "less" repeat the last edit (on the shots now named); "make it shorter" right after talking
+    about shot 3 is about shot 3. Anything else is returned as it came."""
+    prev_intent = (previous or {}).get("intent")
+    prev = dict((previous or {}).get("slots") or {})
+    if (
+        prev_intent not in REPEATABLE
+        or prev.get("error")
+        or not (prev.get("operation") or prev_intent == "set_duration")
+    ):
+        return analysis
+    for key in ("alternative", "clarify", "reading", "readings", "bad_shots", "count"):
+        prev.pop(key, None)
+    named = referenced_shots(text, script)
+    if _has(SAME, text) and (named or len(text) < 40):
+        return Analysis(
+            prev_intent, 0.9, {**prev, "shots": named or prev.get("shots", []), "follow_up": "same"}
+        )
+    amount = prev.get("amount")
+    if isinstance(amount, (int, float)) and _has(MORE, text):
+        return Analysis(prev_intent, 0.9, {**prev, "follow_up": "more"})
+    if isinstance(amount, (int, float)) and _has(LESS, text):
+        return Analysis(
+            prev_intent, 0.9, {**prev, "amount": -amount / 2, "size": "small", "follow_up": "less"}
+        )
+    one = prev.get("shots") or []
+    if (
+        analysis.intent == "set_duration"
+        and not analysis.slots.get("shots")
+        and len(one) == 1
+        and _has(THIS_SHOT, text)
+    ):
+        return Analysis(
+            analysis.intent, analysis.confidence, {**analysis.slots, "shots": one, "follow_up": "shot"}
+        )
+    return analysis
+
+
+SHORTER = r"shorter|短一?点|短些|缩短|太长|拖|drags?|dragging|too long|tighten|trim|cut it down|快点结束"
+LONGER = r"longer|长一?点|长些|延长|加长|太短|一闪而过|too (short|quick)|flashes by|linger|多给"
+
+
+def length_scale(text: str) -> float | None:
+    """A length change said without a number: a quarter shorter or longer, or None."""
+    if _has(SHORTER, text):
+        return 0.75
+    if _has(LONGER, text):
+        return 1.25
+    return None

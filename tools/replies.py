@@ -4,6 +4,7 @@ errors.json, review.json) and the buttons under a reply (ui.json)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -346,7 +347,17 @@ def notes_text(notes: list[str], lang: str) -> str:
         why = [n.split(":", 1)[1] for n in notes if n.startswith(kind + ":")]
         if why:
             text += "\n\n" + _say(lang, kind, why=", ".join(why))
+    for note in notes:  # 'note:<code>|<json params>': a remark with its values
+        if note.startswith("note:"):
+            code, _, raw = note[5:].partition("|")
+            params = json.loads(raw) if raw else {}
+            text += "\n\n" + _say(lang, f"note_{code}", **params)
     return text
+
+
+def note(code: str, **params: Any) -> str:
+    """A remark for the reply, as the notes list carries it."""
+    return f"note:{code}|{json.dumps(params, ensure_ascii=False)}" if params else f"note:{code}"
 
 
 def help_reply(lang: str) -> str:

@@ -142,11 +142,16 @@ def change_duration(script: Script, slots: dict[str, Any]) -> tuple[Script, dict
             seconds = float(shot["duration"]) + float(slots["delta"])
         elif slots.get("duration") is not None:
             seconds = float(slots["duration"])
+        elif slots.get("scale"):  # "shorter", "太长了": a quarter off, or on
+            seconds = round(float(shot["duration"]) * float(slots["scale"]), 1)
         else:
             raise ScriptError("how_long")
         new = set_shot_duration(script, refs[0], seconds)
         return new, {"op": "shot_duration", "positions": [refs[0] + 1], "seconds": seconds, "total": before}
-    if slots.get("duration") is None:
+    target = slots.get("duration")
+    if target is None and slots.get("scale"):
+        target = round(before * float(slots["scale"]))
+    if target is None:
         raise ScriptError("how_long")
-    new = set_total(script, float(slots["duration"]))
-    return new, {"op": "total_duration", "from": before, "to": float(slots["duration"])}
+    new = set_total(script, float(target))
+    return new, {"op": "total_duration", "from": before, "to": float(target)}
