@@ -19,7 +19,7 @@ from tools.intents import (
     analyse,
     follow_up,
     referenced_shots,
-    second_request,
+    split_requests,
 )
 from tools.music import MusicError, check_upload
 from tools.renderer import ImageError, load_image
@@ -146,11 +146,14 @@ def decide(
             notes.append("llm_router")
         except Exception as exc:  # any provider failure falls back to the offline analyser
             notes.append(f"llm_fallback:{type(exc).__name__}")
-    rest = second_request(text) if analysis.intent not in ("create", "unclear") else None
-    if rest:
-        later = analyse(rest, _script(state), project_state(state))
+    split = split_requests(text) if analysis.intent != "create" else None
+    if split and "error" not in analysis.slots:
+        first = analyse(split[0], _script(state), project_state(state), previous.get("intent"))
+        later = analyse(split[1], _script(state), project_state(state))
+        if first.intent not in ("unclear", "create") and first.confidence >= 0.6:
+            analysis = first  # the first request is done; the second is said, not dropped
         if later.intent not in ("unclear", analysis.intent) and later.confidence >= 0.6:
-            notes.append(note("second_request", rest=rest))
+            notes.append(note("second_request", rest=split[1]))
     if "error" not in analysis.slots:
         if analysis.intent != "unclear" and analysis.confidence < needed_confidence(analysis, state):
             return _question(analysis), notes

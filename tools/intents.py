@@ -374,7 +374,8 @@ def _audio_slots(text: str, op: str) -> dict[str, Any]:
         ):
             slots["operation"] = "music_off"
         elif _has(
-            r"大声|小声|音量|调(低|高|小|大)|louder|quieter|volume|turn (it |the music )?(up|down)|lower|softer",
+            r"大声|小声|音量|调(低|高|小|大)|声音.{0,3}(小|大|低|高|轻|响)|(弄|开|放|搞)(小|大|轻)"
+            r"|louder|quieter|volume|turn (it |the music )?(up|down)|lower|softer",
             text,
         ):
             slots["operation"] = "volume"
@@ -509,7 +510,7 @@ def rules(text: str, script: dict[str, Any] | None = None) -> Analysis:
     if (
         script
         and _has(REWRITE, msg)
-        and not _has(r"标题|字幕|\btitle\b|subtitle|caption", msg)
+        and not _has(r"标题|字幕|旁白|配音|解说|台词|\btitle\b|subtitle|caption|narrat|voice", msg)
         and parse_duration_seconds(msg) is None  # "第1个镜头改为10秒" is a length
     ):
         return Analysis("revise_script", 0.9, {**_revise_slots(msg, referenced), "operation": "rewrite"})
@@ -695,7 +696,11 @@ def _op_disagrees(intent: str, reading: Analysis, text: str, state: str) -> bool
     same = said == op or AUDIO_OPS.get(op) == said or (op == "fps" and said == "resolution")
     if op == "narration_off" and said == "narration":
         same = reading.slots.get("text") == ""
-    return p >= 0.8 and not same
+    if op in ("volume", "music_off") and said == "music":
+        same = False
+    slots = reading.slots
+    empty_music = said == "music" and not any(slots.get(k) for k in ("mood", "instrument", "tempo", "upload"))
+    return not same and p >= (0.5 if empty_music else 0.8)
 
 
 def analyse(
@@ -718,6 +723,9 @@ def analyse(
     extra += (f"p:{previous}",) if previous else ()
     ranked = classifier.load("intent").ranked(classifier.features(msg, state, extra))
     intent, p = ranked[0]
+    if reading.slots.get("error") and reading.intent in (ranked[0][0], ranked[1][0]):
+        # the patterns found what is wrong with a request they read ("21:9", "+500%"): say so
+        intent, p = reading.intent, max(p, dict(ranked)[reading.intent], CONFIDENCE_THRESHOLD)
     if intent == reading.intent and not _op_disagrees(intent, reading, msg, state):
         slots = dict(reading.slots)
     else:
@@ -812,12 +820,12 @@ SECOND = re.compile(
 )
 
 
-def second_request(text: str) -> str | None:
-    """The part of a message after a second request begins ("drop the last shot and add a
-    closing shot of the sea", "把音乐调低，然后加上字幕"), or None."""
+def split_requests(text: str) -> tuple[str, str] | None:
+    """A message that asks two things ("drop the last shot and add a closing shot of the sea",
+    "把音乐调低，然后加上字幕") as its first request and the rest, or None."""
     parts = SECOND.split(text, maxsplit=1)
     if len(parts) == 2 and len(parts[0].strip()) >= 3 and len(parts[1].strip()) >= 3:
-        return parts[1].strip()
+        return parts[0].strip(), parts[1].strip()
     return None
 
 
