@@ -247,3 +247,33 @@ def test_follow_ups_read_against_the_turn_before(say: Any) -> None:
     assert shorter["intent"]["slots"]["shots"] == [2]
     assert shorter["script"]["shots"][1]["duration"] == 3
     assert sum(s["duration"] for s in shorter["script"]["shots"]) == 20  # the total holds
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("the music is kinda overpowering the voice", "music"),
+        ("can't hear the voiceover", "narration"),
+        ("旁白声音太小了", "narration"),
+        ("背景音乐太吵了", "music"),
+    ],
+)
+def test_whose_volume_and_which_way(text: str, target: str) -> None:
+    analysis, _ = decide(text, project("rendered"), Context(use_llm=False))  # type: ignore[arg-type]
+    assert analysis.slots["operation"] == "volume" and analysis.slots["target"] == target, analysis.slots
+    louder = target == "narration"  # each complaint asks for the narration to be heard
+    assert (analysis.slots["amount"] > 0) == louder
+
+
+@pytest.mark.parametrize(
+    ("text", "delta"),
+    [
+        ("the third scene is too short, give it two more seconds", 2.0),
+        ("第二个镜头再加2秒", 2.0),
+        ("shot 1: 3 seconds shorter", -3.0),
+        ("第一个镜头短一秒", -1.0),
+    ],
+)
+def test_a_length_changed_by_so_many_seconds(text: str, delta: float) -> None:
+    analysis, _ = decide(text, project("script"), Context(use_llm=False))  # type: ignore[arg-type]
+    assert analysis.intent == "set_duration" and analysis.slots.get("delta") == delta, analysis.slots

@@ -392,7 +392,7 @@ def _audio_slots(text: str, op: str) -> dict[str, Any]:
                 slots["upload"] = True
     elif op == "volume":
         slots.update(_volume(text))
-        slots["target"] = "narration" if _has(r"旁白|narrat|voice", text) else "music"
+        slots["target"] = volume_target(text)
     elif op == "narration":
         if _has(
             r"不要旁白|去掉旁白|删掉旁白|删除旁白|没有旁白|no narration|remove the narration|without narration|mute the narration",
@@ -431,6 +431,8 @@ def _audio_slots(text: str, op: str) -> dict[str, Any]:
             slots["rate"] = -0.15
         elif _has(r"快一|快点|说快|faster|speed up", text):
             slots["rate"] = 0.15
+        elif direction("volume", text) is not None:  # "narration louder", "can't hear the voiceover"
+            return {**slots, "operation": "volume", **_volume(text), "target": "narration"}
     elif op == "effects":
         slots["enabled"] = not _has(r"关掉|关闭|去掉|删掉|不要|\boff\b|remove|\bno\b|without|mute", text)
         slots["effects"] = _effect_names(text)
@@ -616,7 +618,7 @@ def _edit_slots(intent: str, op: str, text: str, shots: list[int]) -> dict[str, 
     elif op == "narration_off":
         slots = {"shots": shots, "operation": "narration", "text": ""}
     elif op == "volume":
-        slots.setdefault("target", "narration" if _has(r"旁白|配音|解说|narrat|voice", text) else "music")
+        slots.setdefault("target", volume_target(text))
     return slots
 
 
@@ -700,7 +702,8 @@ def _op_disagrees(intent: str, reading: Analysis, text: str, state: str) -> bool
         same = False
     slots = reading.slots
     empty_music = said == "music" and not any(slots.get(k) for k in ("mood", "instrument", "tempo", "upload"))
-    return not same and p >= (0.5 if empty_music else 0.8)
+    empty_voice = said == "narration" and not any(k in slots for k in ("voice", "rate", "text", "name"))
+    return not same and p >= (0.5 if empty_music or empty_voice else 0.8)
 
 
 def analyse(
@@ -738,6 +741,13 @@ def analyse(
     slots["alternative"] = ranked[1][0]
     if intent in ("undo", "redo"):
         slots["count"] = steps_of(msg)
+    if (
+        intent == "set_duration"
+        and slots.get("delta") is None
+        and (delta := relative_seconds(msg)) is not None
+    ):
+        slots.pop("duration", None)
+        slots["delta"] = delta
     if intent == "set_duration" and slots.get("duration") is None and slots.get("delta") is None:
         slots["scale"] = length_scale(msg)
     if intent == "create" and _has(NEW_PROJECT, msg):  # said outright: not a weak reading
@@ -890,4 +900,43 @@ def length_scale(text: str) -> float | None:
         return 0.75
     if _has(LONGER, text):
         return 1.25
+    return None
+
+
+def volume_target(text: str) -> str:
+    """Whose volume: the music or the narration, whichever the message names first ("the
+    music is drowning the voice" is the music; "can't hear the voiceover" the narration)."""
+    low = text.lower()
+    music = re.search(r"音乐|配乐|背景乐|bgm|music|song|soundtrack", low)
+    voice = re.search(r"旁白|配音|解说|人声|说话|narrat|voice|speech|narrator", low)
+    if voice and (not music or voice.start() < music.start()):
+        return "narration"
+    return "music"
+
+
+def relative_seconds(text: str) -> float | None:
+    """A length change by so many seconds: "two more seconds", "再加2秒", "多给两秒",
+    "3 seconds shorter", "短1秒", "cut 2 seconds"; None when the length is not relative."""
+    from tools.text import _en_numbers_to_digits, _zh_numbers_to_digits
+
+    t = _zh_numbers_to_digits(_en_numbers_to_digits(text.lower()))
+    num = r"(\d+(?:\.\d+)?)"
+    more = [
+        rf"{num}\s*more\s*sec",
+        rf"(?:再|多)(?:加|给|延长|拉长|长)?\s*{num}\s*秒",
+        rf"{num}\s*(?:秒|seconds?|secs?)\s*longer",
+        rf"(?:add|extend (?:it )?by|lengthen (?:it )?by)\s*{num}\s*(?:秒|seconds?|secs?|s\b)",
+        rf"(?:延长|加长|增加)\s*{num}\s*秒",
+    ]
+    less = [
+        rf"{num}\s*(?:秒|seconds?|secs?)\s*(?:shorter|less|fewer)",
+        rf"(?:短|少|缩短|减少|砍掉?|剪掉?)\s*{num}\s*秒",
+        rf"(?:cut|trim|shave|take)\s*(?:off\s*)?{num}\s*(?:秒|seconds?|secs?|s\b)(?:\s*off)?",
+    ]
+    for pattern in more:
+        if m := re.search(pattern, t):
+            return float(m.group(1))
+    for pattern in less:
+        if m := re.search(pattern, t):
+            return -float(m.group(1))
     return None
