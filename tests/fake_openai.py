@@ -63,7 +63,8 @@ def speech_wav(text: str, rate: int = 24000) -> bytes:
 
 class FakeOpenAI:
     """Start with `with FakeOpenAI(mode) as srv:`; `srv.url` is the base URL, `srv.calls` the
-    request bodies. mode: 'ok' answers, 'error' returns HTTP 500, 'garbage' returns non-JSON;
+    request bodies. mode: 'ok' answers, 'error' returns HTTP 500, 'garbage' returns non-JSON, 'slow' answers
+    after 3 s (past a short client timeout);
     `intent` replaces the router's canned decision."""
 
     def __init__(self, mode: str = "ok", intent: dict[str, Any] | None = None) -> None:
@@ -81,6 +82,8 @@ class FakeOpenAI:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 outer.calls.append(body)
                 outer.paths.append(self.path)
+                if outer.mode == "slow":  # answers after the client's timeout
+                    time.sleep(3)
                 if outer.mode == "error":
                     self.send_response(500)
                     self.send_header("Content-Type", "application/json")

@@ -83,9 +83,13 @@ def test_llm_answer_outside_the_schema_is_refused(app: Any, provider: Any, answe
     assert all(v[k] == before[k] for k in ("script", "settings", "version"))
 
 
-@pytest.mark.parametrize("mode", ["error", "garbage"])
-def test_provider_failure_falls_back_and_says_so(app: Any, provider: Any, mode: str) -> None:
+@pytest.mark.parametrize("mode", ["error", "garbage", "slow"])
+def test_provider_failure_falls_back_and_says_so(
+    app: Any, provider: Any, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     srv = provider(mode)
+    monkeypatch.setenv("CINECHAT_LLM_TIMEOUT", "1")  # 'slow' answers after 3 s: a timeout
+    llm.reset()
     v = turn(app, "fb", "我想创建一个关于春天的30秒短视频", _ctx(app))
     assert srv.calls  # the provider was really asked
     assert v["script"]["title"] == "春日公园"  # the offline writer's script
@@ -116,3 +120,17 @@ def test_always_consults_the_llm_with_the_offline_reading_as_a_hint(app: Any, pr
     assert "llm_router" in v["notes"]
     turn(app, "always", "/history", ctx)  # an exact command is never sent
     assert len(srv.calls) == calls + 1
+
+
+def test_an_llm_transition_decision_is_applied(app: Any, provider: Any) -> None:
+    """A decision for an operation with its own parameter (a transition) goes through the same
+    registry code as the offline reading: no crash, a new version with that transition."""
+    provider(
+        "ok",
+        {"intent": "edit_visual", "confidence": 0.9, "operation": "transition", "transition": "dissolve"},
+    )
+    before = turn(app, "tr", "我想创建一个关于春天的30秒短视频", _ctx(app))
+    v = turn(app, "tr", "嗯，这里感觉不太对", _ctx(app))
+    assert v["intent"]["slots"]["operation"] == "transition" and "llm_router" in v["notes"]
+    assert v["settings"]["transition"] == "dissolve" != before["settings"].get("transition")
+    assert v["version"] == "v1.1"
