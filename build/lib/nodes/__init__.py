@@ -1,1 +1,0 @@
-"""One module per agent: each reads the state, calls tools, returns a partial update."""

@@ -1,1 +1,0 @@
-"""Capabilities with no knowledge of the graph: media, text analysis, storage, providers."""
