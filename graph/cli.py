@@ -140,9 +140,6 @@ def progress_wanted(args: argparse.Namespace) -> bool:
 def cmd_say(args: argparse.Namespace) -> int:
     """Run one chat turn (`-` reads the message from stdin)."""
     text = sys.stdin.read().strip() if args.text == "-" else args.text
-    if not text:
-        print("cinechat say: the message is empty", file=sys.stderr)
-        return 2
     graph = _graph(args.db)
     result = run_turn(
         graph, args.thread, text, _context(args.db), progress_wanted(args), args.image, args.music

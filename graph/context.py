@@ -19,13 +19,18 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
+def in_checkout() -> bool:
+    """Whether cinechat runs from its source checkout (not an installed wheel)."""
+    return (ROOT / "pyproject.toml").exists()
+
+
 def home() -> Path:
     """Where cinechat keeps its state (database, media, users, login secret): CINECHAT_HOME;
     else `checkpoints/` when run from a source checkout; else the per-user data directory
     (platformdirs: ~/.local/share/cinechat on Linux), never the installed package."""
     if os.environ.get("CINECHAT_HOME"):
         return Path(os.environ["CINECHAT_HOME"]).expanduser()
-    if (ROOT / "pyproject.toml").exists() and (ROOT / "checkpoints").is_dir():
+    if in_checkout() and (ROOT / "checkpoints").is_dir():
         return ROOT / "checkpoints"
     from platformdirs import user_data_path
 
@@ -74,18 +79,12 @@ class Context:
         return {kind: model for kind, model in chosen.items() if model}
 
 
-RESOLUTIONS = ("720p", "1080p", "2160p")
-ASPECTS = ("16:9", "9:16", "1:1")
-LANGUAGES = ("zh", "en")
-VOICES = ("female", "male")
-
-
 def model_roots() -> list[Path]:
     """Where the server looks for diffusion model folders: CINECHAT_MODELS_DIR (default
     models/) and the Hugging Face hub cache."""
     from huggingface_hub.constants import HF_HUB_CACHE
 
-    default = ROOT / "models" if (ROOT / "pyproject.toml").exists() else home() / "models"
+    default = ROOT / "models" if in_checkout() else home() / "models"
     return [Path(_env("CINECHAT_MODELS_DIR", str(default))), Path(HF_HUB_CACHE)]
 
 

@@ -127,9 +127,17 @@ def decide(
 ) -> tuple[Analysis, list[str]]:
     """The router's decision for `text` (with any attached images) in `state`, and notes."""
     notes: list[str] = []
-    previous = state.get("intent") or {}
-    analysis = analyse(text, _script(state), project_state(state), previous.get("intent"))
-    analysis = follow_up(text, analysis, previous, _script(state))
+    previous, script, where = state.get("intent") or {}, _script(state), project_state(state)
+    analysis = analyse(text, script, where, previous.get("intent"))
+    split = split_requests(text) if analysis.intent != "create" and "error" not in analysis.slots else None
+    if split:  # two requests: the first is done, the second said, not dropped
+        first = analyse(split[0], script, where, previous.get("intent"))
+        later = analyse(split[1], script, where)
+        if first.intent not in ("unclear", "create") and first.confidence >= 0.6:
+            analysis = first
+        if later.intent not in ("unclear", analysis.intent) and later.confidence >= 0.6:
+            notes.append(note("second_request", rest=split[1]))
+    analysis = follow_up(text, analysis, previous, script)
     if images and "error" not in analysis.slots:
         analysis = _with_image(analysis, images, state, text)
     if music and "error" not in analysis.slots:
@@ -146,14 +154,6 @@ def decide(
             notes.append("llm_router")
         except Exception as exc:  # any provider failure falls back to the offline analyser
             notes.append(f"llm_fallback:{type(exc).__name__}")
-    split = split_requests(text) if analysis.intent != "create" else None
-    if split and "error" not in analysis.slots:
-        first = analyse(split[0], _script(state), project_state(state), previous.get("intent"))
-        later = analyse(split[1], _script(state), project_state(state))
-        if first.intent not in ("unclear", "create") and first.confidence >= 0.6:
-            analysis = first  # the first request is done; the second is said, not dropped
-        if later.intent not in ("unclear", analysis.intent) and later.confidence >= 0.6:
-            notes.append(note("second_request", rest=split[1]))
     if "error" not in analysis.slots:
         if analysis.intent != "unclear" and analysis.confidence < needed_confidence(analysis, state):
             return _question(analysis), notes

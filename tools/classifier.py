@@ -23,7 +23,6 @@ import numpy as np
 MODELS = Path(__file__).resolve().parent / "data" / "models"
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 FEATURE_VERSION = 2
-STATES = ("empty", "script", "rendered")
 
 _LATIN = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _CJK = re.compile(r"[\u3400-\u9fff]+")
@@ -51,6 +50,25 @@ def features(text: str, state: str, extra: tuple[str, ...] = ()) -> list[str]:
     if len(norm) <= 6:
         out.append("len:short")
     return out + list(extra)
+
+
+def intent_extra(rule_intent: str, rule_op: str | None, previous: str | None) -> tuple[str, ...]:
+    """The intent model's features beyond the words: the pattern reading and the last intent."""
+    return (
+        (f"r:{rule_intent}",)
+        + ((f"rop:{rule_op}",) if rule_op else ())
+        + ((f"p:{previous}",) if previous else ())
+    )
+
+
+def operation_features(text: str, state: str, intent: str) -> list[str]:
+    """The operation model's features: the message's, with its intent."""
+    return features(text, state, (f"i:{intent}",))
+
+
+def direction_features(text: str, state: str, op: str | None) -> list[str]:
+    """The direction model's features: the message's, with its operation."""
+    return features(text, state, (f"o:{op}",))
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ class DiffusionError(RuntimeError):
 
 
 def device() -> tuple[str, Any]:
-    """CUDA, Apple MPS or CPU, and the default dtype there (see `dtype_for` per family)."""
+    """CUDA, Apple MPS or CPU, and the default dtype there (`placement` chooses per family)."""
     import torch
 
     if torch.cuda.is_available():
@@ -139,11 +139,7 @@ def available(roots: list[Path]) -> dict[str, list[str]]:
         for index in sorted(root.glob("*/model_index.json")) + sorted(
             root.glob("models--*/snapshots/*/model_index.json")
         ):
-            try:
-                name = str(json.loads(index.read_text()).get("_class_name", ""))
-            except (OSError, ValueError):
-                continue
-            for kind in kinds_of(name):
+            for kind in kinds_of(class_of(str(index.parent))):
                 found[kind].append(str(index.parent))
     return found
 

@@ -8,7 +8,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tools import classifier, lexicon
-from tools.text import EN_ORDINALS, NUM, parse_duration_seconds, parse_percent, parse_versions, to_number
+from tools.text import (
+    EN_ORDINALS,
+    NUM,
+    numbers_to_digits,
+    parse_duration_seconds,
+    parse_percent,
+    parse_versions,
+    to_number,
+)
 
 INTENTS = (
     "create",
@@ -285,6 +293,21 @@ def aspect_of(text: str) -> str | None:
     return None
 
 
+def _create_slots(text: str) -> dict[str, Any]:
+    """A new project's slots: its length, mood and frame shape as asked."""
+    return {
+        "duration": parse_duration_seconds(text),
+        "mood": lexicon.detect_mood(text),
+        "aspect": aspect_of(text),
+    }
+
+
+def _export_slots(text: str) -> dict[str, Any]:
+    """An export's file format and the frame shape asked for."""
+    fmt = "gif" if _has(r"gif|动图", text) else "webm" if _has(r"webm", text) else "mp4"
+    return {"format": fmt, "aspect": aspect_of(text)}
+
+
 def _visual_slots(text: str, op: str) -> dict[str, Any]:
     slots: dict[str, Any] = {"operation": op}
     if op == "title":
@@ -494,8 +517,7 @@ def rules(text: str, script: dict[str, Any] | None = None) -> Analysis:
     if _has(HELP, msg):
         return Analysis("help", 0.9)
     if _has(EXPORT, msg) and not _has(CREATE, msg):
-        fmt = "gif" if _has(r"gif|动图", msg) else "webm" if _has(r"webm", msg) else "mp4"
-        return Analysis("export", 0.9, {"format": fmt, "aspect": aspect_of(msg)})
+        return Analysis("export", 0.9, _export_slots(msg))
 
     referenced = _ordinal_shots(msg, len(shots)) or _typed_shots(msg, shots) or _described_shots(msg, shots)
     duration = parse_duration_seconds(msg)
@@ -506,8 +528,7 @@ def rules(text: str, script: dict[str, Any] | None = None) -> Analysis:
     if script and _has(RERENDER, msg) and not fresh and not edit_words and not referenced:
         return Analysis("generate", 0.85, {"again": True})
     if _has(CREATE, msg) and not (referenced and script) and not (script and edit_words and not fresh):
-        slots = {"duration": duration, "mood": lexicon.detect_mood(msg), "aspect": aspect_of(msg)}
-        return Analysis("create", 0.9, slots)
+        return Analysis("create", 0.9, _create_slots(msg))
 
     if (
         script
@@ -569,29 +590,19 @@ SAMPLE_SCRIPT: dict[str, Any] = {
 }
 
 
-def rule_features(text: str, state: str, script: dict[str, Any] | None = None) -> tuple[str, ...]:
-    """The pattern reading as classifier features: its intent and operation."""
-    reading = rules(text, script if script is not None else (SAMPLE_SCRIPT if state != "empty" else None))
-    op = reading.slots.get("operation")
-    return (f"r:{reading.intent}",) + ((f"rop:{op}",) if op else ())
+def rule_features(text: str, state: str, previous: str | None = None) -> tuple[str, ...]:
+    """The intent model's extra features of a corpus message: the pattern reading against the
+    sample project (none when the state is empty), and the last intent."""
+    reading = rules(text, SAMPLE_SCRIPT if state != "empty" else None)
+    return classifier.intent_extra(reading.intent, reading.slots.get("operation"), previous)
+
+
+def operation_of(text: str, state: str, intent: str) -> tuple[str, float]:
+    """The operation model's reading of an edit or a revision, and its probability."""
+    return classifier.load("operation").ranked(classifier.operation_features(text, state, intent))[0]
 
 
 # The operations the classifier names, as the slot builders above know them.
-VISUAL_OPS = {
-    "brightness",
-    "contrast",
-    "saturation",
-    "temperature",
-    "look",
-    "speed",
-    "aspect",
-    "resolution",
-    "fps",
-    "transition",
-    "subtitles",
-    "title",
-    "image",
-}
 AUDIO_OPS = {
     "music": "music",
     "music_off": "music",
@@ -603,6 +614,8 @@ AUDIO_OPS = {
     "effects": "effects",
 }
 REVISIONS = {"insert", "delete", "swap", "move", "rewrite"}
+OPERATED = ("edit_visual", "edit_audio", "revise_script")
+"""The intents whose operation the operation model reads."""
 EXPENSIVE = {"generate": 0.7, "restore": 0.7, "create": 0.75}
 """Actions that cost a render or replace the project, and the confidence they need."""
 
@@ -627,18 +640,13 @@ def slots_for(intent: str, text: str, script: dict[str, Any] | None, op: str | N
     another), from the same slot builders."""
     shots = referenced_shots(text, script)
     if intent == "create":
-        return {
-            "duration": parse_duration_seconds(text),
-            "mood": lexicon.detect_mood(text),
-            "aspect": aspect_of(text),
-        }
+        return _create_slots(text)
     if intent == "set_duration":
         return {"shots": shots, "duration": parse_duration_seconds(text)}
     if intent in ("undo", "redo", "restore", "history", "compare"):
         return {"versions": parse_versions(text)}
     if intent == "export":
-        fmt = "gif" if _has(r"gif|动图", text) else "webm" if _has(r"webm", text) else "mp4"
-        return {"format": fmt, "aspect": aspect_of(text)}
+        return _export_slots(text)
     if intent == "revise_script":
         slots = _revise_slots(text, shots)
         if op in REVISIONS:
@@ -663,9 +671,7 @@ def _commanded(intent: str, text: str, script: dict[str, Any] | None, state: str
     reading = rules(text, script) if text else Analysis("unclear", 0.0)
     if reading.intent == intent:
         return Analysis(intent, 1.0, {**reading.slots, "command": True})
-    op = None
-    if intent in ("edit_visual", "edit_audio", "revise_script") and text:
-        op = classifier.load("operation").ranked(classifier.features(text, state, (f"i:{intent}",)))[0][0]
+    op = operation_of(text, state, intent)[0] if intent in OPERATED and text else None
     return Analysis(intent, 1.0, {**slots_for(intent, text, script, op), "command": True})
 
 
@@ -682,7 +688,7 @@ def _directed(slots: dict[str, Any], text: str, state: str) -> dict[str, Any]:
         return slots
     if direction(str(op), text) is not None:  # the words said which way
         return slots
-    (way, p), *_ = classifier.load("direction").ranked(classifier.features(text, state, (f"o:{op}",)))
+    (way, p), *_ = classifier.load("direction").ranked(classifier.direction_features(text, state, str(op)))
     if p >= 0.75 and way in ("up", "down") and (amount > 0) != (way == "up"):
         return {**slots, "amount": -amount, "direction_model": round(p, 2)}
     return slots
@@ -693,7 +699,7 @@ def _op_disagrees(intent: str, reading: Analysis, text: str, state: str) -> bool
     只留音乐" is the narration off, not the music)."""
     if intent not in ("edit_visual", "edit_audio") or reading.slots.get("error"):
         return False
-    (op, p), *_ = classifier.load("operation").ranked(classifier.features(text, state, (f"i:{intent}",)))
+    op, p = operation_of(text, state, intent)
     said = reading.slots.get("operation")
     same = said == op or AUDIO_OPS.get(op) == said or (op == "fps" and said == "resolution")
     if op == "narration_off" and said == "narration":
@@ -721,9 +727,7 @@ def analyse(
     if command and command.group(1) in INTENTS:  # an exact command (the buttons of a question)
         return _commanded(command.group(1), command.group(2).strip(), script, state)
     reading = rules(msg, script)
-    op_rule = reading.slots.get("operation")
-    extra = (f"r:{reading.intent}",) + ((f"rop:{op_rule}",) if op_rule else ())
-    extra += (f"p:{previous}",) if previous else ()
+    extra = classifier.intent_extra(reading.intent, reading.slots.get("operation"), previous)
     ranked = classifier.load("intent").ranked(classifier.features(msg, state, extra))
     intent, p = ranked[0]
     if reading.slots.get("error") and reading.intent in (ranked[0][0], ranked[1][0]):
@@ -732,10 +736,7 @@ def analyse(
     if intent == reading.intent and not _op_disagrees(intent, reading, msg, state):
         slots = dict(reading.slots)
     else:
-        op = None
-        if intent in ("edit_visual", "edit_audio", "revise_script"):
-            feats = classifier.features(msg, state, (f"i:{intent}",))
-            op = classifier.load("operation").ranked(feats)[0][0]
+        op = operation_of(msg, state, intent)[0] if intent in OPERATED else None
         slots = slots_for(intent, msg, script, op)
     slots = _directed(slots, msg, state)
     slots["alternative"] = ranked[1][0]
@@ -917,9 +918,7 @@ def volume_target(text: str) -> str:
 def relative_seconds(text: str) -> float | None:
     """A length change by so many seconds: "two more seconds", "再加2秒", "多给两秒",
     "3 seconds shorter", "短1秒", "cut 2 seconds"; None when the length is not relative."""
-    from tools.text import _en_numbers_to_digits, _zh_numbers_to_digits
-
-    t = _zh_numbers_to_digits(_en_numbers_to_digits(text.lower()))
+    t = numbers_to_digits(text)
     num = r"(\d+(?:\.\d+)?)"
     more = [
         rf"{num}\s*more\s*sec",

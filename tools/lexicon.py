@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -12,16 +12,10 @@ DATA = Path(__file__).parent / "data"
 
 
 @cache
-@lru_cache(maxsize=16)
-def _load(name: str) -> dict[str, Any]:
+def load(name: str) -> dict[str, Any]:
+    """Load one data file of the lexicon by stem ('lexicon', 'stories', 'scenes', 'directions')."""
     with open(DATA / f"{name}.json", encoding="utf-8") as fh:
         return dict(json.load(fh))
-
-
-def load(name: str) -> dict[str, Any]:
-    """One data file of the lexicon by stem ('lexicon', 'stories', 'scenes', 'directions'),
-    read once; callers get their own copy of the top level."""
-    return dict(_load(name))
 
 
 def shot_types() -> dict[str, Any]:

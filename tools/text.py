@@ -137,38 +137,45 @@ _EN_TENS = {
 }
 
 
+_HALVES = "|".join(w for w, n in EN_NUMBERS.items() if 0 < n < 20)
+_EN_RUN = re.compile(
+    r"\b(?:(?:"
+    + "|".join(sorted([*EN_NUMBERS, *_EN_TENS, "hundred", "a"], key=len, reverse=True))
+    + r")(?:[\s-]+(?:and[\s-]+)?|$))+(?:and a half\b)?",
+    flags=re.I,
+)
+
+
+def _en_run_value(m: re.Match[str]) -> str:
+    """A run of English number words as digits ('a hundred and twenty' -> '120')."""
+    tokens = re.findall(r"[a-z]+", m.group(0).lower())
+    current, half = 0.0, False
+    for i, tok in enumerate(tokens):
+        if tok == "half" and i > 0 and tokens[i - 1] == "a":
+            half = True
+        elif tok == "a" and i + 1 < len(tokens) and tokens[i + 1] == "hundred":
+            current = max(current, 1)
+        elif tok == "hundred":
+            current = max(current, 1) * 100
+        elif tok in _EN_TENS:
+            current += _EN_TENS[tok]
+        elif tok in _EN_SMALL:
+            current += _EN_SMALL[tok]
+    total = current + (0.5 if half else 0)
+    if total == 0 and not any(t in _EN_SMALL for t in tokens):
+        return m.group(0)
+    tail = " " if m.group(0).endswith((" ", "-")) else ""
+    return f"{total:g}{tail}"
+
+
 def _en_numbers_to_digits(text: str) -> str:
     """English number words as digits: 'a hundred and twenty' -> 120, 'one and a half' ->
     1.5, 'a minute and a half' -> 1.5 minute, 'half a minute' -> 0.5 minute."""
     t = re.sub(r"\b(a|an|one)\s+(minute|hour)\s+and\s+a\s+half\b", r"1.5 \2", text)
-    halves = "|".join(w for w, n in EN_NUMBERS.items() if 0 < n < 20)
-    t = re.sub(rf"\b({halves}|\d+)\s+and\s+a\s+half\b", lambda m: f"{to_number(m.group(1)) or 0:g}.5", t)
+    t = re.sub(rf"\b({_HALVES}|\d+)\s+and\s+a\s+half\b", lambda m: f"{to_number(m.group(1)) or 0:g}.5", t)
     t = re.sub(r"\bhalf\s+an?\s+(minute|hour)\b", r"0.5 \1", t)
     t = re.sub(r"\b(an?)\s+(minute|hour|second)\b", r"1 \2", t)
-    words = "|".join(sorted([*EN_NUMBERS, *_EN_TENS, "hundred", "a"], key=len, reverse=True))
-    run = re.compile(rf"\b(?:(?:{words})(?:[\s-]+(?:and[\s-]+)?|$))+(?:and a half\b)?", flags=re.I)
-
-    def value(m: re.Match[str]) -> str:
-        tokens = re.findall(r"[a-z]+", m.group(0).lower())
-        total, current, half = 0.0, 0.0, False
-        for i, tok in enumerate(tokens):
-            if tok == "half" and i > 0 and tokens[i - 1] == "a":
-                half = True
-            elif tok == "a" and i + 1 < len(tokens) and tokens[i + 1] == "hundred":
-                current = max(current, 1)
-            elif tok == "hundred":
-                current = max(current, 1) * 100
-            elif tok in _EN_TENS:
-                current += _EN_TENS[tok]
-            elif tok in _EN_SMALL:
-                current += _EN_SMALL[tok]
-        total = current + (0.5 if half else 0)
-        if total == 0 and not any(t in _EN_SMALL for t in tokens):
-            return m.group(0)
-        tail = " " if m.group(0).endswith((" ", "-")) else ""
-        return f"{total:g}{tail}"
-
-    return run.sub(value, t)
+    return _EN_RUN.sub(_en_run_value, t)
 
 
 def _zh_numbers_to_digits(text: str) -> str:
@@ -187,6 +194,11 @@ def _zh_numbers_to_digits(text: str) -> str:
             return text
 
 
+def numbers_to_digits(text: str) -> str:
+    """The text in lower case with its numbers, English words and Chinese numerals, as digits."""
+    return _zh_numbers_to_digits(_en_numbers_to_digits(text.lower()))
+
+
 ASPECT_RATIOS = {"9:16", "16:9", "21:9", "16:10"}  # m:ss look-alikes that are frame shapes
 
 
@@ -195,7 +207,7 @@ def parse_duration_seconds(text: str) -> float | None:
     '90s', '2 min', 'a minute and a half', 'one hundred twenty seconds', '20-30秒' (the
     middle), '3小时'; a sign ('-5 seconds', '负5秒') is kept so a negative length can be
     refused."""
-    t = _zh_numbers_to_digits(_en_numbers_to_digits(text.lower()))
+    t = numbers_to_digits(text)
     num = r"(\d+(?:\.\d+)?)"
     m = re.search(rf"(?:^|[\s(（到为成至])(?:-|−|负|minus\s+)\s*{num}\s*(?:秒|s\b|sec|分|min)", t)
     if m:

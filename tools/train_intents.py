@@ -52,20 +52,19 @@ def corpus() -> Iterator[dict[str, Any]]:
 
 
 def intent_features(row: dict[str, Any]) -> list[str]:
-    """The intent model's features of a corpus row."""
-    previous = str(row.get("previous") or "").split(":")[0]
-    extra = rule_features(row["text"], row["state"]) + ((f"p:{previous}",) if previous else ())
-    return classifier.features(row["text"], row["state"], extra)
+    """The intent model's features of a corpus row (its `previous` is 'intent:operation')."""
+    previous = str(row.get("previous") or "").split(":")[0] or None
+    return classifier.features(row["text"], row["state"], rule_features(row["text"], row["state"], previous))
 
 
 def operation_features(row: dict[str, Any]) -> list[str]:
-    """The operation model's features: the message's, with its intent."""
-    return classifier.features(row["text"], row["state"], (f"i:{row['intent']}",))
+    """The operation model's features of a corpus row."""
+    return classifier.operation_features(row["text"], row["state"], row["intent"])
 
 
 def direction_features(row: dict[str, Any]) -> list[str]:
-    """The direction model's features: the message's, with its operation."""
-    return classifier.features(row["text"], row["state"], (f"o:{row.get('operation')}",))
+    """The direction model's features of a corpus row."""
+    return classifier.direction_features(row["text"], row["state"], row.get("operation"))
 
 
 TASKS: dict[str, Any] = {
