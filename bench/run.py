@@ -183,11 +183,13 @@ def router_bench() -> dict[str, float]:
     """The router: loading the classifiers (time and memory, in a fresh process), one
     message classified (p95 over the held-out dev messages), and a simple turn (classify and
     reply, no render) through the compiled graph, p95."""
+    # resident memory now (VmRSS), not the peak: the imports before the load peak higher
     probe = (
-        "import resource, time, graph; from tools import classifier; "
-        "r0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; t = time.perf_counter(); "
+        "import time, graph; from tools import classifier; "
+        "rss = lambda: int(next(l for l in open('/proc/self/status') if l.startswith('VmRSS')).split()[1]); "
+        "r0 = rss(); t = time.perf_counter(); "
         "[classifier.load(n) for n in ('intent', 'operation', 'direction')]; "
-        "print(time.perf_counter() - t, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - r0) / 1024)"
+        "print(time.perf_counter() - t, (rss() - r0) / 1024)"
     )
     loads = [
         subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
