@@ -143,11 +143,22 @@ class Session:
 
     def attach(self, path: Path) -> None:
         """Upload a file into the composer and wait until the server has it."""
-        self.idle()
-        with self.page.expect_response(
-            lambda r: "/project/file" in r.url and r.request.method == "POST", timeout=30_000
-        ) as upload:
-            self.page.set_input_files("#upload-button-input", str(path))
+        for wait in (20_000, 60_000):
+            self.idle()
+            try:
+                with self.page.expect_response(
+                    lambda r: "/project/file" in r.url and r.request.method == "POST",
+                    timeout=wait,
+                ) as upload:
+                    self.page.set_input_files("#upload-button-input", str(path))
+                break
+            except PlaywrightTimeout:
+                # the composer was re-rendered while the file was set and dropped it (nothing
+                # was posted): clear the input and set the file again
+                self.shot("upload-retry")
+                self.page.set_input_files("#upload-button-input", [])
+        else:
+            raise AssertionError(f"the composer never uploaded {path.name}")
         assert upload.value.ok
         self.page.wait_for_timeout(500)
 
