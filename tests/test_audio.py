@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from graph import Context
 from graph.state import user_message
@@ -243,3 +245,30 @@ def test_openai_speech_failure_falls_back_to_espeak(app: Any, speech_provider: A
     assert any(p.endswith("/audio/speech") for p in srv.paths)
     assert any(n.startswith("tts_fallback") for n in v["notes"]) and "离线语音" in v["reply"]
     assert len(v["render"]["narration"]) == 4 and v["status"] == "rendered"
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    spans=st.lists(
+        st.tuples(
+            st.sampled_from(["waves", "wind", "rain", "city", "birdsong"]), st.floats(0, 6), st.floats(0.1, 6)
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    seconds=st.floats(2, 8),
+)
+def test_effects_of_any_length_mix_into_the_exact_length(
+    tmp_path_factory: pytest.TempPathFactory, spans: list[tuple[str, float, float]], seconds: float
+) -> None:
+    """Shot boundaries fall anywhere (7.5 s, 3.8 s, 8.7 s): an effect rounded a sample short or
+    past the end still mixes, and the mix is exactly the asked length."""
+    from tools.mixer import SAMPLE_RATE, mix_tracks
+
+    effects = [
+        {"name": name, "start": start, "end": start + length, "seed": i}
+        for i, (name, start, length) in enumerate(spans)
+    ]
+    out = tmp_path_factory.mktemp("fx") / "mix.wav"
+    mix_tracks(None, [], seconds, out, effects=effects)
+    assert len(read_wav(out)) == round(seconds * SAMPLE_RATE)

@@ -90,7 +90,9 @@ def mix_tracks(
     for spec in effects or []:
         s0, s1 = int(spec["start"] * SAMPLE_RATE), min(n, int(spec["end"] * SAMPLE_RATE))
         if s1 - s0 > SAMPLE_RATE // 10:
-            fx[s0:s1] += effect(spec["name"], (s1 - s0) / SAMPLE_RATE, int(spec["seed"]))[: s1 - s0]
+            # the effect's length is rounded from seconds: it may come out a sample short
+            clip = effect(spec["name"], (s1 - s0) / SAMPLE_RATE, int(spec["seed"]))[: s1 - s0]
+            fx[s0 : s0 + len(clip)] += clip
     fx *= _db(effects_gain_db) * 0.7
     if lines:
         fx *= duck_envelope(n, lines, duck_db=-4.0)
