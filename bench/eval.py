@@ -122,6 +122,38 @@ def evaluate(split: str) -> dict[str, Any]:
     }
 
 
+def placement(split: str) -> dict[str, Any]:
+    """Shot-list changes (insert, move, delete, swap) carried out on the four-shot script: right
+    when the resulting order is the one the message asks for (tests/data/heldout/placement)."""
+    from tools.revise import revise
+    from tools.scripts import ScriptError
+
+    path = HELD / "placement" / f"{split}.jsonl"
+    cases = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    start = project("script")
+    ids = [s["id"] for s in start["script"]["shots"]]
+    right, misses = 0, []
+    for case in cases:
+        analysis, _ = decide(case["text"], start, Context(use_llm=False))
+        try:
+            new, _ = revise(start["script"], case["text"], analysis.slots)
+            order: list[Any] = [ids.index(s["id"]) + 1 if s["id"] in ids else "NEW" for s in new["shots"]]
+        except (ScriptError, KeyError, ValueError) as err:
+            order = [f"error: {err}"]
+        ok = analysis.intent == "revise_script" and order == case["order"]
+        right += ok
+        if not ok:
+            misses.append(
+                {"text": case["text"], "want": case["order"], "got": order, "intent": analysis.intent}
+            )
+    return {
+        "split": f"placement-{split}",
+        "cases": len(cases),
+        "accuracy": right / max(1, len(cases)),
+        "misses": misses,
+    }
+
+
 def show(result: dict[str, Any], misses: bool) -> None:
     """Print a split's figures."""
     print(f"\n== {result['split']}: {result['messages']} messages")
@@ -161,6 +193,15 @@ def main() -> int:
     results = [evaluate(s) for s in args.split or ["test", "dev", "corpus-dev"]]
     for r in results:
         show(r, args.misses and r["split"] != "test")
+    for split in [s for s in args.split or ["test", "dev"] if s in ("test", "dev")]:
+        placed = placement(split)
+        results.append(placed)
+        print(
+            f"\n== {placed['split']}: {placed['cases']} shot-list changes, order right {placed['accuracy']:.3f}"
+        )
+        if args.misses and split != "test":
+            for m in placed["misses"]:
+                print(f"  {m['want']} -> {m['got']} ({m['intent']}): {m['text']}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=2))
     return 0

@@ -29,6 +29,7 @@ CODES: dict[str, str] = {
     "what_to_change": "a story change that names no operation",
     "which_shot": "a shot operation with no shot named",
     "which_two_shots": "a swap without two shots",
+    "where_to_move": "a move that names no place for the shot",
     # versions
     "unknown_version": "a version label this project never had",
     "nothing_to_undo": "undo with nothing before",

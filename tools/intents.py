@@ -152,6 +152,10 @@ def _ordinal_shots(text: str, count: int) -> list[int]:
         tail = low[m.end() : m.end() + 12]
         if re.match(rf"\s*(?:个|号)?\s*{SHOT_WORD}|\s*(?:和|与|、|跟)", tail) or re.search(SHOT_WORD, tail):
             add(to_number(m.group(1)))
+        elif re.search(r"个\s*(?:和|与|、|跟|到|-|至)?$", m.group(0)) and not re.match(
+            r"\s*(?:版本?|秒|分钟|字|句|音|颜色|词|人|问题|选项|方案)", tail
+        ):
+            add(to_number(m.group(1)))  # 第二个 alone: in a project the numbered things are its shots
     for m in re.finditer(rf"(?:镜头|分镜|场景)\s*({NUM})", low):
         add(to_number(m.group(1)))
     for m in re.finditer(rf"({NUM})\s*号镜头", low):
@@ -219,6 +223,90 @@ def _described_shots(text: str, shots: list[dict[str, Any]]) -> list[int]:
         if found:
             break
     return sorted(found)
+
+
+REFERENCE_STOP = set(
+    "the a an this that these those shot shots scene scenes clip clips one ones with and of in on at to "
+    "for from by move put place make can could you please want would like should come go right just "
+    "after before behind between ahead following first last thing see video there where which "
+    "is are be it its them then so".split()
+)
+
+
+CONTENT_TABLES = ("settings", "elements", "people", "weather", "time_of_day", "particles")
+
+
+def _content_groups() -> list[list[str]]:
+    """The scenes lexicon's word groups for what a shot shows, lower-cased."""
+    scenes = lexicon.load("scenes")
+    return [[w.lower() for w in group] for table in CONTENT_TABLES for group in scenes[table].values()]
+
+
+def _group_words(word: str) -> set[str]:
+    """A word with the words of its groups in the scenes lexicon (park ~ 公园, grass, bench)."""
+    out = {word}
+    for group in _content_groups():
+        if word in group:
+            out.update(group)
+    return out
+
+
+def _mentions(word: str, description: str) -> bool:
+    """Whether a shot description mentions a word (English by word start, Chinese anywhere)."""
+    if word.isascii():
+        return re.search(rf"\b{re.escape(word)}", description) is not None
+    return word in description
+
+
+def shots_by_content(fragment: str, shots: list[dict[str, Any]]) -> list[int]:
+    """The shot a fragment describes by what it shows or its type ('the park', 'the one with the
+    girl', '花的那个', '航拍', 'the city shot'): the best-scoring shot, or none on a tie."""
+    low = fragment.lower()
+    words = [w.rstrip("s") if len(w) > 4 else w for w in re.findall(r"[a-z][a-z'-]{2,}", low)]
+    words = [w for w in words if w not in REFERENCE_STOP]
+    cjk = {w for group in _content_groups() for w in group if not w.isascii() and w in fragment}
+    cjk |= {
+        m
+        for m in re.findall(r"[\u4e00-\u9fff]{2}", fragment)
+        if m not in ("镜头", "那个", "这个", "一个", "画面")
+    }
+    stype = lexicon.find_shot_type(fragment)
+    scores = []
+    for shot in shots:
+        desc = str(shot.get("description", "")).lower()
+        score = sum(1 for w in words if any(_mentions(x, desc) for x in _group_words(w)))
+        score += sum(1 for w in cjk if any(_mentions(x, desc) for x in _group_words(w)))
+        score += 2 * (stype is not None and shot.get("shot_type") == stype)
+        scores.append(score)
+    best = max(scores, default=0)
+    if best == 0 or scores.count(best) > 1:
+        return []
+    return [scores.index(best) + 1]
+
+
+REWRITE_VERB = (
+    r"改成|改为|换成|替换成|变成|重写成?|\bto show\b|\bshould show\b|\binstead\b|\binto\b|\bwith\b|\bto\b"
+)
+PAIR = r"和|与|跟|同|、|\band\b|\bwith\b|&|\bvs\.?\b"
+
+
+def content_shots(text: str, op: str, shots: list[dict[str, Any]]) -> list[int]:
+    """The shots a revision names by what they show or their type, when no number names them:
+    the shot to delete or rewrite ('把航拍删掉', 'lose the flowers'), the two to swap ('swap the
+    park and the city')."""
+    if op == "delete":
+        return shots_by_content(text, shots)
+    if op == "rewrite":
+        head = re.split(REWRITE_VERB, text, maxsplit=1, flags=re.I)[0]
+        return shots_by_content(head, shots)
+    if op == "swap":
+        parts = re.split(PAIR, text, maxsplit=1, flags=re.I)
+        if len(parts) == 2:
+            found = [_ordinal_shots(p, len(shots)) or shots_by_content(p, shots) for p in parts]
+            pair = [f[0] for f in found if len(f) == 1]
+            if len(pair) == 2 and pair[0] != pair[1]:
+                return pair
+    return []
 
 
 def referenced_shots(text: str, script: dict[str, Any] | None) -> list[int]:
@@ -697,10 +785,12 @@ def _directed(slots: dict[str, Any], text: str, state: str) -> dict[str, Any]:
 def _op_disagrees(intent: str, reading: Analysis, text: str, state: str) -> bool:
     """Whether the operation model is sure of another edit than the patterns read ("把旁白去掉，
     只留音乐" is the narration off, not the music)."""
-    if intent not in ("edit_visual", "edit_audio") or reading.slots.get("error"):
+    if intent not in OPERATED or reading.slots.get("error"):
         return False
     op, p = operation_of(text, state, intent)
     said = reading.slots.get("operation")
+    if intent == "revise_script":
+        return said != op and (said == "unspecified" or p >= 0.8)
     same = said == op or AUDIO_OPS.get(op) == said or (op == "fps" and said == "resolution")
     if op == "narration_off" and said == "narration":
         same = reading.slots.get("text") == ""
@@ -739,6 +829,8 @@ def analyse(
         op = operation_of(msg, state, intent)[0] if intent in OPERATED else None
         slots = slots_for(intent, msg, script, op)
     slots = _directed(slots, msg, state)
+    if intent == "revise_script" and not slots.get("shots") and script:
+        slots["shots"] = content_shots(msg, str(slots.get("operation")), list(script.get("shots", [])))
     slots["alternative"] = ranked[1][0]
     if intent in ("undo", "redo"):
         slots["count"] = steps_of(msg)

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from tools import lexicon
+from tools.placement import insert_index, move_index, moved_shot, place_of
 from tools.project import Script, Shot
 from tools.scripts import (
     ScriptError,
@@ -21,14 +22,54 @@ from tools.scripts import (
     total_of,
 )
 
+SHOT_NOUN_ZH = r"镜头|画面|场景|分镜|一幕|特写|空镜|远景|近景|全景|中景|航拍|俯拍|片头字幕|片头|片尾|字幕|镜"
 ZH_ADD = (
-    r"(?:加|添加|增加|插入|补充?|再来)(?:上)?(?:一个|一段|一组|个|段)?(.+?)的?(?:镜头|画面|场景|分镜|一幕)"
+    r"(?:添加|增加|插入|补充|加入|加上|插上|插|加|补|来|塞|放)(?:上|进|入)?\s*(?:一个|一段|一组|一幕|一条|个|段|条)?"
+    rf"\s*(.+?)(?:的)?\s*({SHOT_NOUN_ZH})?\s*(?=[，,。.！!？?；;]|$)"
 )
+EN_SHOT_NOUN = (
+    r"close-up|close up|closeup|wide shot|long shot|aerial shot|aerial|drone shot|medium shot|tracking shot|"
+    r"establishing shot|overhead shot|shot|scene|clip|cutaway"
+)
+EN_PLACE = (
+    r"(?=\s+(?:at|to) the (?:very\s+)?(?:start|beginning|end|front)\b|\s+(?:as|in) the \w+ (?:shot|scene|position|slot)\b"
+    r"|\s+(?:at|in|into) (?:position|slot) \d|\s*,?\s*(?:please|thanks)\b|[.?!]|$)"
+)
+EN_ANCHOR = r"\s+(?:right\s+|just\s+|immediately\s+|directly\s+)?(?:before|after|between|ahead of|following|in front of)\s+"
 EN_ADD = (
-    r"\b(?:add|insert|include|put in)\s+(?:a|an|one|another)?\s*(?:new\s+)?"
-    r"(close-up|wide shot|long shot|aerial shot|medium shot|tracking shot|shot|scene|clip)"
-    r"\s+(?:of|showing|where|with|in which)?\s*(.+?)(?=\s+(?:before|after|at the|between)\b|[.?!]|$)"
+    r"\b(?:add|adding|insert|insret|inserting|include|put in|put|place|stick in|stick|slip in|throw in|drop in|"
+    r"i'?d (?:love|like)|i want|give me|we need|need|start (?:the video |it |things )?(?:off )?with|"
+    r"open (?:the video |it )?with|end (?:the video |it )?with|close (?:the video |it )?(?:with|on))\s+"
+    r"(?:a|an|one|another|some)?\s*(?:new\s+|quick\s+|short\s+|brief\s+)?"
+    rf"(?:({EN_SHOT_NOUN})\s+)?(?:of|showing|where|with|in which|that shows|:)?\s*(.+?){EN_PLACE}"
 )
+
+
+def new_shot_request(message: str, script: Script | None = None) -> tuple[str, str | None, str]:
+    """What a new shot is to show, its type if named, and the rest of the message (where the
+    place is said): '在第二个镜头后面加一个蝴蝶停在花上的特写' -> ('蝴蝶停在花上', close-up, '在第二个镜头后面')."""
+    colon = re.search(r"(?:shot|scene|镜头|画面)[^:：]*[:：]\s*(.+)$", message, flags=re.I)
+    if colon:
+        return colon.group(1).strip(" 。."), None, message[: colon.start(1)]
+    m = re.search(EN_ADD, message, flags=re.I)
+    if m and m.group(2):
+        stype = lexicon.find_shot_type(m.group(1)) if m.group(1) else None
+        content, end = m.group(2), m.end(2)
+        for hit in re.finditer(EN_ANCHOR, content, flags=re.I):
+            # 'after shot 1' is a place; 'after school' is what the shot shows
+            if script is not None and place_of(content[hit.start() :], len(script["shots"]), dict(script)):
+                content, end = content[: hit.start()], m.start(2) + hit.start()
+                break
+        return content, stype, message[: m.start(2)] + message[end:]
+    for m in re.finditer(ZH_ADD, message):
+        content = re.sub(r"^(能|可以|请|再)?(一个|一段|一组|个|段)?(新的?)?", "", m.group(1)).strip()
+        if content and not re.fullmatch(r"[\s\W]*", content):
+            noun = m.group(2) or ""
+            stype = lexicon.find_shot_type(noun) if noun else None
+            return content, stype, message[: m.start(1)] + message[m.end() :]
+    return "", None, message
+
+
 ZH_REWRITE = r"(?:改成|改为|换成|重写成?|变成)(.+?)(?:[。！？!?]|$)"
 EN_REWRITE = r"(?:to show|to|into|should show|show|with)\s+(.+?)(?:\s+instead)?(?:[.?!]|$)"
 
@@ -57,41 +98,25 @@ def _shots_matching(clause: str, script: Script) -> int | None:
 
 
 def _insert_position(message: str, script: Script, new: Shot) -> int:
+    """Where a new shot goes: the place the message names; else before the shot where a
+    character it shows first acts; else at the end."""
     count = len(script["shots"])
-    low = message.lower()
-    if re.search(r"开头|最前|\b(at the (start|beginning)|first)\b", low):
-        return 0
-    if re.search(r"结尾|最后|末尾|\bat the end\b|\blast\b", low):
-        return count
-    m = re.search(r"\b(before|after)\b(.+)$", low) or re.search(r"(之前|前面|之后|后面|以后)", message)
-    if m and m.group(1) in ("before", "after"):
-        target = _shots_matching(m.group(2), script)
-        if target is not None:
-            return target if m.group(1) == "before" else target + 1
+    place = place_of(message, count, dict(script))
+    if place:
+        return insert_index(place, count)
     for who in lexicon.characters_in(new["description"]):
         for i, shot in enumerate(script["shots"]):
             if who in lexicon.characters_in(shot["description"]):
                 return i  # introduce the character before the shot where it first acts
-    return max(0, count - 1)
+    return count
 
 
 def _insert(message: str, script: Script, slots: dict[str, Any]) -> tuple[Script, dict[str, Any]]:
-    m = re.search(ZH_ADD, message)
-    content, stype = None, None
-    if m:
-        content = re.sub(r"^(能|可以|请|再)?(一个|一段|一组|个|段)?(新的?)?", "", m.group(1))
-    else:
-        m2 = re.search(EN_ADD, message, flags=re.I)
-        if m2:
-            stype = lexicon.find_shot_type(m2.group(1))
-            content = m2.group(2)
+    content, stype, rest = new_shot_request(message, script)
     if not content:
         raise ScriptError("what_to_add")
     shot = new_shot_from_text(script, content, stype)
-    refs = slots.get("shots") or []
-    pos = _insert_position(message, script, shot)
-    if re.search(r"\b(after|之后|后面)\b", message) and refs and not re.search(r"\b(before)\b", message):
-        pos = int(refs[0])
+    pos = _insert_position(rest, script, shot)
     new = insert_shot(script, pos, shot)
     return new, {"op": "insert", "position": pos + 1, "shot_id": shot["id"]}
 
@@ -112,16 +137,20 @@ def revise(script: Script, message: str, slots: dict[str, Any]) -> tuple[Script,
             raise ScriptError("which_two_shots")
         return swap_shots(work, refs[0], refs[1]), {"op": "swap", "positions": [r + 1 for r in refs]}
     if op == "move":
-        if not refs:
-            raise ScriptError("which_shot")
-        low = message.lower()
-        if re.search(r"开头|最前|first|start|beginning", low):
-            dst = 0
-        elif re.search(r"最后|结尾|末尾|last|end", low) or len(refs) < 2:
-            dst = len(script["shots"]) - 1
-        else:
-            dst = refs[1] if re.search(r"after|之后|后面", low) else max(0, refs[1] - 1)
-        return move_shot(work, refs[0], dst), {"op": "move", "from": refs[0] + 1, "to": dst + 1}
+        count = len(script["shots"])
+        found = moved_shot(message, dict(script))
+        if found is None:  # the shot as the router read it, the place anywhere in the message
+            place = place_of(message, count, dict(script))
+            anchor = place.shot - 1 if place and place.relation in ("before", "after") else None
+            moved = next((r for r in refs if r != anchor), None)
+            if place is None:
+                raise ScriptError("where_to_move")
+            if moved is None:
+                raise ScriptError("which_shot")
+            found = (moved, place)
+        moved, place = found
+        dst = move_index(place, moved, count)
+        return move_shot(work, moved, dst), {"op": "move", "from": moved + 1, "to": dst + 1}
     if op == "rewrite":
         if not refs:
             raise ScriptError("which_shot")
