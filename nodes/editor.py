@@ -20,6 +20,11 @@ REPLY_SLOTS = ("amount", "size", "look", "text", "position")
 """Slots the reply repeats as the user gave them."""
 
 
+def _said(slots: dict[str, Any]) -> dict[str, Any]:
+    """The slots the reply repeats as the user gave them."""
+    return {k: v for k, v in slots.items() if k in REPLY_SLOTS}
+
+
 def _with_files(op: Operation, slots: dict[str, Any], data_dir: str) -> dict[str, Any]:
     """The operation's parameters, with the files it takes copied into the asset store."""
     params = dict(slots)
@@ -60,6 +65,11 @@ def editor(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
         result = op.apply(state.get("script") or {"shots": []}, state.get("settings") or {}, params)
     except RequestError as err:
         return {"outcome": {"error": err.code, **err.details}}
+    if result.script == (state.get("script") or {"shots": []}) and result.settings == (
+        state.get("settings") or {}
+    ):
+        # already so (the voice was female; the level sits at its bound): no version, no render
+        return {"outcome": {"kind": "edit", "op": name, "unchanged": True, **result.detail, **_said(slots)}}
     rerender = state.get("status") == "rendered"
     update = version_bump(state, describe(name, result.detail, params, state.get("language", "zh")))
     update.update(
@@ -73,7 +83,7 @@ def editor(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
             **result.detail,
             "clamped": result.clamped,
             **({"picked": picked} if picked else {}),
-            **{k: v for k, v in slots.items() if k in REPLY_SLOTS},
+            **_said(slots),
         },
     )
     return update

@@ -10,7 +10,7 @@ from langchain_core.messages import AIMessage
 
 from graph.state import ProjectState, last_user_text
 from tools import catalog, replies
-from tools.edits import op_name
+from tools.edits import describe
 
 
 def _language(state: ProjectState) -> str:
@@ -39,8 +39,8 @@ def _script_text(state: ProjectState, lang: str) -> str:
 
 def _edit_text(state: ProjectState, lang: str) -> str:
     outcome = state["outcome"]
-    name = op_name(outcome["op"], lang)
-    text = replies.edit_reply(outcome, name, state.get("version"), lang)
+    what = describe(outcome["op"], outcome, outcome, lang)
+    text = replies.edit_reply(outcome, what, state.get("version"), lang)
     return text + "\n" + _render_text(state, lang) if outcome.get("rerender") else text
 
 

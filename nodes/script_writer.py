@@ -16,7 +16,7 @@ from tools import llm
 from tools.assets import AssetStore, ingest
 from tools.errors import RequestError
 from tools.project import Script, Settings, new_settings
-from tools.replies import note
+from tools.replies import note, version_note
 from tools.revise import change_duration, revise
 from tools.scripts import write_script
 from tools.sheet import storyboard_strip
@@ -71,7 +71,8 @@ def script_writer(state: ProjectState, runtime: Runtime[Context]) -> dict[str, A
         if intent["intent"] == "create":
             script, notes = _create(state, context, text)
             change = {"op": "create", "shots": len(script["shots"]), "total": script["duration"]}
-            update = version_bump(state, f"create: {script['title']}", new_project=True)
+            lang = state.get("language", "zh")
+            update = version_bump(state, version_note(change, script, lang), new_project=True)
             update["settings"] = _new_settings(context, script["mood"], intent["slots"].get("aspect"))
             if intent["slots"].get("aspect"):
                 notes = [*notes, note("aspect_from_request", aspect=update["settings"]["aspect"])]
@@ -81,7 +82,7 @@ def script_writer(state: ProjectState, runtime: Runtime[Context]) -> dict[str, A
                 script, change = change_duration(current, intent["slots"])
             else:
                 script, change = revise(current, text, intent["slots"])
-            update = version_bump(state, f"{change['op']}")
+            update = version_bump(state, version_note(change, script, state.get("language", "zh")))
     except RequestError as err:
         return {"outcome": {"error": err.code, **err.details}}
     writer({"stage": "script", "percent": 100, "node": "script_writer"})

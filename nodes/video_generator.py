@@ -16,6 +16,7 @@ from tools.assets import AssetStore
 from tools.plan import RunProgress, model_names, picture_key, shot_backends
 from tools.project import Render, ShotResult
 from tools.renderer import assemble, boundaries, render_clip
+from tools.replies import rerender_note
 
 _progress = RunProgress()
 
@@ -80,7 +81,7 @@ def video_generator(state: ProjectState, runtime: Runtime[Context]) -> dict[str,
         and not gate_round
     ):  # rendered again with another picture (a model or a setting changed): a new version
         models = model_names(backends)
-        update = version_bump(state, "re-render" + (f" ({', '.join(models)})" if models else ""))
+        update = version_bump(state, rerender_note(models, state.get("language", "zh")))
     render: Render = {
         "backends": backends,
         "picture": str(store.path("video", key, "mp4")),

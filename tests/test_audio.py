@@ -272,3 +272,21 @@ def test_effects_of_any_length_mix_into_the_exact_length(
     out = tmp_path_factory.mktemp("fx") / "mix.wav"
     mix_tracks(None, [], seconds, out, effects=effects)
     assert len(read_wav(out)) == round(seconds * SAMPLE_RATE)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [("use a woman's voice", "Already so"), ("换成女声", "已经是这样了")],
+)
+def test_an_edit_to_what_already_is_says_so_and_makes_no_version(app: Any, text: str, said: str) -> None:
+    """The narrator is a woman by default: asking for one changes nothing, and the reply says
+    so instead of 'Changed'; no version is made."""
+    first = turn(
+        app, "f", "I want a 20 second video about the sea" if said[0] == "A" else "做一个关于大海的20秒视频"
+    )
+    assert first["settings"]["voice"] == "female"
+    after = turn(app, "f", text)
+    reply = after["messages"][-1].content
+    assert said in reply and "Changed" not in reply and "已修改" not in reply, reply
+    assert after["version"] == first["version"] and after["settings"] == first["settings"]
+    assert after["script"] == first["script"]

@@ -131,7 +131,7 @@ def test_rendering_again_with_a_model_is_a_new_version(
     assert same["version"] == "v1.0" and same["render"]["path"] == first["render"]["path"]
     monkeypatch.setenv("CINECHAT_T2I_MODEL", str(tiny["sd"]))
     second = studio.say("again", "重新渲染")
-    assert second["version"] == "v1.1" and second["version_note"] == "re-render (sd)"
+    assert second["version"] == "v1.1" and second["version_note"] == "重新渲染 (sd)"
     assert second["script"] == first["script"] and "由模型 sd 生成" in second["reply"]
     undone = studio.say("again", "undo")
     assert undone["version"] == "v1.0" and undone["render"]["path"] == first["render"]["path"]

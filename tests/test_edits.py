@@ -6,6 +6,7 @@ decision schema and the help are made from the same registry."""
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from tools.edits import (
     decision_params,
     describe,
     help_lines,
+    level_text,
     op_name,
     operation_for,
 )
@@ -150,6 +152,42 @@ def test_every_operation_keeps_the_project_sound(name: str, data: st.DataObject)
         old, now = op.level.read(script, project_settings), op.level.read(new, result.settings)
         for a, b in zip(old, now, strict=True):
             assert (b - a) * direction >= 0 or b == edge, (a, b)
+    _check_description(name, script, project_settings, result, params)
+
+
+WAY_WORDS = {
+    lang: {
+        key.removeprefix("ops.way_"): catalog.text(lang, key)
+        for key in catalog.keys(lang, "ops")
+        if key.startswith("ops.way_")
+    }
+    for lang in ("zh", "en")
+}
+
+
+def _check_description(
+    name: str, script: Script, before: Settings, result: Any, params: dict[str, Any]
+) -> None:
+    """The reply's words for an edit say the way the project's value actually moved and its new
+    value, read from the project; a Chinese reply holds no English word of the registry."""
+    op = OPERATIONS[name]
+    for lang in ("zh", "en"):
+        text = describe(name, result.detail, params, lang)
+        if lang == "zh":
+            words = re.sub(r"“[^”]*”", "", text).replace("fps", "")  # the user's own words are theirs
+            assert not re.search(r"[a-z]{3,}", words), text
+        if op.level is None:
+            continue
+        old, now = op.level.read(script, before), op.level.read(result.script, result.settings)
+        if op.level.per_shot:
+            shots = [n - 1 for n in result.detail.get("targets") or []] or range(len(old))
+            old, now = [old[i] for i in shots], [now[i] for i in shots]
+        moved = sum(now) - sum(old)
+        key = op.level.key.removeprefix("grade.")
+        if abs(moved) > 1e-9:
+            way = WAY_WORDS[lang][f"{key}_{'up' if moved > 0 else 'down'}"]
+            assert way in text and level_text(now, op.level.unit) in text, (text, old, now)
+            assert WAY_WORDS[lang][f"{key}_{'down' if moved > 0 else 'up'}"] not in text, text
 
 
 @pytest.mark.parametrize(
@@ -211,9 +249,22 @@ def test_router_slots_name_registry_operations() -> None:
     assert operation_for({"operation": "title", "remove": True}) == "title"
 
 
-def test_version_notes() -> None:
-    detail = {"targets": [2], "all": False}
-    assert describe("brightness", detail, {"amount": 0.08}, "zh") == "亮度 镜头2 +0.08"
-    assert describe("brightness", detail, {"amount": 0.08}, "en") == "brightness shot 2 +0.08"
-    assert describe("look", {"targets": [1, 2], "all": True}, {"look": "bw"}, "zh") == "风格 全部镜头 bw"
-    assert describe("volume", {"value": -17.0}, {"amount": -0.25}, "en") == "music volume -17.0"
+def test_version_notes_say_the_change_in_words() -> None:
+    detail = {
+        "targets": [2],
+        "all": False,
+        "change": {"key": "brightness", "unit": "", "before": [0.0], "after": [0.08]},
+    }
+    assert describe("brightness", detail, {"amount": 0.08}, "zh") == "亮度调亮：镜头2 +0.00 → +0.08"
+    assert (
+        describe("brightness", detail, {"amount": 0.08}, "en") == "brightness brighter: shot 2, +0.00 → +0.08"
+    )
+    assert describe("look", {"targets": [1, 2], "all": True}, {"look": "bw"}, "zh") == "风格 全部镜头 → 黑白"
+    volume = {"change": {"key": "music_gain_db", "unit": "dB", "before": [-12.0], "after": [-17.0]}}
+    assert describe("volume", volume, {"amount": -0.25}, "zh") == "音乐音量调低：-12.0 dB → -17.0 dB"
+    assert describe("voice", {"value": "female"}, {"voice": "female"}, "zh") == "旁白 → 女声"
+    held = {
+        "change": {"key": "music_gain_db", "unit": "dB", "before": [0.0], "after": [0.0]},
+        "clamped": True,
+    }
+    assert "上限" in describe("volume", held, {"amount": 0.5}, "zh")

@@ -66,7 +66,8 @@ def test_index_after_a_sequence_of_turns(graph: Any) -> None:
     assert list(index) == ["v1.0", "v1.1", "v1.2", "v1.3"]
     assert [index[k]["parent"] for k in index] == [None, "v1.0", "v1.1", "v1.2"]
     assert [index[k]["order"] for k in index] == [0, 1, 2, 3]
-    assert index["v1.2"]["note"] == "total_duration" and index["v1.3"]["note"].startswith("亮度")
+    assert index["v1.2"]["note"] == "总时长从30秒调整为20秒，各镜头按比例缩放。"
+    assert index["v1.3"]["note"].startswith("亮度调亮：镜头2")
     assert all(e["checkpoint_id"] for e in index.values())  # each was current when a turn began
     shot = graph.get_state(
         {"configurable": {"thread_id": thread, "checkpoint_id": index["v1.3"]["checkpoint_id"]}}
@@ -171,6 +172,9 @@ def test_previous_release_lists_its_versions(tmp_path: Path) -> None:
         ("v1.2", "total_duration", False),
         ("v1.3", "亮度 镜头2 +0.10", False),
     ]
+    shown = v["messages"][-1].content  # the notes an earlier release stored as operation names, in words
+    assert "新项目《春日公园》" in shown and "新增镜头" in shown and "调整总时长" in shown
+    assert "insert" not in shown and "total_duration" not in shown and "create:" not in shown
     assert [v["version_index"][k]["parent"] for k in ("v1.0", "v1.1", "v1.2", "v1.3")] == [
         None,
         "v1.0",

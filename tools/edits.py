@@ -147,6 +147,18 @@ def _where(script: Script, params: dict[str, Any]) -> tuple[list[int], dict[str,
     return targets, {"targets": [i + 1 for i in targets], "all": not params.get("shots")}
 
 
+def level_change(level: Level, script: Script, settings: Settings, work: EditResult) -> dict[str, Any] | None:
+    """The level's values before and after an edit, read from the project (the target shots'
+    values for a per-shot level), or None when the edit did not touch it."""
+    before, after = level.read(script, settings), level.read(work.script, work.settings)
+    if level.per_shot:
+        shots = [n - 1 for n in work.detail.get("targets") or []] or list(range(len(before)))
+        before, after = [before[i] for i in shots], [after[i] for i in shots]
+    if before == after and not work.clamped:
+        return None
+    return {"key": level.key.removeprefix("grade."), "unit": level.unit, "before": before, "after": after}
+
+
 class Operation:
     """An edit operation: its name, its group in the help, its parameters and, for one that
     moves a number, the level it moves. Subclasses implement `edit` on copies."""
@@ -161,6 +173,10 @@ class Operation:
         when it cannot apply, leaving the inputs as they were."""
         work = EditResult(copy.deepcopy(script), copy.deepcopy(settings))
         self.edit(work, params)
+        if self.level is not None:
+            change = level_change(self.level, script, settings, work)
+            if change:
+                work.detail["change"] = change
         return work
 
     def edit(self, work: EditResult, params: dict[str, Any]) -> None:
@@ -275,7 +291,7 @@ class VoiceOperation(Operation):
         if params.get("rate") is not None:
             old = float(work.settings.get("voice_rate", 1.0))
             work.settings["voice_rate"], work.clamped = self.level.hold(old + float(params["rate"]), 2)
-        work.detail = {"value": work.settings.get("voice"), "rate": work.settings.get("voice_rate")}
+        work.detail = {"value": params.get("voice")}
 
     def direction(self, params: dict[str, Any]) -> int:
         """Faster or slower speech."""
@@ -417,7 +433,7 @@ class SubtitleSizeOperation(Operation):
             old * float(params.get("scale", 1.25)), 2
         )
         work.settings["captions"] = True
-        work.detail = {"value": f"x{work.settings['caption_scale']}", "clamped": work.clamped}
+        work.detail = {"clamped": work.clamped}
 
     def direction(self, params: dict[str, Any]) -> int:
         """Bigger or smaller."""
@@ -531,11 +547,9 @@ class MusicOperation(Operation):
         if params.get("tempo"):
             old = float(settings.get("music_tempo", 1.0))
             settings["music_tempo"], work.clamped = self.level.hold(old * float(params["tempo"]), 2)
-        tempo = settings.get("music_tempo")
-        parts = [settings["music"], settings.get("music_instrument"), f"tempo x{tempo}" if tempo else None]
         work.detail = {
-            "value": " · ".join(str(p) for p in parts if p),
-            "instrument": settings.get("music_instrument"),
+            "value": settings["music"] if params.get("mood") else None,
+            "instrument": params.get("instrument"),
         }
 
     def direction(self, params: dict[str, Any]) -> int:
@@ -552,7 +566,7 @@ class MusicOffOperation(Operation):
     def edit(self, work: EditResult, params: dict[str, Any]) -> None:
         """Turn the music off."""
         work.settings["music"] = "off"
-        work.detail = {"value": "off"}
+        work.detail = {}
 
 
 class VolumeOperation(Operation):
@@ -573,7 +587,7 @@ class VolumeOperation(Operation):
         old = float(work.settings.get("music_gain_db", self.level.neutral))
         wanted = old + self._bed(params) * self.DB_PER_UNIT * float(params.get("amount", 0.25))
         work.settings["music_gain_db"], work.clamped = self.level.hold(wanted, 1)
-        work.detail = {"value": work.settings["music_gain_db"], "clamped": work.clamped}
+        work.detail = {"target": params.get("target") or "music", "clamped": work.clamped}
 
     @staticmethod
     def _bed(params: dict[str, Any]) -> int:
@@ -713,28 +727,94 @@ def op_name(op: str, lang: str) -> str:
     return catalog.text(lang, f"ops.{op}") if catalog.has(lang, f"ops.{op}") else op
 
 
+def value_text(value: Any, lang: str) -> str:
+    """A setting's value as the user reads it: '女声' for female, 'fades' for fade, a mood's
+    name, each of a list of effects; numbers and free text as they are."""
+    if isinstance(value, bool):
+        value = "true" if value else "false"
+    if isinstance(value, str) and "," in value:
+        return catalog.text(lang, "ops.list_sep").join(value_text(v, lang) for v in value.split(","))
+    key = f"ops.value_{str(value).lower()}"
+    if catalog.has(lang, key):
+        return catalog.text(lang, key)
+    if value in lexicon.load("lexicon")["moods"]:
+        return catalog.text(lang, "ops.mood", mood=lexicon.mood_label(str(value), lang))
+    return str(value)
+
+
+def level_text(values: list[float], unit: str) -> str:
+    """A level's value(s) with its unit: '+0.15', '×1.25', '-14.0 dB', a range when shots differ."""
+
+    def one(v: float) -> str:
+        if unit == "×":
+            return f"×{v:.2f}"
+        if unit == "dB":
+            return f"{v:.1f} dB"
+        if unit == "fps":
+            return f"{v:g} fps"
+        return f"{v:+.2f}"
+
+    low, high = min(values), max(values)
+    return one(low) if low == high else f"{one(low)}…{one(high)}"
+
+
+def _change_text(change: dict[str, Any], name: str, where: str, asked: int, lang: str) -> str:
+    """'亮度调亮：镜头2 +0.00 → +0.15' / 'music volume quieter: -12.0 dB → -17.0 dB'."""
+    key = change["key"]
+    if catalog.has(lang, f"ops.level_{key}"):
+        name = catalog.text(lang, f"ops.level_{key}")
+    before, after = change["before"], change["after"]
+    moved = sum(after) - sum(before)
+    unit = change.get("unit", "")
+    if abs(moved) < 1e-9:
+        edge = "up" if asked >= 0 else "down"  # it stayed: it is at the bound it was asked towards
+        return catalog.text(
+            lang,
+            "ops.at_limit",
+            name=name,
+            edge=catalog.text(lang, f"ops.edge_{edge}"),
+            after=level_text(after, unit),
+        )
+    way = catalog.text(lang, f"ops.way_{key}_{'up' if moved > 0 else 'down'}")
+    prefix = catalog.text(lang, "ops.where_prefix", where=where) if where else ""
+    return catalog.text(
+        lang,
+        "ops.change",
+        name=name,
+        way=way,
+        where=prefix,
+        before=level_text(before, unit),
+        after=level_text(after, unit),
+    )
+
+
 def describe(op: str, detail: dict[str, Any], params: dict[str, Any], lang: str) -> str:
-    """'亮度 镜头2 +0.08' / 'brightness shot 2 +0.08': what an edit changed, in one line (the
-    version's note)."""
-    parts = [op_name(op, lang)]
+    """What an edit changed, in one line, in `lang`: the reply's and the version note's words.
+    A level it moved is said with its direction and its values before and after ('亮度调亮：镜头2
+    +0.00 → +0.15'); a setting with its new value in words ('旁白 → 女声'); no internal names."""
+    name = op_name(op, lang)
     targets = detail.get("targets")
+    where = ""
     if targets and not detail.get("all"):
-        parts.append(catalog.text(lang, "ops.where_shots", shots=",".join(map(str, targets))))
+        where = catalog.text(lang, "ops.where_shots", shots=",".join(map(str, targets)))
     elif targets:
-        parts.append(catalog.text(lang, "ops.where_all"))
-    value = detail.get("value")
-    if value is None:
-        if params.get("amount") is not None:
-            value = f"{float(params['amount']):+.2f}"
-        elif params.get("look"):
-            value = params["look"]
-        elif params.get("text") is not None:
-            value = catalog.text(lang, "ops.quoted", text=params["text"])
-        elif params.get("remove"):
-            value = catalog.text(lang, "ops.removed")
-    if value not in (None, ""):
-        parts.append(str(value))
-    return " ".join(parts)
+        where = catalog.text(lang, "ops.where_all")
+    values = [detail.get("value"), detail.get("instrument")]
+    if params.get("look"):
+        values.append(params["look"])
+    if params.get("text") is not None and op not in ("voice",):
+        values.append(catalog.text(lang, "ops.quoted", text=params["text"]))
+    if params.get("remove"):
+        values.append(catalog.text(lang, "ops.removed"))
+    said = [value_text(v, lang) for v in values if v not in (None, "")]
+    parts = []
+    if said or not detail.get("change"):
+        head = f"{name} {where}".strip() if where else name
+        parts.append(catalog.text(lang, "ops.set", name=head, value=" ".join(said)) if said else head)
+    if detail.get("change"):
+        asked = OPERATIONS[op].direction(params) if op in OPERATIONS else 0
+        parts.append(_change_text(detail["change"], name, where, asked, lang))
+    return catalog.text(lang, "ops.part_sep").join(parts)
 
 
 def help_lines(lang: str) -> list[str]:

@@ -86,6 +86,18 @@ def change_text(change: dict[str, Any], script: Script, lang: str) -> str:
     return _say(lang, str(op), pos=pos, total=total, sec=change.get("seconds", 0))
 
 
+def version_note(change: dict[str, Any], script: Script, lang: str) -> str:
+    """A version's note in the user's language: the new project's title or what a revision did."""
+    if change.get("op") == "create":
+        return _say(lang, "note_create", title=script["title"])
+    return change_text(change, script, lang).removeprefix("🔄").strip()
+
+
+def rerender_note(models: list[str], lang: str) -> str:
+    """The note of a version that is the same project rendered again (with other models)."""
+    return _say(lang, "note_rerender", models=f" ({', '.join(models)})" if models else "")
+
+
 def script_reply(
     script: Script, change: dict[str, Any], version: str | None, review: Review | None, lang: str
 ) -> str:
@@ -186,18 +198,11 @@ def render_reply(
     return "\n".join(lines) + "\n\n" + _say(lang, "ask_after_render")
 
 
-def edit_reply(outcome: dict[str, Any], op_name: str, version: str | None, lang: str) -> str:
-    """What an edit changed (`op_name` is the operation's name in `lang`)."""
+def edit_reply(outcome: dict[str, Any], what: str, version: str | None, lang: str) -> str:
+    """What an edit changed (`what`: the edit in words, with its direction and new value)."""
     o = outcome
-    if o.get("targets"):
-        which = (
-            _say(lang, "targets_all")
-            if o.get("all")
-            else _say(lang, "targets", list=", ".join(map(str, o["targets"])))
-        )
-        what = f"{op_name} → {which}"
-    else:
-        what = f"{op_name} → {o.get('value')}"
+    if o.get("unchanged"):
+        return _say(lang, "edit_unchanged", what=what)
     if o.get("clamped"):
         what += _say(lang, "clamped")
     if o.get("picked"):
@@ -208,6 +213,17 @@ def edit_reply(outcome: dict[str, Any], op_name: str, version: str | None, lang:
     return _say(lang, "edit_done" if o.get("rerender") else "edit_planned", version=version, what=what)
 
 
+def note_text(stored: str, lang: str) -> str:
+    """A version note as the history shows it: notes written by earlier releases as operation
+    names ('insert', 'create: 春日公园', 're-render (sd)') in words of the user's language."""
+    if stored.startswith("create: "):
+        return _say(lang, "note_create", title=stored.removeprefix("create: "))
+    name, _, rest = stored.partition(" (")
+    if catalog.has(lang, f"replies.legacy_{name}"):
+        return _say(lang, f"legacy_{name}") + (f" ({rest}" if rest else "")
+    return stored
+
+
 def history_reply(versions: list[dict[str, Any]], lang: str) -> str:
     """The version list, the current one marked."""
     rows = [
@@ -215,7 +231,7 @@ def history_reply(versions: list[dict[str, Any]], lang: str) -> str:
             lang,
             "history_row",
             version=r["version"],
-            note=r["note"],
+            note=note_text(r["note"], lang),
             cur=_say(lang, "current") if r["current"] else "",
             rendered=_say(lang, "has_video") if r["rendered"] else "",
         )
