@@ -18,6 +18,7 @@ from typing_extensions import TypedDict
 
 from tools.edits import OPERATIONS, Param, decision_params
 from tools.exporter import FORMATS
+from tools.placement import Relation
 from tools.project import (
     Choice,
     Gate,
@@ -29,6 +30,7 @@ from tools.project import (
     ShotResult,
     VersionEntry,
 )
+from tools.scripts import MAX_SHOTS
 
 
 def merge_results(
@@ -214,6 +216,19 @@ class DecisionCore(BaseModel):
     confidence: float = Field(ge=0, le=1, description="how sure, 0..1")
     shots: list[int] = Field(default_factory=list, description="1-based shot numbers named")
     revision: Revision | None = Field(default=None, description="for revise_script: how the shots change")
+    content: str | None = Field(
+        default=None,
+        max_length=300,
+        description="for insert and rewrite: what the new or rewritten shot shows, in the user's language",
+    )
+    place: Relation | None = Field(
+        default=None,
+        description="for insert and move: where the shot goes (before/after the anchor shot, at "
+        "position anchor, at the start or end, or anchor places later/earlier)",
+    )
+    anchor: int | None = Field(
+        default=None, ge=1, le=MAX_SHOTS + 1, description="for place: the shot, the position or the places"
+    )
     duration: float | None = Field(default=None, description="seconds, if a duration is named")
     versions: list[str] = Field(default_factory=list, description="version labels like v1.0")
 

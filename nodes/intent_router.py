@@ -87,6 +87,9 @@ def _ask_llm(text: str, state: ProjectState, model: str, offline: Analysis | Non
     slots = decision.model_dump(exclude={"intent", "confidence", "revision"})
     if decision.revision:
         slots["operation"] = decision.revision
+    count = len(script.get("shots", []))
+    if decision.anchor and decision.place in ("before", "after") and decision.anchor > count:
+        raise ValueError(f"the decision's anchor shot {decision.anchor} is not in a {count}-shot script")
     return Analysis(
         decision.intent, decision.confidence, {k: v for k, v in slots.items() if v not in (None, [])}
     )

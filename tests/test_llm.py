@@ -4,6 +4,7 @@ fallback to the offline path when the provider fails."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from graph import Context
 from tests.fake_openai import FakeOpenAI
 from tests.helpers import turn
 from tools import llm
+from tools.edits import OPERATIONS
 
 
 @pytest.fixture
@@ -134,3 +136,111 @@ def test_an_llm_transition_decision_is_applied(app: Any, provider: Any) -> None:
     assert v["intent"]["slots"]["operation"] == "transition" and "llm_router" in v["notes"]
     assert v["settings"]["transition"] == "dissolve" != before["settings"].get("transition")
     assert v["version"] == "v1.1"
+
+
+def _sample(param: Any) -> Any:
+    """A valid value of a registry parameter, as a model would give it."""
+    if param.type == "shots":
+        return [1]
+    if param.type == "choice":
+        return param.choices[-1]
+    if param.type == "choices":
+        return [param.choices[0]]
+    if param.type == "text":
+        return "hello"
+    if param.type == "flag":
+        return param.name != "remove"
+    if param.name == "amount":
+        return 0.2
+    low, high = param.low if param.low is not None else 0.0, param.high if param.high is not None else 1.0
+    value = low + (high - low) / 3
+    return int(value) if param.type == "integer" else round(value, 2)
+
+
+def _decision(name: str) -> dict[str, Any]:
+    op = OPERATIONS[name]
+    intent = "edit_audio" if op.group == "sound" or name == "narration" else "edit_visual"
+    params = {p.name: _sample(p) for p in op.params if p.type != "file"}
+    if name == "voice":
+        params.pop("rate")  # one change at a time: the voice (female is the default)
+        params["voice"] = "male"
+    if name == "subtitles":
+        params["enabled"] = False  # they are on by default
+    return {"intent": intent, "confidence": 0.9, "operation": name, **params}
+
+
+def _always(app: Any) -> Context:
+    return Context(data_dir=app.test_context.data_dir, use_llm=True, model="fake-model", llm_router="always")
+
+
+@pytest.mark.parametrize("name", sorted(n for n in OPERATIONS if n != "image"))
+def test_every_registry_operation_decided_by_the_llm_is_applied(app: Any, provider: Any, name: str) -> None:
+    """Each operation of the registry, as the model answers it with valid parameters, goes
+    through the editor: a new version whose reply says the change, never a crash."""
+    srv = provider("ok")
+    before = turn(app, name, "做一个关于春天的18秒视频", _ctx(app))
+    srv.intent = _decision(name)
+    v = turn(app, name, "就按我们刚才说的改", _always(app))
+    assert "llm_router" in v["notes"] and v["intent"]["slots"]["operation"] == srv.intent["operation"]
+    assert v["outcome"].get("op") == name and not v["outcome"].get("error"), v["outcome"]
+    assert v["version"] == "v1.1" and (v["script"], v["settings"]) != (before["script"], before["settings"])
+    line = re.sub(r"“[^”]*”|fps|dB", "", v["reply"].splitlines()[0])
+    assert not re.search(r"[a-z]{3,}", line), v["reply"]  # said in the user's words, not by its name
+
+
+REVISIONS = [
+    ({"revision": "insert", "content": "the girl waves goodbye", "place": "end"}, [1, 2, 3, 4, "NEW"]),
+    (
+        {"revision": "insert", "content": "a kite over the hill", "place": "position", "anchor": 2},
+        [1, "NEW", 2, 3, 4],
+    ),
+    (
+        {"revision": "insert", "content": "rain on a window", "place": "after", "anchor": 3},
+        [1, 2, 3, "NEW", 4],
+    ),
+    ({"revision": "move", "shots": [4], "place": "start"}, [4, 1, 2, 3]),
+    ({"revision": "move", "shots": [1], "place": "after", "anchor": 3}, [2, 3, 1, 4]),
+    ({"revision": "move", "shots": [2], "place": "later", "anchor": 1}, [1, 3, 2, 4]),
+    ({"revision": "delete", "shots": [2]}, [1, 3, 4]),
+    ({"revision": "swap", "shots": [1, 4]}, [4, 2, 3, 1]),
+    ({"revision": "rewrite", "shots": [1], "content": "a red umbrella in the rain"}, [1, 2, 3, 4]),
+]
+
+
+@pytest.mark.parametrize(("decision", "order"), REVISIONS, ids=[str(d) for d, _ in REVISIONS])
+def test_llm_revisions_come_back_as_operations(
+    app: Any, provider: Any, decision: dict[str, Any], order: list[Any]
+) -> None:
+    """A shot-list change the model reads (insert what at where, move, delete, swap, rewrite) is
+    carried out by the same revision code; the lengths still sum to the total."""
+    srv = provider("ok")
+    before = turn(app, "rev", "Make a 18 second video about spring", _ctx(app))
+    srv.intent = {"intent": "revise_script", "confidence": 0.9, **decision}
+    v = turn(app, "rev", "can the girl wave goodbye at the end?", _always(app))
+    ids = [s["id"] for s in before["script"]["shots"]]
+    got = [ids.index(s["id"]) + 1 if s["id"] in ids else "NEW" for s in v["script"]["shots"]]
+    assert got == order and v["version"] == "v1.1"
+    assert sum(s["duration"] for s in v["script"]["shots"]) == pytest.approx(18)
+    if decision.get("content"):
+        changed = next(
+            s
+            for s in v["script"]["shots"]
+            if s["id"] not in ids or s["id"] == "s1" and decision["revision"] == "rewrite"
+        )
+        assert decision["content"] in changed["description"]
+
+
+def test_an_llm_revision_naming_a_shot_the_script_lacks_falls_back(app: Any, provider: Any) -> None:
+    srv = provider("ok")
+    before = turn(app, "far", "Make a 18 second video about spring", _ctx(app))
+    srv.intent = {
+        "intent": "revise_script",
+        "confidence": 0.9,
+        "revision": "insert",
+        "content": "x",
+        "place": "after",
+        "anchor": 9,
+    }
+    v = turn(app, "far", "put something in there", _always(app))
+    assert any(n.startswith("llm_fallback") for n in v["notes"])
+    assert all(v[k] == before[k] for k in ("script", "settings", "version"))

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from tools import lexicon
-from tools.placement import insert_index, move_index, moved_shot, place_of
+from tools.placement import Place, insert_index, move_index, moved_shot, place_of
 from tools.project import Script, Shot
 from tools.scripts import (
     ScriptError,
@@ -111,12 +111,25 @@ def _insert_position(message: str, script: Script, new: Shot) -> int:
     return count
 
 
+def given_place(slots: dict[str, Any]) -> Place | None:
+    """The place an LLM decision names (its `place` and `anchor`), if any."""
+    relation = slots.get("place")
+    if not relation:
+        return None
+    anchor = slots.get("anchor")
+    return Place(relation, int(anchor) if anchor else (1 if relation in ("later", "earlier") else 0))
+
+
 def _insert(message: str, script: Script, slots: dict[str, Any]) -> tuple[Script, dict[str, Any]]:
-    content, stype, rest = new_shot_request(message, script)
+    if slots.get("content"):  # the LLM said what the shot shows
+        content, stype, rest = str(slots["content"]), None, message
+    else:
+        content, stype, rest = new_shot_request(message, script)
     if not content:
         raise ScriptError("what_to_add")
     shot = new_shot_from_text(script, content, stype)
-    pos = _insert_position(rest, script, shot)
+    place = given_place(slots)
+    pos = insert_index(place, len(script["shots"])) if place else _insert_position(rest, script, shot)
     new = insert_shot(script, pos, shot)
     return new, {"op": "insert", "position": pos + 1, "shot_id": shot["id"]}
 
@@ -138,7 +151,8 @@ def revise(script: Script, message: str, slots: dict[str, Any]) -> tuple[Script,
         return swap_shots(work, refs[0], refs[1]), {"op": "swap", "positions": [r + 1 for r in refs]}
     if op == "move":
         count = len(script["shots"])
-        found = moved_shot(message, dict(script))
+        place = given_place(slots)
+        found = (refs[0], place) if place and refs else moved_shot(message, dict(script))
         if found is None:  # the shot as the router read it, the place anywhere in the message
             place = place_of(message, count, dict(script))
             anchor = place.shot - 1 if place and place.relation in ("before", "after") else None
@@ -155,9 +169,10 @@ def revise(script: Script, message: str, slots: dict[str, Any]) -> tuple[Script,
         if not refs:
             raise ScriptError("which_shot")
         m = re.search(ZH_REWRITE, message) or re.search(EN_REWRITE, message, flags=re.I)
-        if not m:
+        content = slots.get("content") or (m.group(1) if m else None)
+        if not content:
             raise ScriptError("what_to_show")
-        return rewrite_shot(work, refs[0], m.group(1)), {"op": "rewrite", "positions": [refs[0] + 1]}
+        return rewrite_shot(work, refs[0], str(content)), {"op": "rewrite", "positions": [refs[0] + 1]}
     raise ScriptError("what_to_change")
 
 
