@@ -28,6 +28,7 @@ from graph.routing import (
     route_after_reply,
     route_after_review,
     route_after_script,
+    route_after_versions,
     route_intent,
 )
 from graph.state import ProjectInput, ProjectState, ShotTask
@@ -149,7 +150,7 @@ def build_graph(
     builder.add_edge("audio", "reviewer")
     builder.add_conditional_edges("editor", route_after_edit)
     builder.add_conditional_edges("reviewer", route_after_review, ["storyboard", "responder"])
-    builder.add_edge("versions", "responder")
+    builder.add_conditional_edges("versions", route_after_versions)
     builder.add_conditional_edges("responder", route_after_reply, ["approval", END])
     builder.add_edge("approval", "intent_router")
     saver = open_checkpointer() if checkpointer is DEFAULT_SAVER else checkpointer

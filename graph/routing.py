@@ -49,6 +49,19 @@ def route_after_edit(state: ProjectState) -> Literal["storyboard", "responder"]:
     return "storyboard" if outcome.get("rerender") and not outcome.get("error") else "responder"
 
 
+def route_after_versions(state: ProjectState) -> Literal["editor", "script_writer", "responder"]:
+    """An undo that makes the last edit again on another shot ('not that one, the other one')
+    goes on to the agent of that edit; everything else to the reply."""
+    intent = (state.get("intent") or {}).get("intent")
+    if (state.get("outcome") or {}).get("kind") != "undo" or intent not in (
+        "edit_visual",
+        "edit_audio",
+        "set_duration",
+    ):
+        return "responder"
+    return "script_writer" if intent == "set_duration" else "editor"
+
+
 def route_after_review(state: ProjectState) -> Literal["storyboard", "responder"]:
     """Back to the storyboard while the gate has fixes to render, else to the reply."""
     return "storyboard" if (state.get("gate") or {}).get("pending") else "responder"

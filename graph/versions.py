@@ -18,6 +18,7 @@ from langgraph.types import Overwrite
 from graph.context import Context, run_context
 from graph.state import ProjectState
 from tools.project import VersionEntry
+from tools.replies import note
 from tools.sheet import before_after
 
 RESTORED = ("script", "settings", "render", "review", "status", "version", "version_note", "plan")
@@ -269,6 +270,18 @@ def make_versions_node(
             update = _compare(state, wanted, values, run_context(runtime.context).data_dir)
         else:
             update = _move(state, name, wanted, _reader(graph, base, published, state))
+            then = intent["slots"].get("then")
+            if then and not update["outcome"].get("error"):  # 'not that one': the edit again, elsewhere
+                update["intent"] = then
+                shot = intent["slots"].get("wrong")
+                update["notes"] = [
+                    note(
+                        "other_shot",
+                        undone=update["outcome"]["from"],
+                        wrong=shot,
+                        shots=then["slots"]["shots"][0],
+                    )
+                ]
         return {**migrated, **update}
 
     return versions

@@ -250,6 +250,32 @@ def test_follow_ups_read_against_the_turn_before(say: Any) -> None:
 
 
 @pytest.mark.parametrize(
+    ("create", "edit", "other"),
+    [
+        ("做一个关于春天的20秒视频", "第二个镜头调亮一点", "不是这个，是第三个镜头"),
+        ("Make a 20 second video about a lighthouse keeper", "make shot 2 brighter", "not that one, shot 3"),
+    ],
+)
+def test_not_that_one_moves_the_last_edit_to_the_shot_meant(
+    say: Any, create: str, edit: str, other: str
+) -> None:
+    """'Not that one': the last edit is undone and made on the shot meant; the history keeps
+    both; when the shot meant cannot be told, it is asked and nothing changes."""
+    start = say(create)
+    wrong = say(edit)
+    assert wrong["script"]["shots"][1]["grade"]["brightness"] > 0
+    right = say(other)
+    shots = right["script"]["shots"]
+    assert shots[1]["grade"]["brightness"] == start["script"]["shots"][1]["grade"]["brightness"]
+    assert shots[2]["grade"]["brightness"] == wrong["script"]["shots"][1]["grade"]["brightness"]
+    assert right["version"] == "v1.2" and right["version_index"]["v1.2"]["parent"] == "v1.0"
+    assert ("v1.1" in right["reply"]) and ("3" in right["reply"])
+    asked = say("the other one" if create[0] == "M" else "另一个")  # three shots: which other?
+    assert asked["intent"]["slots"].get("error") == "which_other_shot" or asked["intent"]["intent"] != "undo"
+    assert asked["script"] == right["script"] and asked["version"] == right["version"]
+
+
+@pytest.mark.parametrize(
     ("text", "target"),
     [
         ("the music is kinda overpowering the voice", "music"),

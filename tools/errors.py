@@ -30,6 +30,7 @@ CODES: dict[str, str] = {
     "which_shot": "a shot operation with no shot named",
     "which_two_shots": "a swap without two shots",
     "where_to_move": "a move that names no place for the shot",
+    "which_other_shot": "'not that one' when the shot meant cannot be told",
     # versions
     "unknown_version": "a version label this project never had",
     "nothing_to_undo": "undo with nothing before",

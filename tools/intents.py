@@ -942,6 +942,25 @@ THIS_SHOT = r"\b(it|this one|that one|this shot|that shot)\b|这个镜头|那个
 REPEATABLE = {"edit_visual", "edit_audio", "set_duration"}
 
 
+OTHER = (
+    r"\bnot (?:that|this) one\b|\bthe other (?:one|shot)\b|\bwrong shot\b|\bnot (?:that|this) shot\b|\bi meant (?:shot|the)\b"
+    r"|不是这个|不是那个|不是这一个|另一个|另外一个|另外那个|弄错(?:了)?镜头|改错(?:了)?镜头|我说的是第"
+)
+
+
+def _other_shot(
+    intent: str, prev: dict[str, Any], wrong: int, named: list[int], script: dict[str, Any] | None
+) -> Analysis:
+    """'Not that one, the other one': the last edit undone and made on the shot meant instead:
+    the shot the message names, else the other of two shots; else which shot is asked."""
+    count = len(script.get("shots", [])) if script else 0
+    others = [n for n in named if n != wrong] or ([n for n in (1, 2) if n != wrong] if count == 2 else [])
+    if len(others) != 1:
+        return Analysis(intent, 1.0, {"error": "which_other_shot", "shot": wrong})
+    then = {"intent": intent, "confidence": 0.9, "slots": {**prev, "shots": others, "follow_up": "other"}}
+    return Analysis("undo", 0.9, {"count": 1, "then": then, "wrong": wrong})
+
+
 def follow_up(
     text: str, analysis: Analysis, previous: dict[str, Any] | None, script: dict[str, Any] | None
 ) -> Analysis:
@@ -959,6 +978,9 @@ def follow_up(
     for key in ("alternative", "clarify", "reading", "readings", "bad_shots", "count"):
         prev.pop(key, None)
     named = referenced_shots(text, script)
+    one = prev.get("shots") or []
+    if _has(OTHER, text) and len(one) == 1 and len(text) < 60:
+        return _other_shot(prev_intent, prev, one[0], named, script)
     if _has(SAME, text) and (named or len(text) < 40):
         return Analysis(
             prev_intent, 0.9, {**prev, "shots": named or prev.get("shots", []), "follow_up": "same"}
@@ -970,7 +992,6 @@ def follow_up(
         return Analysis(
             prev_intent, 0.9, {**prev, "amount": -amount / 2, "size": "small", "follow_up": "less"}
         )
-    one = prev.get("shots") or []
     if (
         analysis.intent == "set_duration"
         and not analysis.slots.get("shots")
