@@ -63,7 +63,7 @@ def new_shot_request(message: str, script: Script | None = None) -> tuple[str, s
         return content, stype, message[: m.start(2)] + message[end:]
     for m in re.finditer(ZH_ADD, message):
         content = re.sub(r"^(能|可以|请|再)?(一个|一段|一组|个|段)?(新的?)?", "", m.group(1)).strip()
-        if content and not re.fullmatch(r"[\s\W]*", content):
+        if content and not re.fullmatch(rf"[\s\W]*|(?:新的?)?(?:{SHOT_NOUN_ZH})+", content):
             noun = m.group(2) or ""
             stype = lexicon.find_shot_type(noun) if noun else None
             return content, stype, message[: m.start(1)] + message[m.end() :]
