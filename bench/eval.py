@@ -154,6 +154,59 @@ def placement(split: str) -> dict[str, Any]:
     }
 
 
+def _shown(subject: str, text: str) -> bool:
+    """Whether shot descriptions show a labelled subject: an English content word of it, or the
+    Chinese phrase or one of its two-character pieces."""
+    low = text.lower()
+    if subject.isascii():
+        words = [w.rstrip("s") for w in subject.lower().split() if len(w) > 2]
+        return any(w in low for w in words)
+    pieces = {subject} | {subject[i : i + 2] for i in range(len(subject) - 1)}
+    return any(p in text for p in pieces)
+
+
+def creation(split: str) -> dict[str, Any]:
+    """New projects written offline for held-out creation requests (tests/data/heldout/create):
+    how many of the subjects they name the shots show, exact lengths, the platform's aspect."""
+    from tools.intents import analyse
+    from tools.request import aspect_of
+    from tools.writing import requested_length_and_mood, write_offline
+
+    path = HELD / "create" / f"{split}.jsonl"
+    cases = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    subjects = shown = exact = aspects = aspect_right = 0
+    misses = []
+    for case in cases:
+        reading = analyse(case["text"], None, "empty")
+        total, mood = requested_length_and_mood(case["text"], reading.slots)
+        script = write_offline(case["text"], case["lang"], total, mood)
+        described = " ".join(s["description"] for s in script["shots"])
+        hits = [x for x in case["subjects"] if _shown(x, described)]
+        subjects, shown = subjects + len(case["subjects"]), shown + len(hits)
+        if case.get("duration"):
+            exact += abs(sum(s["duration"] for s in script["shots"]) - float(case["duration"])) < 0.05
+        if case.get("aspect"):
+            aspects += 1
+            aspect_right += (reading.slots.get("aspect") or aspect_of(case["text"])) == case["aspect"]
+        if len(hits) < len(case["subjects"]):
+            misses.append(
+                {
+                    "text": case["text"],
+                    "missing": [x for x in case["subjects"] if x not in hits],
+                    "shots": described[:160],
+                }
+            )
+    with_length = sum(1 for c in cases if c.get("duration"))
+    return {
+        "split": f"create-{split}",
+        "cases": len(cases),
+        "subjects_shown": shown / max(1, subjects),
+        "lengths_exact": exact / max(1, with_length),
+        "aspect_right": aspect_right / max(1, aspects),
+        "misses": misses,
+    }
+
+
 def show(result: dict[str, Any], misses: bool) -> None:
     """Print a split's figures."""
     print(f"\n== {result['split']}: {result['messages']} messages")
@@ -202,6 +255,15 @@ def main() -> int:
         if args.misses and split != "test":
             for m in placed["misses"]:
                 print(f"  {m['want']} -> {m['got']} ({m['intent']}): {m['text']}")
+        made = creation(split)
+        results.append(made)
+        print(
+            f"== {made['split']}: {made['cases']} requests, subjects shown {made['subjects_shown']:.3f}, "
+            f"lengths exact {made['lengths_exact']:.3f}, aspect right {made['aspect_right']:.3f}"
+        )
+        if args.misses and split != "test":
+            for m in made["misses"]:
+                print(f"  missing {m['missing']}: {m['text']}  || {m['shots']}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=2))
     return 0

@@ -18,10 +18,9 @@ from tools.errors import RequestError
 from tools.project import Script, Settings, new_settings
 from tools.replies import note, version_note
 from tools.revise import change_duration, revise
-from tools.scripts import write_script
 from tools.sheet import storyboard_strip
 from tools.tts import GENDERS
-from tools.writing import requested_length_and_mood, script_from_draft
+from tools.writing import requested_length_and_mood, script_from_draft, write_offline
 
 
 def _llm_script(request: str, lang: str, total: float, mood: str, model: str) -> Script:
@@ -38,8 +37,8 @@ def _draft(text: str, lang: str, slots: dict[str, Any], context: Context) -> tup
         try:
             return _llm_script(text, lang, total, mood, context.model), ["llm_writer"]
         except Exception as exc:  # any provider failure falls back to the offline writer
-            return write_script(text, lang, total, mood), [f"llm_fallback:{type(exc).__name__}"]
-    return write_script(text, lang, total, mood), []
+            return write_offline(text, lang, total, mood), [f"llm_fallback:{type(exc).__name__}"]
+    return write_offline(text, lang, total, mood), []
 
 
 def _create(state: ProjectState, context: Context, text: str) -> tuple[Script, list[str]]:

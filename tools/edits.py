@@ -737,7 +737,7 @@ def value_text(value: Any, lang: str) -> str:
     key = f"ops.value_{str(value).lower()}"
     if catalog.has(lang, key):
         return catalog.text(lang, key)
-    if value in lexicon.load("lexicon")["moods"]:
+    if value in lexicon.load("lexicon")["moods"] or value in lexicon.load("requests")["styles"]:
         return catalog.text(lang, "ops.mood", mood=lexicon.mood_label(str(value), lang))
     return str(value)
 

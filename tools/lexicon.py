@@ -57,9 +57,17 @@ def detect_mood(text: str) -> str | None:
 
 
 def mood_label(mood: str, lang: str) -> str:
-    """A mood's name in a language."""
-    info = load("lexicon")["moods"].get(mood)
+    """A mood's (or a style's) name in a language."""
+    info = load("lexicon")["moods"].get(mood) or load("requests")["styles"].get(mood)
     return str(info[lang]) if info else mood
+
+
+def base_mood(mood: str) -> str:
+    """The music and picture mood a style is made with (romantic -> warm, cyberpunk -> moody)."""
+    if mood in load("lexicon")["moods"]:
+        return mood
+    style = load("requests")["styles"].get(mood)
+    return str(style["base"]) if style else "warm"
 
 
 def characters_in(text: str) -> list[str]:

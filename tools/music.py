@@ -62,6 +62,7 @@ def plan_piece(
 ) -> dict[str, Any]:
     """Key, exact tempo, bars, progression and instruments for a piece of `seconds`."""
     data = lexicon.load("music")
+    mood = lexicon.base_mood(mood)
     style = data["moods"].get(mood, data["moods"]["warm"])
     bpm = float(style["tempo"]) * tempo_scale
     bar = 4 * 60.0 / bpm

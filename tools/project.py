@@ -91,6 +91,8 @@ class Script(TypedDict, total=False):
     shots: list[Shot]
     next_id: int
     request: str
+    genre: str
+    subjects: list[str]
 
 
 class Settings(TypedDict, total=False):

@@ -35,8 +35,18 @@ WEIGHTS = {
     "structure": 1.0,
     "narration_fit": 1.0,
     "continuity": 1.5,
-    "coverage": 1.0,
+    "coverage": 1.5,
+    "specificity": 1.0,
+    "variety": 1.0,
 }
+CAP = 6.0
+"""The most a script may score that drops the asked subject, repeats a description or is filler."""
+FILLER = re.compile(
+    r"^(?:a |an |the )?(?:black screen|blank|empty|nothing|something|scene|shot|image|picture|video|clip|todo|tbd|"
+    r"placeholder|lorem ipsum|xxx+|\.\.\.)\W*$|^[\W\d_]*$",
+    re.I,
+)
+STOP = set("a an the of in on at to and with from by for is are this that it its as into over under".split())
 DARK_LUMA = 45.0  # mean luma (0-255) below which a shot reads as too dark
 BRIGHT_LUMA = 230.0
 TARGET_LUMA = 110.0
@@ -87,6 +97,7 @@ def score_reason(lang: str, criterion: str, values: dict[str, Any]) -> str:
     elif criterion == "narration_fit":
         params["rate"] = text(lang, f"review.rate_{values['unit']}", rate=values["rate"])
         params["shots"] = _items(lang, [str(n) for n in values["shots"]])
+        params["silent"] = _items(lang, [str(n) for n in values.get("silent", [])])
     elif criterion == "continuity":
         params["characters"] = _items(
             lang,
@@ -100,6 +111,10 @@ def score_reason(lang: str, criterion: str, values: dict[str, Any]) -> str:
                 for c in values["characters"]
             ],
         )
+    elif criterion in ("specificity",):
+        params["shots"] = _items(lang, [str(n) for n in values["shots"]])
+    elif criterion == "variety":
+        params["repeated"] = _items(lang, [str(n) for n in values["repeated"]])
     elif criterion == "coverage":
         params["missing"] = _items(lang, [str(m) for m in values["missing"]])
     return text(lang, f"review.reason_{criterion}", **params)
@@ -147,6 +162,13 @@ def _speech_seconds(line: str, lang: str) -> float:
 def requested_elements(request: str) -> list[tuple[str, list[str]]]:
     """What a request names that the shots should show: characters, and scene elements, times
     of day, weather and settings from the scenes lexicon, as (name as said, words that count)."""
+    # who a video is for is not what it shows ("a bedtime story for kids", "给小朋友看的")
+    request = re.sub(
+        r"\bfor (?:the |my |our )?(?:kids|children|toddlers|son|daughter)\b|给(?:小朋友|孩子)们?看的?",
+        " ",
+        request,
+        flags=re.I,
+    )
     low = request.lower()
     out: list[tuple[str, list[str]]] = []
     for key in lexicon.characters_in(request):
@@ -196,8 +218,10 @@ def _narration_fit(shots: list[Shot], lang: str) -> Score:
         for i, s in enumerate(shots)
         if _speech_seconds(s.get("narration", ""), lang) > float(s["duration"]) - 0.3
     ]
+    silent = [i + 1 for i, s in enumerate(shots) if not str(s.get("narration", "")).strip()]
     rate, unit = (ZH_CHARS_PER_SEC, "chars") if lang == "zh" else (EN_WORDS_PER_SEC, "words")
-    return _score(_clamp(10 - 10 * len(over) / len(shots)), rate=rate, unit=unit, shots=over)
+    score = _clamp(10 - 10 * (len(over) + len(silent)) / len(shots))
+    return _score(score, rate=rate, unit=unit, shots=over, silent=silent)
 
 
 def _continuity(shots: list[Shot]) -> Score:
@@ -216,15 +240,74 @@ def _continuity(shots: list[Shot]) -> Score:
     return _score(_clamp(10 - 1.5 * len(abrupt)), characters=abrupt)
 
 
-def _coverage(shots: list[Shot], request: str) -> Score:
-    """Which of the things the request names no shot describes."""
+def _coverage(shots: list[Shot], request: str, subjects: list[str]) -> Score:
+    """Which of the things the request names no shot describes: its subjects (what it is
+    about) and the characters and scene elements of the lexicon; a subject shown in fewer
+    than a third of the shots counts half."""
     described = " ".join(s["description"] for s in shots).lower()
     wanted = requested_elements(request)
     missing = [said for said, words in wanted if not any(w in described for w in words)]
-    score = _clamp(10 - 10 * len(missing) / max(1, len(wanted))) if wanted else 10.0
-    out = _score(score, count=len(wanted), missing=missing)
+    gone, showing = _subjects(shots, subjects)
+    missing = gone + [m for m in missing if m not in gone]
+    count = len(wanted) + len(subjects)
+    thin = 0.5 if subjects and not gone and len(showing) < len(shots) / 3 else 0.0
+    score = _clamp(10 - 10 * (len(missing) + thin) / max(1, count)) if count else 10.0
+    out = _score(score, count=count, missing=missing)
     out["missing"] = missing
     return out
+
+
+def _subject_words(subject: str) -> list[str]:
+    """What counts as showing a subject: its content words (English) or the phrase and its
+    last two characters (Chinese: 新款电动汽车 ~ 汽车)."""
+    if subject.isascii():
+        words = [w.rstrip("s") for w in re.findall(r"[a-z][a-z'-]+", subject.lower()) if w not in STOP]
+        return words[-1:] if words else []
+    return [subject, subject[-2:]] if len(subject) > 2 else [subject]
+
+
+def _subjects(shots: list[Shot], subjects: list[str]) -> tuple[list[str], list[int]]:
+    """The asked subjects no shot shows, and the shots that show the first subject."""
+    missing, showing = [], []
+    for n, subject in enumerate(subjects):
+        words = _subject_words(subject)
+        hits = [
+            i + 1 for i, s in enumerate(shots) if words and any(w in s["description"].lower() for w in words)
+        ]
+        if words and not hits:
+            missing.append(subject)
+        if n == 0:
+            showing = hits
+    return missing, showing
+
+
+def _specific(description: str) -> bool:
+    """Whether a description names concrete, visible things (not filler)."""
+    if FILLER.search(description.strip()):
+        return False
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]+", description) if w.lower() not in STOP]
+    return len(words) >= 2 or len(re.findall(r"[\u4e00-\u9fff]", description)) >= 4
+
+
+def _specificity(shots: list[Shot]) -> Score:
+    """Which shots' descriptions are filler rather than concrete, visible things."""
+    vague = [i + 1 for i, s in enumerate(shots) if not _specific(s["description"])]
+    return _score(_clamp(10 - 10 * len(vague) / len(shots)), shots=vague)
+
+
+def _variety(shots: list[Shot]) -> Score:
+    """Repeated descriptions and how many shot types the script uses."""
+    seen: dict[str, int] = {}
+    repeated = []
+    for i, s in enumerate(shots):
+        key = re.sub(r"\W+", " ", s["description"].lower()).strip()
+        if key in seen:
+            repeated.append(i + 1)
+        seen.setdefault(key, i + 1)
+    types = len({s["shot_type"] for s in shots})
+    wanted = min(3, len(shots))
+    score = _clamp(10 * (1 - len(repeated) / len(shots)) - 2 * max(0, wanted - types))
+    return _score(score, repeated=repeated, types=types)
 
 
 def _script_problems(total: float, target: float, missing: list[str]) -> list[Problem]:
@@ -247,9 +330,18 @@ def score_script(script: Script, request: str = "") -> ScriptScores:
         "structure": _structure(shots),
         "narration_fit": _narration_fit(shots, script.get("language", "zh")),
         "continuity": _continuity(shots),
-        "coverage": _coverage(shots, request),
+        "coverage": _coverage(shots, request, list(script.get("subjects") or [])),
+        "specificity": _specificity(shots),
+        "variety": _variety(shots),
     }
     overall = sum(scores[k]["score"] * w for k, w in WEIGHTS.items()) / sum(WEIGHTS.values())
+    fails = [
+        bool(scores["coverage"]["missing"]),
+        bool(scores["variety"]["values"]["repeated"]),
+        scores["specificity"]["score"] < 5,
+    ]
+    if any(fails):  # a script that drops the subject, repeats itself or is filler: 6 at most, less for each
+        overall = min(overall, CAP - (sum(fails) - 1))
     flow = (scores["continuity"]["score"] + scores["structure"]["score"] + scores["pacing"]["score"]) / 3
     return {
         "overall": round(overall, 1),

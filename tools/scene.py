@@ -945,6 +945,7 @@ def compose(
     w, h = frame
     margin = (round(w * 0.06 / 2) * 2, round(h * 0.06 / 2) * 2)
     p = _Painter(frame, margin, random.Random(seed))
+    mood = lexicon.base_mood(mood)
     palette = data["palettes"].get(mood, data["palettes"]["warm"])
     look = dict(data["looks"].get(mood, data["looks"]["warm"]))
     scene = read_scene(description)

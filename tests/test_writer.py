@@ -1,0 +1,136 @@
+"""The offline writer on topics no story template names: the request read (subject, genre,
+style, platform, length), the subject carried into the shots, and a script score that drops
+below 6 for scripts that lose the subject, repeat themselves or are filler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tools.intents import analyse
+from tools.request import read_request
+from tools.review import CAP, score_script
+from tools.writing import requested_length_and_mood, write_offline
+
+CASES: list[tuple[str, str, str, str, str | None, float]] = [
+    # text, language, the subject (or a piece of it), genre, style, seconds
+    ("a robot learning to paint, 20 seconds", "en", "robot", "story", None, 20),
+    ("一只猫在雨夜找家", "zh", "猫", "story", None, 30),
+    (
+        "I need a 15 second TikTok ad for our new running shoes, energetic",
+        "en",
+        "running shoes",
+        "ad",
+        "cheerful",
+        15,
+    ),
+    ("给奶奶做一个生日祝福视频，温馨一点", "zh", "奶奶", "greeting", "warm", 30),
+    ("a recipe video for chocolate chip cookies, 25 seconds", "en", "cookies", "recipe", None, 25),
+    ("做一个讲解黑洞原理的科普视频，40秒", "zh", "黑洞", "explainer", None, 40),
+    ("帮我做一个视频，介绍我们公司的新款电动汽车，史诗感", "zh", "电动汽车", "company", "epic", 30),
+    ("a vlog of my trip to Iceland, calm", "en", "Iceland", "vlog", "calm", 30),
+    ("做一个我新歌的MV，赛博朋克风格，30秒", "zh", "新歌", "music_video", "cyberpunk", 30),
+    ("a bedtime story for kids about a brave little hedgehog, funny", "en", "hedgehog", "kids", "funny", 30),
+    (
+        "A sad little story about an old lighthouse keeper, around 40 seconds",
+        "en",
+        "lighthouse keeper",
+        "story",
+        "sad",
+        40,
+    ),
+    ("拍一个小女孩在公园里放风筝的视频，清新", "zh", "小女孩", "story", "fresh", 30),
+    (
+        "a suspenseful short about a detective in a foggy harbour, 30s",
+        "en",
+        "detective",
+        "story",
+        "suspense",
+        30,
+    ),
+    ("做一个关于老式火车的复古短片", "zh", "老式火车", "story", "retro", 30),
+    (
+        "an inspiring video about a marathon runner, 35 seconds",
+        "en",
+        "marathon runner",
+        "story",
+        "inspiring",
+        35,
+    ),
+    ("一对情侣在海边散步的浪漫视频，20秒", "zh", "情侣", "story", "romantic", 20),
+    ("a documentary about beekeepers in the mountains", "en", "beekeeper", "story", "documentary", 30),
+]
+
+
+def _write(text: str, lang: str) -> dict[str, Any]:
+    reading = analyse(text, None, "empty")
+    total, mood = requested_length_and_mood(text, reading.slots)
+    script = dict(write_offline(text, lang, total, mood))
+    script["request"] = text
+    return script
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "subject", "genre", "style", "seconds"), CASES, ids=[c[0][:36] for c in CASES]
+)
+def test_a_request_on_any_topic_gets_a_script_about_it(
+    text: str, lang: str, subject: str, genre: str, style: str | None, seconds: float
+) -> None:
+    request = read_request(text, lang)
+    assert subject.lower() in request.subject.lower(), request
+    assert request.genre == genre, request
+    script = _write(text, lang)
+    if style:
+        assert script["mood"] == style
+    assert sum(s["duration"] for s in script["shots"]) == pytest.approx(seconds)
+    showing = [s for s in script["shots"] if subject.lower().rstrip("s") in s["description"].lower()]
+    assert len(showing) >= len(script["shots"]) / 2, [s["description"] for s in script["shots"]]
+    assert len({s["description"] for s in script["shots"]}) == len(script["shots"])  # none repeated
+    assert all(s["narration"] for s in script["shots"])
+    assert "{" not in " ".join(s["description"] + s["narration"] for s in script["shots"])  # all filled
+    assert score_script(script, text)["overall"] > CAP
+
+
+def test_a_platform_and_a_list_of_things_are_kept() -> None:
+    request = read_request("雪山、湖泊、草原，新疆自然风光，竖屏发抖音", "zh")
+    assert request.aspect == "9:16" and {"雪山", "湖泊", "草原"} <= set(request.subjects)
+    described = " ".join(
+        s["description"] for s in _write("雪山、湖泊、草原，新疆自然风光，竖屏发抖音", "zh")["shots"]
+    )
+    assert all(x in described for x in ("雪山", "湖泊", "草原"))
+
+
+def _script(
+    descriptions: list[str], narration: str = "A line.", subjects: list[str] | None = None
+) -> dict[str, Any]:
+    types = ["wide", "medium", "close-up", "wide"]
+    shots = [
+        {"id": f"s{i}", "shot_type": types[i % 4], "description": d, "narration": narration, "duration": 5.0}
+        for i, d in enumerate(descriptions)
+    ]
+    return {"shots": shots, "duration": 5.0 * len(shots), "language": "en", "subjects": subjects or []}
+
+
+def test_bad_scripts_score_below_six_and_below_a_good_one() -> None:
+    good = _write("a robot learning to paint, 20 seconds", "en")
+    black = _script(["a black screen"] * 4, subjects=["robot"])
+    junk = _script(["xxx", "...", "shot", "tbd"], narration="", subjects=["robot"])
+    dropped = _script(
+        ["a park in the morning", "flowers opening", "a girl walking a dog", "the city from above"],
+        subjects=["robot"],
+    )
+    repeated = _script(["the robot paints a flower"] * 4, subjects=["robot"])
+    scores = {
+        name: score_script(s, "a robot learning to paint")["overall"]  # type: ignore[arg-type]
+        for name, s in [
+            ("good", good),
+            ("black", black),
+            ("junk", junk),
+            ("dropped", dropped),
+            ("repeated", repeated),
+        ]
+    }
+    assert all(scores[k] <= CAP for k in ("black", "junk", "dropped", "repeated")), scores
+    assert scores["good"] > max(v for k, v in scores.items() if k != "good"), scores
+    assert scores["junk"] < scores["dropped"], scores  # filler without narration is the worst
