@@ -174,12 +174,18 @@ def creation(split: str) -> dict[str, Any]:
 
     path = HELD / "create" / f"{split}.jsonl"
     cases = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    subjects = shown = exact = aspects = aspect_right = 0
+    from tools.scripts import ScriptError
+
+    subjects = shown = exact = aspects = aspect_right = refused = 0
     misses = []
     for case in cases:
         reading = analyse(case["text"], None, "empty")
         total, mood = requested_length_and_mood(case["text"], reading.slots)
-        script = write_offline(case["text"], case["lang"], total, mood)
+        try:
+            script = write_offline(case["text"], case["lang"], total, mood)
+        except ScriptError:  # a length the writer does not make: the router refuses it, and says so
+            refused += 1
+            continue
         described = " ".join(s["description"] for s in script["shots"])
         hits = [x for x in case["subjects"] if _shown(x, described)]
         subjects, shown = subjects + len(case["subjects"]), shown + len(hits)
@@ -203,6 +209,7 @@ def creation(split: str) -> dict[str, Any]:
         "subjects_shown": shown / max(1, subjects),
         "lengths_exact": exact / max(1, with_length),
         "aspect_right": aspect_right / max(1, aspects),
+        "refused_lengths": refused,
         "misses": misses,
     }
 
@@ -259,7 +266,8 @@ def main() -> int:
         results.append(made)
         print(
             f"== {made['split']}: {made['cases']} requests, subjects shown {made['subjects_shown']:.3f}, "
-            f"lengths exact {made['lengths_exact']:.3f}, aspect right {made['aspect_right']:.3f}"
+            f"lengths exact {made['lengths_exact']:.3f}, aspect right {made['aspect_right']:.3f}, "
+            f"refused for their length {made['refused_lengths']}"
         )
         if args.misses and split != "test":
             for m in made["misses"]:
