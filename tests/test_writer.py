@@ -60,6 +60,8 @@ CASES: list[tuple[str, str, str, str, str | None, float]] = [
     ),
     ("一对情侣在海边散步的浪漫视频，20秒", "zh", "情侣", "story", "romantic", 20),
     ("a documentary about beekeepers in the mountains", "en", "beekeeper", "story", "documentary", 30),
+    ("做一个关于海边日落的20秒视频，浪漫一点", "zh", "海边日落", "scenery", "romantic", 20),
+    ("the night sky over the desert, calm", "en", "night sky", "scenery", "calm", 30),
 ]
 
 
@@ -134,3 +136,25 @@ def test_bad_scripts_score_below_six_and_below_a_good_one() -> None:
     assert all(scores[k] <= CAP for k in ("black", "junk", "dropped", "repeated")), scores
     assert scores["good"] > max(v for k, v in scores.items() if k != "good"), scores
     assert scores["junk"] < scores["dropped"], scores  # filler without narration is the worst
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "style"),
+    [
+        ("做一个关于老灯塔看守人的20秒视频，伤感一点", "zh", "sad"),
+        ("a funny story about a clumsy penguin, 30 seconds", "en", "funny"),
+        ("a suspenseful short about a detective in a foggy harbour", "en", "suspense"),
+    ],
+)
+def test_the_ending_says_the_styles_feeling(text: str, lang: str, style: str) -> None:
+    from tools import lexicon
+
+    script = _write(text, lang)
+    subject = read_request(text, lang).subject
+    endings = [
+        line.replace("{subject}", subject)
+        .replace("{the_subject}", f"the {subject}")
+        .replace("{The_subject}", f"The {subject}")
+        for line in lexicon.load("requests")["tones"][style][lang]
+    ]
+    assert script["mood"] == style and script["shots"][-1]["narration"] in endings

@@ -14,6 +14,8 @@ from tools.project import Script
 from tools.request import Request
 from tools.scripts import MAX_SHOTS, allocate, make_shot
 
+TOLD = {"story", "kids", "vlog", "music_video"}
+"""Genres whose last line carries the style's feeling (an ad, a greeting, a recipe or a view end on their own)."""
 SECONDS_PER_SHOT = 6.5
 """A shot's length at the neutral pace; a style's pace scales it."""
 FALLBACK = {
@@ -110,6 +112,10 @@ def write_grammar(req: Request, lang: str, total: float, style: str) -> Script:
         narr = _fill(_pick(beat["narr"][lang], seed + "n", used), words)
         used.update({desc, narr})
         drafts.append((beat["type"], desc, narr, float(beat["weight"])))
+    tones = lexicon.load("requests")["tones"].get(style)
+    if tones and req.genre in TOLD and drafts:  # the ending says the style's feeling
+        kind, desc, _, weight = drafts[-1]
+        drafts[-1] = (kind, desc, _fill(_pick(tones[lang], req.subject + "|end", used), words), weight)
     durations = allocate([w for *_, w in drafts], total)
     shots = [
         make_shot(i + 1, t, d, n, s)

@@ -340,6 +340,20 @@ def _greeting(text: str, lang: str) -> tuple[str, str]:
     return (m.group(1) if m else ""), occasion
 
 
+def _scenery(subject: str, place: str, lang: str) -> bool:
+    """Whether the subject is a place or a view (海边日落, 城市夜景, the night sky, Kyoto in autumn)
+    rather than someone or something that acts."""
+    if not subject or lexicon.characters_in(subject):
+        return False
+    words = vocabulary()["scenery"][lang]
+    if lang == "zh":
+        return any(w in subject for w in words)
+    low = subject.lower()
+    if any(re.search(rf"\b{re.escape(w)}\b", low) for w in words):
+        return True
+    return subject[:1].isupper() and place.lower() in TIME_WORDS
+
+
 def read_request(text: str, lang: str) -> Request:
     """Everything a creation request says about the video it wants."""
     genre, genre_word = genre_of(text)
@@ -351,6 +365,8 @@ def read_request(text: str, lang: str) -> Request:
         subject, action, place = _en_parts(topic, genre)
         if genre_word and subject.lower().startswith(genre_word):
             subject = subject[len(genre_word) :].strip()
+    if genre == "story" and not action and _scenery(subject, place, lang):
+        genre = "scenery"  # a place or a view is the subject: shown, not told as a character's story
     name, occasion = _greeting(text, lang) if genre == "greeting" else ("", "")
     if name:
         subject = name
