@@ -17,10 +17,11 @@ from tools.assets import AssetStore, ingest
 from tools.errors import RequestError
 from tools.project import Script, Settings, new_settings
 from tools.replies import note, version_note
+from tools.review import subjects_shown
 from tools.revise import change_duration, revise
 from tools.sheet import storyboard_strip
 from tools.tts import GENDERS
-from tools.writing import requested_length_and_mood, script_from_draft, write_offline
+from tools.writing import requested_length_and_mood, required_subjects, script_from_draft, write_offline
 
 
 def _llm_script(request: str, lang: str, total: float, mood: str, model: str) -> Script:
@@ -35,9 +36,17 @@ def _draft(text: str, lang: str, slots: dict[str, Any], context: Context) -> tup
     total, mood = requested_length_and_mood(text, slots)
     if context.use_llm and llm.configured():
         try:
-            return _llm_script(text, lang, total, mood, context.model), ["llm_writer"]
+            script = _llm_script(text, lang, total, mood, context.model)
         except Exception as exc:  # any provider failure falls back to the offline writer
             return write_offline(text, lang, total, mood), [f"llm_fallback:{type(exc).__name__}"]
+        wanted = required_subjects(text, lang)
+        missing, _ = subjects_shown(script["shots"], wanted)
+        if missing:  # a draft that leaves out what was asked for is not accepted
+            return write_offline(text, lang, total, mood), [
+                note("llm_draft_rejected", missing="、".join(missing))
+            ]
+        script["subjects"] = wanted
+        return script, ["llm_writer"]
     return write_offline(text, lang, total, mood), []
 
 

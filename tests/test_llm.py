@@ -244,3 +244,13 @@ def test_an_llm_revision_naming_a_shot_the_script_lacks_falls_back(app: Any, pro
     v = turn(app, "far", "put something in there", _always(app))
     assert any(n.startswith("llm_fallback") for n in v["notes"])
     assert all(v[k] == before[k] for k in ("script", "settings", "version"))
+
+
+def test_an_llm_draft_that_leaves_out_the_subject_is_not_accepted(app: Any, provider: Any) -> None:
+    """The fake model always writes a spring story: asked for a robot, its draft is rejected,
+    the offline writer's script (about the robot) is used, and the reply says why."""
+    provider("ok")
+    v = turn(app, "robot", "Make a 20 second video about a robot learning to paint", _ctx(app))
+    assert v["script"]["title"] != "LLM Spring Story"
+    assert all("robot" in s["description"].lower() for s in v["script"]["shots"][:2])
+    assert "left out “robot”" in v["reply"]

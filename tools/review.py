@@ -247,7 +247,7 @@ def _coverage(shots: list[Shot], request: str, subjects: list[str]) -> Score:
     described = " ".join(s["description"] for s in shots).lower()
     wanted = requested_elements(request)
     missing = [said for said, words in wanted if not any(w in described for w in words)]
-    gone, showing = _subjects(shots, subjects)
+    gone, showing = subjects_shown(shots, subjects)
     missing = gone + [m for m in missing if m not in gone]
     count = len(wanted) + len(subjects)
     thin = 0.5 if subjects and not gone and len(showing) < len(shots) / 3 else 0.0
@@ -266,7 +266,7 @@ def _subject_words(subject: str) -> list[str]:
     return [subject, subject[-2:]] if len(subject) > 2 else [subject]
 
 
-def _subjects(shots: list[Shot], subjects: list[str]) -> tuple[list[str], list[int]]:
+def subjects_shown(shots: list[Shot], subjects: list[str]) -> tuple[list[str], list[int]]:
     """The asked subjects no shot shows, and the shots that show the first subject."""
     missing, showing = [], []
     for n, subject in enumerate(subjects):

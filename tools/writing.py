@@ -32,6 +32,13 @@ def _template_topic(req: Request, story: str) -> bool:
     return not subject or subject in keys or subject.rstrip("s") in keys
 
 
+def required_subjects(request: str, lang: str) -> list[str]:
+    """The things a new script must show: the request's subjects, unless it is about a story
+    template's own topic (spring, the sea), which is shown by its elements."""
+    req = read_request(request, lang)
+    return [] if _template_topic(req, pick_story(request)) else list(req.subjects)
+
+
 def write_offline(request: str, lang: str, total: float, mood: str) -> Script:
     """The offline writer: a story template when the request is about its topic, else the
     genre's grammar filled with the request's subject, action and place."""
