@@ -140,3 +140,17 @@ def test_a_moved_shot_lands_on_the_side_of_its_anchor_the_words_say(n: int, data
     order.insert(move_index(Place(relation, anchor), src, n), moved)
     gap = order.index(anchor - 1) - order.index(src)
     assert gap == (1 if relation == "before" else -1)
+
+
+@pytest.mark.parametrize("text", ["把老人和小女孩的镜头换一下顺序", "swap the old man and the girl shots"])
+def test_shots_swapped_by_what_they_show(text: str) -> None:
+    """The seed's spring script: the old man feeds pigeons in shot 2, the girl runs in shot 3."""
+    from tools.scripts import write_script
+
+    script = write_script("我想创建一个关于春天的30秒短视频", "zh", 30)
+    state = {"script": script, "status": "awaiting_approval", "version": "v1.0"}
+    before = [s["description"] for s in script["shots"]]
+    assert "老人" in before[1] and "小女孩" in before[2]
+    analysis, _ = decide(text, state, Context(use_llm=False))
+    new, _ = revise(script, text, analysis.slots)
+    assert [s["description"] for s in new["shots"]] == [before[0], before[2], before[1], before[3]]

@@ -271,12 +271,14 @@ def shots_by_content(fragment: str, shots: list[dict[str, Any]]) -> list[int]:
         if m not in ("镜头", "那个", "这个", "一个", "画面")
     }
     stype = lexicon.find_shot_type(fragment)
+    cast = set(lexicon.characters_in(fragment))  # 'the old man' ~ 老人, across languages
     scores = []
     for shot in shots:
         desc = str(shot.get("description", "")).lower()
+        score_cast = 2 * len(cast & set(lexicon.characters_in(str(shot.get("description", "")))))
         score = sum(1 for w in words if any(_mentions(x, desc) for x in _group_words(w)))
         score += sum(1 for w in cjk if any(_mentions(x, desc) for x in _group_words(w)))
-        score += 2 * (stype is not None and shot.get("shot_type") == stype)
+        score += 2 * (stype is not None and shot.get("shot_type") == stype) + score_cast
         scores.append(score)
     best = max(scores, default=0)
     if best == 0 or scores.count(best) > 1:
@@ -829,8 +831,11 @@ def analyse(
         op = operation_of(msg, state, intent)[0] if intent in OPERATED else None
         slots = slots_for(intent, msg, script, op)
     slots = _directed(slots, msg, state)
-    if intent == "revise_script" and not slots.get("shots") and script:
-        slots["shots"] = content_shots(msg, str(slots.get("operation")), list(script.get("shots", [])))
+    named = slots.get("shots") or []
+    swap_pair = slots.get("operation") == "swap" and len(named) != 2
+    if intent == "revise_script" and script and (not named or swap_pair):
+        found = content_shots(msg, str(slots.get("operation")), list(script.get("shots", [])))
+        slots["shots"] = found or named
     slots["alternative"] = ranked[1][0]
     if intent in ("undo", "redo"):
         slots["count"] = steps_of(msg)
