@@ -162,6 +162,22 @@ class Session:
         assert upload.value.ok
         self.page.wait_for_timeout(500)
 
+    def press(self, name: str) -> None:
+        """Click a reply's button and wait until the server took it (the turn's first step shows);
+        a click the page dropped (seen once under CI load) is made again."""
+        steps = self.page.locator("#step-intent_router")
+        for _ in range(3):
+            self.idle()
+            before = steps.count()
+            self.page.get_by_role("button", name=name).last.click()
+            deadline = time.time() + 20
+            while time.time() < deadline:  # the turn's first step stays on the page once shown
+                if steps.count() > before:
+                    return
+                self.page.wait_for_timeout(250)
+            self.shot(f"press-retry-{name}")
+        raise AssertionError(f"the button {name!r} never started a run")
+
     def wait_text(self, text: str, timeout: float = 120) -> None:
         self.page.get_by_text(text).last.wait_for(timeout=timeout * 1000)
 
@@ -211,8 +227,7 @@ def test_seed_dialogue_in_the_browser(server: dict[str, Any], browser: Any, shot
     for selector in ("#step-intent_router", "#step-script_writer", "img[alt='storyboard.png']"):
         s.page.locator(selector).first.wait_for(timeout=30_000)  # the storyboard: a frame per shot
     s.shot("02-script")
-    s.idle()
-    s.page.get_by_role("button", name="继续生成").last.click()
+    s.press("继续生成")
     s.wait_videos(1)
     s.wait_text("(100%)")
     assert abs(s.video_duration() - 30) < 0.5
