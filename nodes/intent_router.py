@@ -160,6 +160,14 @@ def decide(
     if "error" not in analysis.slots:
         if analysis.intent != "unclear" and analysis.confidence < needed_confidence(analysis, state):
             return _question(analysis), notes
+        if (
+            analysis.intent == "create"
+            and state.get("script")
+            and not analysis.slots.get("new_project")
+            and not analysis.slots.get("command")
+        ):  # another topic while a project exists: a new project, or this one changed? asked
+            analysis.slots["alternative"] = "revise_script"
+            return _question(analysis), notes
         error = _check(analysis, state)
         if error:
             analysis.slots["error"] = error

@@ -91,6 +91,9 @@ def script_writer(state: ProjectState, runtime: Runtime[Context]) -> dict[str, A
             else:
                 script, change = revise(current, text, intent["slots"])
             update = version_bump(state, version_note(change, script, state.get("language", "zh")))
+            settings = dict(state.get("settings") or {})
+            if change["op"] == "tone" and settings.get("music") not in ("off", "upload"):
+                update["settings"] = {**settings, "music": script["mood"]}  # the music follows the style
     except RequestError as err:
         return {"outcome": {"error": err.code, **err.details}}
     writer({"stage": "script", "percent": 100, "node": "script_writer"})

@@ -15,6 +15,7 @@ from graph.context import Context
 from nodes.intent_router import decide
 from tools import classifier
 from tools.intents import analyse, direction
+from tools.lexicon import mood_label
 from tools.text import parse_duration_seconds
 from tools.train_intents import stale
 
@@ -39,8 +40,8 @@ QUOTED: list[tuple[str, str, str, dict[str, Any]]] = [
     ("做一个对比之前和现在城市变化的视频", "empty", "create", {}),
     ("I need a 10s teaser for my bakery's grand opening", "empty", "create", {"duration": 10}),
     ("go back", "rendered", "undo", {}),
-    ("Make it more exciting", "rendered", ASK, {}),  # never a render on a vague wish
-    ("make it funnier", "rendered", ASK, {}),
+    ("Make it more exciting", "rendered", "revise_script", {"operation": "tone", "style": "epic"}),
+    ("make it funnier", "rendered", "revise_script", {"operation": "tone", "style": "funny"}),
     ("make it about autumn instead", "rendered", ASK, {}),  # a new project or this one? asked
     ("Make it fit a phone screen", "rendered", "edit_visual", {"operation": "aspect", "aspect": "9:16"}),
     ("开始的镜头太长了", "rendered", "set_duration", {"shots": [1]}),
@@ -303,3 +304,38 @@ def test_whose_volume_and_which_way(text: str, target: str) -> None:
 def test_a_length_changed_by_so_many_seconds(text: str, delta: float) -> None:
     analysis, _ = decide(text, project("script"), Context(use_llm=False))  # type: ignore[arg-type]
     assert analysis.intent == "set_duration" and analysis.slots.get("delta") == delta, analysis.slots
+
+
+@pytest.mark.parametrize(
+    ("create", "tone", "style"),
+    [
+        ("做一个关于老灯塔看守人的20秒视频", "更煽情一点", "warm"),
+        ("a robot learning to paint, 20 seconds", "make it funnier", "funny"),
+    ],
+)
+def test_a_change_of_tone_changes_the_style_not_the_shots(
+    say: Any, create: str, tone: str, style: str
+) -> None:
+    first = say(create)
+    v = say(tone)
+    assert v["intent"]["slots"]["operation"] == "tone" and v["version"] == "v1.1"
+    assert v["script"]["mood"] == style and v["settings"]["music"] == style
+    assert [s["description"] for s in v["script"]["shots"]] == [
+        s["description"] for s in first["script"]["shots"]
+    ]
+    assert v["script"]["shots"][-1]["narration"] != first["script"]["shots"][-1]["narration"]
+    assert mood_label(style, "zh" if create[0] == "做" else "en") in v["reply"]
+
+
+def test_another_topic_while_a_project_exists_is_asked(say: Any) -> None:
+    """'Make it about autumn instead' could mean a new project or this one changed: asked, and
+    nothing changes; said outright ('new project: …') it is a new project."""
+    first = say("做一个关于春天的20秒视频")
+    asked = say("make it about autumn instead")
+    assert asked["intent"]["slots"].get("clarify") and asked["intent"]["slots"]["readings"][:2] == [
+        "create",
+        "revise_script",
+    ]
+    assert asked["version"] == first["version"] and asked["script"] == first["script"]
+    new = say("new project: a kid learning to ride a bike, 25 seconds")
+    assert new["version"] == "v2.0"

@@ -850,15 +850,43 @@ def analyse(
         slots["scale"] = length_scale(msg)
     if intent == "create" and _has(NEW_PROJECT, msg):  # said outright: not a weak reading
         p = max(p, 0.9)
+        slots["new_project"] = True
     if state == "empty" and intent in NEEDS_PROJECT | VERSION_INTENTS:
         # no project: a reading that needs one is a new project when that is the runner-up
         # ("重新生成视频"); else it stands, and the router says there is no script yet
         if slots["alternative"] == "create":
             return Analysis("create", max(p, CONFIDENCE_THRESHOLD), slots_for("create", msg, None, None))
         return Analysis(intent, 1.0, slots)
+    tone = _tone_change(msg, state, intent, p)
+    if tone:
+        return tone
     if intent == "unclear" and _has(SMALL_TALK, msg):
         slots["small_talk"] = True
     return Analysis(intent, p, slots)
+
+
+TONE_NOT = r"音乐|配乐|背景乐|bgm|music|song|歌|颜色|色调|色温|画面|color|colour|temperature|light|亮|暗|字幕|subtitle|voice|声音|旁白|narrat"
+
+
+def _tone_change(msg: str, state: str, intent: str, p: float) -> Analysis | None:
+    """'Make it funnier', '更煽情一点', 'make it more romantic': a change of the project's style
+    (its music and closing line follow; the shots stay), when the classifier has no sure
+    reading of its own and the words name a style and nothing the edits already change."""
+    from tools.request import style_of  # the styles' vocabulary lives with the request reader
+
+    if (
+        state == "empty"
+        or len(msg) > 40
+        or _has(TONE_NOT, msg)
+        or (intent not in ("unclear", "generate") and p >= 0.6)
+    ):
+        return None
+    style = style_of(msg)
+    if not style or not _has(
+        r"\bmake it\b|\bmore\b|\bless\b|\bstyle\b|\btone\b|\bmood\b|er\b|更|再|一点|一些|风格|感觉|调性", msg
+    ):
+        return None
+    return Analysis("revise_script", 0.8, {"operation": "tone", "style": style, "shots": []})
 
 
 _COMPLAINT_BEFORE = r"(太|过于|过|有点儿?|有些|好|很|挺|真|超|特别|too|so|very|really|kind of|kinda|a bit too|overly|way too)\s*$"

@@ -82,6 +82,13 @@ def change_text(change: dict[str, Any], script: Script, lang: str) -> str:
         return _say(lang, "move", a=change["from"], b=change["to"])
     if op == "total_duration":
         return _say(lang, "total_duration", a=change["from"], b=change["to"])
+    if op == "tone":
+        return _say(
+            lang,
+            "tone",
+            a=mood_label(str(change.get("from") or "warm"), lang),
+            b=mood_label(str(change["to"]), lang),
+        )
     pos = change.get("position") or ", ".join(map(str, change.get("positions", [])))
     return _say(lang, str(op), pos=pos, total=total, sec=change.get("seconds", 0))
 

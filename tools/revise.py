@@ -3,6 +3,7 @@ delete, swap, move or rewrite, and new lengths. Returns the new script and what 
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -134,6 +135,24 @@ def _insert(message: str, script: Script, slots: dict[str, Any]) -> tuple[Script
     return new, {"op": "insert", "position": pos + 1, "shot_id": shot["id"]}
 
 
+def change_tone(script: Script, style: str) -> Script:
+    """The script in another style: its mood, and a closing line with the style's feeling; the
+    shots and their lengths stay."""
+    if style not in lexicon.load("requests")["styles"]:
+        raise ScriptError("what_to_change")
+    new = copy.deepcopy(script)
+    new["mood"] = style
+    tones = lexicon.load("requests")["tones"].get(style)
+    if tones and new["shots"]:
+        lang = str(new.get("language") or "zh")
+        subject = (new.get("subjects") or [new.get("title", "")])[0]
+        the = subject if not subject.isascii() or subject[:1].isupper() else f"the {subject}"
+        line = tones[lang][len(subject) % len(tones[lang])]
+        line = line.replace("{subject}", subject).replace("{the_subject}", the)
+        new["shots"][-1]["narration"] = line.replace("{The_subject}", the[:1].upper() + the[1:])
+    return new
+
+
 def revise(script: Script, message: str, slots: dict[str, Any]) -> tuple[Script, dict[str, Any]]:
     """Apply the revision a message asks for; raises ScriptError when it cannot."""
     op = slots.get("operation")
@@ -141,6 +160,12 @@ def revise(script: Script, message: str, slots: dict[str, Any]) -> tuple[Script,
     work: Script = {**script}
     if op == "insert":
         return _insert(message, work, slots)
+    if op == "tone":
+        return change_tone(work, str(slots.get("style") or "")), {
+            "op": "tone",
+            "from": script.get("mood"),
+            "to": slots.get("style"),
+        }
     if op == "delete":
         if not refs:
             raise ScriptError("which_shot")
