@@ -160,7 +160,10 @@ def decide(
     if "error" not in analysis.slots:
         if analysis.intent != "unclear" and analysis.confidence < needed_confidence(analysis, state):
             return _question(analysis), notes
-        if (
+        error = _check(analysis, state)
+        if error:
+            analysis.slots["error"] = error
+        elif (
             analysis.intent == "create"
             and state.get("script")
             and not analysis.slots.get("new_project")
@@ -168,9 +171,6 @@ def decide(
         ):  # another topic while a project exists: a new project, or this one changed? asked
             analysis.slots["alternative"] = "revise_script"
             return _question(analysis), notes
-        error = _check(analysis, state)
-        if error:
-            analysis.slots["error"] = error
     return analysis, notes
 
 

@@ -176,7 +176,7 @@ def test_each_choice_sends_words_that_do_what_its_label_says(lang: str) -> None:
 def test_after_a_create_the_choices_offer_to_go_ahead(say: Say) -> None:
     v = say("我想创建一个关于春天的30秒短视频")
     assert {"label": "继续生成", "send": "继续生成"} in v["choices"]
-    v = say("Make a 20 second video about the sea")
+    v = say("new video: make a 20 second video about the sea")  # said outright: no question first
     assert "go ahead" in [c["send"] for c in v["choices"]]
     assert analyse(v["choices"][0]["send"], v["script"]).intent == "generate"
 
