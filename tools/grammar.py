@@ -63,6 +63,11 @@ def _words(req: Request, lang: str) -> dict[str, str]:
     }
 
 
+def fill_subject(template: str, subject: str, lang: str) -> str:
+    """A template filled with a subject alone (a closing line for a project's new style)."""
+    return _fill(template, _words(Request(topic=subject, subject=subject), lang))
+
+
 def _fill(template: str, words: dict[str, str]) -> str:
     out = template
     for key, value in words.items():

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from tools import classifier, lexicon
+from tools.request import style_of
 from tools.text import (
     EN_ORDINALS,
     NUM,
@@ -236,19 +238,23 @@ REFERENCE_STOP = set(
 CONTENT_TABLES = ("settings", "elements", "people", "weather", "time_of_day", "particles")
 
 
-def _content_groups() -> list[list[str]]:
-    """The scenes lexicon's word groups for what a shot shows, lower-cased."""
+@cache
+def _content_index() -> dict[str, frozenset[str]]:
+    """Each word of the scenes lexicon's groups for what a shot shows (lower-cased), with the
+    words of every group it is in: built once, read on every message."""
     scenes = lexicon.load("scenes")
-    return [[w.lower() for w in group] for table in CONTENT_TABLES for group in scenes[table].values()]
+    index: dict[str, frozenset[str]] = {}
+    for table in CONTENT_TABLES:
+        for group in scenes[table].values():
+            words = frozenset(w.lower() for w in group)
+            for w in words:
+                index[w] = index.get(w, frozenset()) | words
+    return index
 
 
 def _group_words(word: str) -> set[str]:
     """A word with the words of its groups in the scenes lexicon (park ~ 公园, grass, bench)."""
-    out = {word}
-    for group in _content_groups():
-        if word in group:
-            out.update(group)
-    return out
+    return {word, *_content_index().get(word, ())}
 
 
 def _mentions(word: str, description: str) -> bool:
@@ -264,7 +270,7 @@ def shots_by_content(fragment: str, shots: list[dict[str, Any]]) -> list[int]:
     low = fragment.lower()
     words = [w.rstrip("s") if len(w) > 4 else w for w in re.findall(r"[a-z][a-z'-]{2,}", low)]
     words = [w for w in words if w not in REFERENCE_STOP]
-    cjk = {w for group in _content_groups() for w in group if not w.isascii() and w in fragment}
+    cjk = {w for w in _content_index() if not w.isascii() and w in fragment}
     cjk |= {
         m
         for m in re.findall(r"[\u4e00-\u9fff]{2}", fragment)
@@ -872,8 +878,6 @@ def _tone_change(msg: str, state: str, intent: str, p: float) -> Analysis | None
     """'Make it funnier', '更煽情一点', 'make it more romantic': a change of the project's style
     (its music and closing line follow; the shots stay), when the classifier has no sure
     reading of its own and the words name a style and nothing the edits already change."""
-    from tools.request import style_of  # the styles' vocabulary lives with the request reader
-
     if (
         state == "empty"
         or len(msg) > 40

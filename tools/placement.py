@@ -56,10 +56,6 @@ def _shot_in(fragment: str, count: int, script: dict[str, Any] | None) -> int | 
     shots = list(script.get("shots", [])) if script else []
     found = referenced_shots(fragment, script) if script else []
     low = fragment.lower()
-    if not found:
-        m = re.search(rf"第\s*({NUM})\s*(?:个|号)?|\b(?:shot|scene|clip)\s*#?\s*(\d+)|镜头\s*({NUM})", low)
-        n = to_number(m.group(1) or m.group(2) or m.group(3)) if m else None
-        found = [int(n)] if n is not None and int(n) == n else []
     if not found and re.search(r"最后|结尾|末尾|\b(last|final|closing|ending)\b", low):
         found = [count]
     if not found and re.search(r"开头|开场|最前|\b(opening|first|start)\b", low):

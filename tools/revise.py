@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from tools import lexicon
+from tools.grammar import fill_subject
 from tools.placement import Place, insert_index, move_index, moved_shot, place_of
 from tools.project import Script, Shot
 from tools.scripts import (
@@ -75,29 +76,6 @@ ZH_REWRITE = r"(?:改成|改为|换成|重写成?|变成)(.+?)(?:[。！？!?]|$
 EN_REWRITE = r"(?:to show|to|into|should show|show|with)\s+(.+?)(?:\s+instead)?(?:[.?!]|$)"
 
 
-def _shots_matching(clause: str, script: Script) -> int | None:
-    """The first shot (0-based) a clause points at, by character or shared words."""
-    cast = lexicon.characters_in(" ".join(s["description"] for s in script["shots"]))
-    named = lexicon.characters_in(clause)
-    found = None if named else lexicon.resolve_pronoun(clause, cast)
-    if found:
-        named = [found[1]]
-    words = {w for w in re.findall(r"[a-z]{4,}", clause.lower())} | {
-        clause[i : i + 2]
-        for i in range(len(clause) - 1)
-        if re.match(r"[\u4e00-\u9fff]{2}", clause[i : i + 2])
-    }
-    best, best_score = None, 0
-    for i, shot in enumerate(script["shots"]):
-        here = lexicon.characters_in(shot["description"])
-        score = 3 * len(set(named) & set(here))
-        desc = shot["description"].lower()
-        score += sum(1 for w in words if w in desc)
-        if score > best_score:
-            best, best_score = i, score
-    return best
-
-
 def _insert_position(message: str, script: Script, new: Shot) -> int:
     """Where a new shot goes: the place the message names; else before the shot where a
     character it shows first acts; else at the end."""
@@ -146,10 +124,9 @@ def change_tone(script: Script, style: str) -> Script:
     if tones and new["shots"]:
         lang = str(new.get("language") or "zh")
         subject = (new.get("subjects") or [new.get("title", "")])[0]
-        the = subject if not subject.isascii() or subject[:1].isupper() else f"the {subject}"
-        line = tones[lang][len(subject) % len(tones[lang])]
-        line = line.replace("{subject}", subject).replace("{the_subject}", the)
-        new["shots"][-1]["narration"] = line.replace("{The_subject}", the[:1].upper() + the[1:])
+        new["shots"][-1]["narration"] = fill_subject(
+            tones[lang][len(subject) % len(tones[lang])], subject, lang
+        )
     return new
 
 
