@@ -175,10 +175,11 @@ def _en_topic(text: str) -> str:
     parts = [p for p in parts if not _qualifier(p)] or parts
     head = _en_head(parts)
     head = re.sub(rf"\b{DURATION}", " ", head, flags=re.I)
-    head = re.sub(PLATFORM_TAIL, "", head, flags=re.I)
+    head = re.sub(r"\s+", " ", re.sub(PLATFORM_TAIL, "", head, flags=re.I))
     for pattern in (
         r"^(?:what|why|how|where|who) (?:is|are|do|does|did|was|were) (.+?)\??$",
         r"\bday in (?:the|my|a) life (?:of|as) (?:an? |the )?(.+)$",
+        r"^(?:a |an |the )?(?:short |simple |quick )?(?:explainer |video )?(?:on |about )?(?:how|why) (?:do |does |did |can )?(?:the )?([a-z]+)\b",
     ):
         m = re.search(pattern, head.strip(), re.I)
         if m:
@@ -193,7 +194,7 @@ def _en_topic(text: str) -> str:
     about = re.search(r"\b(?:about|featuring|starring|showing)\b", head, re.I)
     if (
         pre
-        and said.strip()
+        and re.search(r"[a-z]{3,}", said.lower())  # a word of its own, not an article left over
         and not about
         and not re.match(EN_LEADS, pre.group(1), re.I)
         and len(pre.group(1).split()) <= 5
@@ -275,7 +276,7 @@ def _zh_topic(text: str) -> str:
     ]
     for pattern in patterns:
         m = re.search(pattern, body)
-        if m and m.group(1).strip():
+        if m and re.sub(rf"^的?{VIDEO_ZH}$", "", m.group(1).strip()):  # not just the video word ('宣传视频')
             topic = m.group(1)
             break
     else:
@@ -329,9 +330,14 @@ def _zh_parts(topic: str) -> tuple[str, str, str]:
 
 def _greeting(text: str, lang: str) -> tuple[str, str]:
     """The person a greeting is for and the occasion, as said."""
-    occasion = _found(vocabulary()["genres"]["greeting"], text) or ""
+    occasion = _found(vocabulary()["occasions"], text) or ""
     if lang == "zh":
-        m = re.search(r"(?:给|祝|为)(?:我的?)?([\u4e00-\u9fff]{1,6}?)(?:的|过|做|送|庆祝|说)", text)
+        m = re.search(
+            r"(?:给|祝|为)(?:我的?)?([\u4e00-\u9fff]{1,6}?)(?:的|过|做|送|庆祝|说)", text
+        ) or re.search(
+            r"^(?:我|我们)的?(爸爸?|妈妈?|爷爷|奶奶|外婆|外公|姥姥|老公|老婆|女朋友|男朋友|老师|闺蜜|儿子|女儿)",
+            text,
+        )
     else:
         m = re.search(
             r"\bfor (?:my |our )?([A-Z][a-z]+|mom|mum|dad|grandma|grandpa|wife|husband|sister|brother|friend|boss|son|daughter)\b",
@@ -367,6 +373,8 @@ def read_request(text: str, lang: str) -> Request:
             subject = subject[len(genre_word) :].strip()
     if genre == "story" and not action and _scenery(subject, place, lang):
         genre = "scenery"  # a place or a view is the subject: shown, not told as a character's story
+        if place and place.lower() not in TIME_WORDS:  # 'autumn in the mountains': the view is both
+            subject = f"{place}的{subject}" if lang == "zh" else f"{subject} in {place}"
     name, occasion = _greeting(text, lang) if genre == "greeting" else ("", "")
     if name:
         subject = name

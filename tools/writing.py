@@ -25,7 +25,7 @@ def requested_length_and_mood(request: str, slots: dict[str, Any]) -> tuple[floa
 def _template_topic(req: Request, story: str) -> bool:
     """Whether the request is about what a story template shows (spring, the sea, a rainy city,
     a café, winter) rather than a subject of its own that the template would drop."""
-    if story == "generic" or req.genre != "story":
+    if story == "generic" or req.genre not in ("story", "scenery"):
         return False
     keys = {k.lower() for k in lexicon.load("stories")[story]["keys"]}
     subject = re.sub(r"^(?:the|a|an)\s+", "", req.subject.lower())
