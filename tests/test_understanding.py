@@ -309,7 +309,7 @@ def test_a_length_changed_by_so_many_seconds(text: str, delta: float) -> None:
 @pytest.mark.parametrize(
     ("create", "tone", "style"),
     [
-        ("做一个关于老灯塔看守人的20秒视频", "更煽情一点", "warm"),
+        ("做一个关于老灯塔看守人的20秒视频", "更伤感一点", "sad"),
         ("a robot learning to paint, 20 seconds", "make it funnier", "funny"),
     ],
 )
@@ -339,3 +339,10 @@ def test_another_topic_while_a_project_exists_is_asked(say: Any) -> None:
     assert asked["version"] == first["version"] and asked["script"] == first["script"]
     new = say("new project: a kid learning to ride a bike, 25 seconds")
     assert new["version"] == "v2.0"
+
+
+def test_a_tone_the_project_already_has_is_said_and_changes_nothing(say: Any) -> None:
+    first = say("做一个关于老灯塔看守人的20秒视频")  # no style asked: warm
+    v = say("更煽情一点")  # warm again
+    assert v["intent"]["slots"]["operation"] == "tone" and "已经是" in v["reply"]
+    assert v["version"] == first["version"] and v["script"] == first["script"]

@@ -27,6 +27,7 @@ CODES: dict[str, str] = {
     "what_to_add": "an insert without what to show",
     "what_to_show": "a rewrite without the new content",
     "what_to_change": "a story change that names no operation",
+    "same_style": "a change of tone to the style the project already has",
     "which_shot": "a shot operation with no shot named",
     "which_two_shots": "a swap without two shots",
     "where_to_move": "a move that names no place for the shot",

@@ -118,6 +118,10 @@ def change_tone(script: Script, style: str) -> Script:
     shots and their lengths stay."""
     if style not in lexicon.load("requests")["styles"]:
         raise ScriptError("what_to_change")
+    if style == script.get("mood"):  # already so: said, and no version is made
+        raise ScriptError(
+            "same_style", style_name=lexicon.mood_label(style, str(script.get("language") or "zh"))
+        )
     new = copy.deepcopy(script)
     new["mood"] = style
     tones = lexicon.load("requests")["tones"].get(style)
