@@ -154,6 +154,108 @@ def placement(split: str) -> dict[str, Any]:
     }
 
 
+ZH_SHOTS = [
+    ("wide", "晨光中的公园"),
+    ("close-up", "花朵绽放"),
+    ("medium", "小女孩牵着狗散步"),
+    ("aerial", "俯瞰城市"),
+]
+
+
+def _project_in(lang: str) -> dict[str, Any]:
+    """The rendered four-shot project in a language (the sample script, its words in Chinese for zh)."""
+    start = project("rendered")
+    script = start["script"]
+    script["language"] = lang
+    if lang == "zh":
+        for shot, (kind, desc) in zip(script["shots"], ZH_SHOTS, strict=True):
+            shot.update(shot_type=kind, description=desc)
+    return start
+
+
+def _has_word(word: str, text: str) -> bool:
+    return word.lower() in text.lower()
+
+
+def _revised_right(case: dict[str, Any], before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Whether a revised script does what a held-out free-word revision asks (tests/data/heldout/revise)."""
+    old, new = before["shots"], after["shots"]
+    kind = case["kind"]
+    if kind == "tone":
+        return after.get("mood") == case["style"] and [s["description"] for s in old] == [
+            s["description"] for s in new
+        ]
+    if kind == "subject":
+        text = " ".join(s["description"] for s in new)
+        return all(_has_word(w, text) for w in case["must_show"]) and not any(
+            _has_word(w, text) for w in case["must_not_show"]
+        )
+    if len(new) != len(old):
+        return False
+    if kind == "ending":
+        where = [len(new)]
+    elif case["shots"]:
+        where = [int(p) for p in case["shots"]]
+    else:
+        where = [
+            i + 1
+            for i, (a, b) in enumerate(zip(old, new, strict=True))
+            if a["description"] != b["description"]
+        ]
+    if not where or any(old[p - 1]["description"] == new[p - 1]["description"] for p in where):
+        return False
+    text = " ".join(new[p - 1]["description"] for p in where)
+    untouched = all(
+        a["description"] == b["description"]
+        for i, (a, b) in enumerate(zip(old, new, strict=True))
+        if i + 1 not in where
+    )
+    kept = kind != "add_element" or all(old[p - 1]["description"] in new[p - 1]["description"] for p in where)
+    return (
+        untouched
+        and kept
+        and all(_has_word(w, text) for w in case["must_show"])
+        and not any(_has_word(w, text) for w in case["must_not_show"])
+    )
+
+
+def revisions(split: str) -> dict[str, Any]:
+    """Free-worded content revisions (a shot replaced, a stronger ending, an element added, a new
+    subject, a change of tone) carried out on the rendered four-shot project."""
+    from tools.revise import revise
+    from tools.scripts import ScriptError
+
+    path = HELD / "revise" / f"{split}.jsonl"
+    cases = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    right, misses, kinds = 0, [], Counter()
+    per_kind: Counter[str] = Counter()
+    for case in cases:
+        start = _project_in(case["lang"])
+        analysis, _ = decide(case["text"], start, Context(use_llm=False))
+        got: Any
+        try:
+            new, _ = revise(start["script"], case["text"], analysis.slots)
+            ok = analysis.intent == "revise_script" and _revised_right(case, start["script"], new)
+            got = [s["description"] for s in new["shots"]]
+        except (ScriptError, KeyError, ValueError) as err:
+            ok, got = False, f"error: {err}"
+        kinds[case["kind"]] += 1
+        per_kind[case["kind"]] += ok
+        right += ok
+        if not ok:
+            op = analysis.slots.get("operation")
+            misses.append(
+                {"text": case["text"], "kind": case["kind"], "got": got, "reading": f"{analysis.intent}/{op}"}
+            )
+    return {
+        "split": f"revise-{split}",
+        "cases": len(cases),
+        "accuracy": right / max(1, len(cases)),
+        "per_kind": {k: f"{per_kind[k]}/{n}" for k, n in kinds.items()},
+        "misses": misses,
+    }
+
+
 def _shown(subject: str, text: str) -> bool:
     """Whether shot descriptions show a labelled subject: an English content word of it, or the
     Chinese phrase or one of its two-character pieces."""
@@ -262,6 +364,14 @@ def main() -> int:
         if args.misses and split != "test":
             for m in placed["misses"]:
                 print(f"  {m['want']} -> {m['got']} ({m['intent']}): {m['text']}")
+        revised = revisions(split)
+        results.append(revised)
+        print(
+            f"== {revised['split']}: {revised['cases']} free-word revisions, right {revised['accuracy']:.3f} {revised['per_kind']}"
+        )
+        if args.misses and split != "test":
+            for m in revised["misses"]:
+                print(f"  [{m['kind']}] {m['reading']}: {m['text']}\n      -> {m['got']}")
         made = creation(split)
         results.append(made)
         print(

@@ -16,6 +16,7 @@ from langgraph.graph.message import Messages, add_messages
 from pydantic import BaseModel, Field, create_model
 from typing_extensions import TypedDict
 
+from tools import lexicon
 from tools.edits import OPERATIONS, Param, decision_params
 from tools.exporter import FORMATS
 from tools.placement import Relation
@@ -204,8 +205,11 @@ IntentName = Literal[
 ]
 
 
-Revision = Literal["insert", "delete", "swap", "move", "rewrite"]
-"""The script writer's shot-list changes (tools/revise.py)."""
+Revision = Literal["insert", "delete", "swap", "move", "rewrite", "tone", "ending", "add_element", "subject"]
+"""The script writer's changes (tools/revise.py): shot-list changes, a new style, a stronger ending,
+an element added to the shots, a new subject or topic for the same project."""
+STYLES: tuple[str, ...] = tuple(lexicon.load("requests")["styles"])
+"""The style keys a script's mood can take (tools/data/requests.json)."""
 
 
 class DecisionCore(BaseModel):
@@ -219,8 +223,21 @@ class DecisionCore(BaseModel):
     content: str | None = Field(
         default=None,
         max_length=300,
-        description="for insert and rewrite: what the new or rewritten shot shows, in the user's language",
+        description="for insert and rewrite: what the new or rewritten shot shows; for ending: what the "
+        "last shot shows (empty for a stronger close of the genre's own); for add_element: the character or "
+        "element to add; for subject: the new subject; in the user's language",
     )
+    old: str | None = Field(
+        default=None,
+        max_length=100,
+        description="for subject: the character or thing it replaces, as the shots say it",
+    )
+    topic: str | None = Field(
+        default=None,
+        max_length=200,
+        description="for subject: a new topic when the whole script is written again",
+    )
+    style: _one_of(STYLES) | None = Field(default=None, description="for tone: the story's new style")  # type: ignore[valid-type]
     place: Relation | None = Field(
         default=None,
         description="for insert and move: where the shot goes (before/after the anchor shot, at "

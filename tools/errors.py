@@ -29,6 +29,8 @@ CODES: dict[str, str] = {
     "what_to_change": "a story change that names no operation",
     "same_style": "a change of tone to the style the project already has",
     "which_shot": "a shot operation with no shot named",
+    "already_there": "an element to add that the shots already show",
+    "not_in_shots": "a subject to replace that no shot shows",
     "which_two_shots": "a swap without two shots",
     "where_to_move": "a move that names no place for the shot",
     "which_other_shot": "'not that one' when the shot meant cannot be told",

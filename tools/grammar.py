@@ -11,7 +11,7 @@ from typing import Any
 
 from tools import lexicon
 from tools.project import Script
-from tools.request import Request
+from tools.request import TIME_WORDS, Request
 from tools.scripts import MAX_SHOTS, allocate, make_shot
 
 TOLD = {"story", "kids", "vlog", "music_video"}
@@ -22,6 +22,23 @@ FALLBACK = {
     "en": {"occasion": "special day", "name": "you"},
     "zh": {"occasion": "特别的日子", "name": "你"},
 }
+ZH_TIMES = {
+    "夜晚",
+    "夜里",
+    "晚上",
+    "深夜",
+    "午夜",
+    "清晨",
+    "早上",
+    "早晨",
+    "黄昏",
+    "傍晚",
+    "日落",
+    "日出",
+    "夜",
+    "凌晨",
+}
+"""Chinese times of day a request may give as where ('在夜里'): shown as the time of the place."""
 GENRE_FALLBACK = {  # what a beat shows when the request does not say: (action, place) per language
     "story": {"en": ("taking the first step", "the world of {the}"), "zh": ("迈出第一步", "{subject}的世界")},
     "ad": {"en": ("in action", "the city streets"), "zh": ("被人们使用", "城市街头")},
@@ -51,7 +68,12 @@ def _words(req: Request, lang: str) -> dict[str, str]:
     proper = subject[:1].isupper() or not subject.isascii()
     the = subject if proper or subject.lower().startswith(("the ", "my ", "our ")) else f"the {subject}"
     action, place = GENRE_FALLBACK.get(req.genre, GENRE_FALLBACK["story"])[lang]
-    place = req.place or place.replace("{the}", the).replace("{subject}", subject)
+    place = place.replace("{the}", the).replace("{subject}", subject)
+    if req.place and req.place.lower().removeprefix("the ") in TIME_WORDS | ZH_TIMES:
+        # 'a lighthouse keeper at night': a time, not a place to show: the genre's place, at that time
+        place = f"{req.place}的{place}" if lang == "zh" else f"{place} at {req.place}"
+    elif req.place:
+        place = req.place
     return {
         "subject": subject,
         "the_subject": the,
@@ -92,6 +114,29 @@ def title_of(req: Request, lang: str) -> str:
     return " ".join(w if (w in small and i) else w[:1].upper() + w[1:] for i, w in enumerate(text.split()))
 
 
+def time_of(req: Request) -> str | None:
+    """The time of day a request names (night, evening), whose light the phrasings must follow."""
+    said = f"{req.topic} {req.place}".lower()
+    for key, info in lexicon.load("requests")["times"].items():
+        if key.startswith("_"):
+            continue
+        if any(
+            (re.search(rf"\b{re.escape(w)}\b", said) if w.isascii() else w in said) for w in info["words"]
+        ):
+            return key
+    return None
+
+
+def _in_light(text: str, time: str | None, lang: str) -> str:
+    """A phrasing with its light changed to the request's time of day ('Morning light' at night
+    becomes 'Moonlight')."""
+    if not time:
+        return text
+    for old, new in lexicon.load("requests")["times"][time][lang].items():
+        text = text.replace(old, new)
+    return text
+
+
 def write_grammar(req: Request, lang: str, total: float, style: str) -> Script:
     """A script for the request from its genre's grammar, `total` seconds long."""
     grammars = lexicon.load("genres")
@@ -104,14 +149,15 @@ def write_grammar(req: Request, lang: str, total: float, style: str) -> Script:
     beats = [{**b, "rank": 0} if b["role"] in kept else b for b in beats]
     chosen = _beats(beats, count)
     words = _words(req, lang)
+    time = time_of(req)
     used: set[str] = set()
     drafts = []
-    others = [x for x in req.subjects if x != req.subject]
+    others = [x for x in req.subjects if x not in req.subject]  # '小男孩' of '小男孩和爷爷' is shown already
     slots = [i for i, b in enumerate(chosen) if b["role"] not in ("title_card", "call_to_action", "hook")]
     extra = {slots[k % len(slots)]: x for k, x in enumerate(others)} if slots else {}
     for i, beat in enumerate(chosen):
         seed = f"{req.subject}|{beat['role']}|{i}"
-        desc = _fill(_pick(beat["desc"][lang], seed, used), words)
+        desc = _in_light(_fill(_pick(beat["desc"][lang], seed, used), words), time, lang)
         if i in extra:  # the other things the request lists, each in a shot of its own
             desc += f"，还有{extra[i]}" if lang == "zh" else f", with {extra[i]}"
         narr = _fill(_pick(beat["narr"][lang], seed + "n", used), words)

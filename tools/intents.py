@@ -9,7 +9,8 @@ from functools import cache
 from typing import Any
 
 from tools import classifier, lexicon
-from tools.request import style_of
+from tools.request import read_request, style_of
+from tools.retell import ENDING, element_request, ending_request, subject_request
 from tools.text import (
     EN_ORDINALS,
     NUM,
@@ -133,7 +134,8 @@ NARRATION_OFF = (
     r"|\b(remove|delete|drop|cut|mute|turn off|get rid of|no)\s+(the\s+|all\s+(the\s+)?)?(narration|voice ?over|narrator)"
 )
 REWRITE = (
-    r"(内容|画面|镜头)\s*(改成|换成|改为)|改成[:：]|换成[:：]"
+    r"(内容|画面|镜头|那个)\s*(?:改一下，?)?(改成|换成|改为|搞成|弄成|整成|变成)|改成[:：]|换成[:：]"
+    r"|\b(?:change|turn|swap)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}(?:shot|scene|clip|one)\s*\d*\s+(?:to|into|for)\s+(?:a|an|the|some)\b"
     r"|\bchange\s+(shot|scene|clip)\s*\d+\s+(to|into)\s+(a|an|the|some)\b|(shot|scene)\s*\d+\s+should\s+show"
     r"|\bin\s+(shot|scene)\s*\d+,?\s+(change|replace)\b|\bmake\s+(shot|scene)\s*\d+\s+(show|about)\b"
 )
@@ -190,7 +192,11 @@ def _ordinal_shots(text: str, count: int) -> list[int]:
 def _typed_shots(text: str, shots: list[dict[str, Any]]) -> list[int]:
     """Shots referred to by type ('the aerial shot', '俯拍镜头')."""
     stype = lexicon.find_shot_type(text)
-    if not stype or not re.search(SHOT_WORD + r"|\bone\b", text, flags=re.I):
+    named = re.search(SHOT_WORD + r"|\bone\b", text, flags=re.I) or (  # '把航拍删掉': the type is the noun
+        re.search(r"航拍|特写|远景|近景|全景|空镜|俯拍|close-?ups?\b|aerials?\b", text, flags=re.I)
+        and re.search(r"删|去掉|拿掉|不要|\bremove\b|\bdelete\b|\bdrop\b|\bcut\b", text, flags=re.I)
+    )
+    if not stype or not named:
         return []
     return [i + 1 for i, s in enumerate(shots) if s.get("shot_type") == stype]
 
@@ -569,20 +575,77 @@ def _volume(text: str) -> dict[str, Any]:
     return {"amount": _direction("volume", text) * amount, "size": size}
 
 
-def _revise_slots(text: str, shots: list[int]) -> dict[str, Any]:
+def _revise_slots(text: str, shots: list[int], script: dict[str, Any] | None = None) -> dict[str, Any]:
     slots: dict[str, Any] = {"shots": shots}
-    if _has(r"交换|调换|对调|互换|换一下|\bswap\b|\bswitch\b|exchange", text):
+    element = element_request(text)
+    subject = subject_request(text, script) if script else None  # type: ignore[arg-type]
+    adds_shot = _has(
+        r"加|添加|增加|插入|补|\badd\b|\binsert\b|\bend (?:it |the video )?with\b", text
+    ) and _has(
+        r"(?:镜头|画面|片段)(?![里中上])|\b(?:a|an|another|one|new)\s+(?:[\w-]+\s+){0,2}(?:shot|scene|clip)\b",
+        text,
+    )
+    if subject is not None and not shots:
+        old, new = subject
+        slots.update(operation="subject", old=old, content=new)
+    elif _has(r"交换|调换|对调|互换|换一下|\bswap\b|\bswitch\b|exchange", text):
         slots["operation"] = "swap"
-    elif _has(r"删|去掉|移除|拿掉|不要|\bremove\b|\bdelete\b|\bdrop\b|cut out", text):
+    elif _has(r"删|去掉|移除|拿掉|\bremove\b|\bdelete\b|\bdrop\b|cut out", text) or (
+        _has(r"不要", text) and not _has(r"改成|改为|换成|变成|拍", text)
+    ):
         slots["operation"] = "delete"
-    elif _has(r"移到|挪到|放到|\bmove\b|\bput\b.*\b(first|last|start|end|beginning|before|after)", text):
+    elif (
+        _has(r"移到|挪到|放到|\bmove\b|\bput\b.*\b(first|last|start|end|beginning|before|after)\b", text)
+        and element is None
+    ) or (
+        shots
+        and _has(
+            r"[放挪移](?:在|去)?(?:最后|最前|开头|结尾|前面|后面)|\b(?:to|at) the (?:very )?(?:end|start|beginning|front)\b",
+            text,
+        )
+        and not _has(r"加|添|插|\badd\b|\binsert\b", text)
+    ):
         slots["operation"] = "move"
+    elif shots and _has(
+        r"改成|改为|换成|变成|搞成|弄成|整成|\binstead\b|\breplace\b|\bchange\b.*\b(?:to|into)\b", text
+    ):
+        slots["operation"] = "rewrite"  # a named shot given new content
+    elif ending_request(text) is not None and not adds_shot:
+        slots["operation"] = "ending"
+    elif element is not None and not adds_shot:
+        slots["operation"] = "add_element"
+        around = text.replace(element[0], " ")  # where: the words before or after what is added
+        where = shots_by_content(around, list(script.get("shots", []))) if script else []
+        slots["shots"] = shots or where
     elif _has(r"加|添加|增加|插入|补|\badd\b|\binsert\b", text):
         slots["operation"] = "insert"
     elif _has(r"改成|改为|换成|重写|\brewrite\b|\breplace\b|change .* to|should show|instead", text):
         slots["operation"] = "rewrite"
     else:
         slots["operation"] = "unspecified"
+    return slots
+
+
+CONTENT_NOT = (
+    r"音乐|配乐|背景乐|bgm|music|song|歌|颜色|色调|色温|\bcolou?r|temperature|亮度|调亮|调暗|太亮|太暗|变亮|变暗|"
+    r"brighter|darker|字幕|subtitle|caption|voice|声音|旁白|配音|narrat|volume|音量|滤镜|filter|黑白|竖屏|横屏|导出|export"
+)
+"""Words of the edits: a message with them is not read as a content revision."""
+SAME_PROJECT = (
+    r"\bsame (?:video|project|one|clip)\b|\bthis (?:video|project|clip) instead\b|\bkeep (?:the|this) (?:video|project)\b|"
+    r"\bnot a new (?:one|video|project)\b|\bdon'?t (?:start|make) a new\b|别新建|不要新建|不用新建|不新建|别重新建|"
+    r"还是这个(?:片子|视频|项目)|就在这个(?:片子|视频|项目)|同一个(?:片子|视频|项目)"
+)
+"""Words that keep a new topic in this project ('same video', '别新建')."""
+CONTENT_REVISIONS = {"ending", "add_element", "subject", "tone"}
+"""Revisions read from the words alone (tools/retell.py): the operation model does not name them."""
+
+
+def _rewrite_slots(text: str, shots: list[int], script: dict[str, Any] | None) -> dict[str, Any]:
+    """A rewrite ('改成', 'replace'), or the content revision it is ('把小女孩换成老奶奶' is the subject)."""
+    slots = _revise_slots(text, shots, script)
+    if slots["operation"] not in CONTENT_REVISIONS:
+        slots["operation"] = "rewrite"
     return slots
 
 
@@ -626,13 +689,17 @@ def rules(text: str, script: dict[str, Any] | None = None) -> Analysis:
     if _has(CREATE, msg) and not (referenced and script) and not (script and edit_words and not fresh):
         return Analysis("create", 0.9, _create_slots(msg))
 
+    if script and duration is None and not _has(CONTENT_NOT, msg):
+        content = _revise_slots(msg, referenced, script)
+        if content["operation"] in CONTENT_REVISIONS:  # a stronger ending, an element, a new subject
+            return Analysis("revise_script", 0.85, content)
     if (
         script
         and _has(REWRITE, msg)
         and not _has(r"标题|字幕|旁白|配音|解说|台词|\btitle\b|subtitle|caption|narrat|voice", msg)
         and parse_duration_seconds(msg) is None  # "第1个镜头改为10秒" is a length
     ):
-        return Analysis("revise_script", 0.9, {**_revise_slots(msg, referenced), "operation": "rewrite"})
+        return Analysis("revise_script", 0.9, _rewrite_slots(msg, referenced, script))
     if _has(EDIT_VISUAL["title"], msg) and not _has(EDIT_VISUAL["subtitles"], msg):
         return Analysis("edit_visual", 0.85, {"shots": referenced, **_visual_slots(msg, "title")})
     if _has(NARRATION_OFF, msg):
@@ -664,7 +731,7 @@ def rules(text: str, script: dict[str, Any] | None = None) -> Analysis:
     if _has(REVISE, msg) and (
         _has(SHOT_WORD, msg) or referenced or _has(r"剧情|故事|太突然|story|plot|abrupt|sudden", msg)
     ):
-        return Analysis("revise_script", 0.85, _revise_slots(msg, referenced))
+        return Analysis("revise_script", 0.85, _revise_slots(msg, referenced, script))
     if _has(REVIEW, msg):
         return Analysis("review", 0.85)
     if _has(GENERATE, msg):
@@ -744,8 +811,8 @@ def slots_for(intent: str, text: str, script: dict[str, Any] | None, op: str | N
     if intent == "export":
         return _export_slots(text)
     if intent == "revise_script":
-        slots = _revise_slots(text, shots)
-        if op in REVISIONS:
+        slots = _revise_slots(text, shots, script)
+        if op in REVISIONS and slots["operation"] not in CONTENT_REVISIONS:
             slots["operation"] = op
         return slots
     if intent in ("edit_visual", "edit_audio") and op:
@@ -768,7 +835,12 @@ def _commanded(intent: str, text: str, script: dict[str, Any] | None, state: str
     if reading.intent == intent:
         return Analysis(intent, 1.0, {**reading.slots, "command": True})
     op = operation_of(text, state, intent)[0] if intent in OPERATED and text else None
-    return Analysis(intent, 1.0, {**slots_for(intent, text, script, op), "command": True})
+    slots = slots_for(intent, text, script, op)
+    if intent == "revise_script" and reading.intent == "create" and script:
+        # "change this one" to the question a new topic asks: this project, about that topic
+        topic = read_request(text, "en" if text.isascii() else "zh").topic
+        slots = {"shots": [], "operation": "subject", "topic": topic} if topic else slots
+    return Analysis(intent, 1.0, {**slots, "command": True})
 
 
 VERSION_INTENTS = {"undo", "redo", "restore", "history", "compare", "export"}
@@ -797,6 +869,8 @@ def _op_disagrees(intent: str, reading: Analysis, text: str, state: str) -> bool
         return False
     op, p = operation_of(text, state, intent)
     said = reading.slots.get("operation")
+    if intent == "revise_script" and said in CONTENT_REVISIONS:
+        return False
     if intent == "revise_script":
         return said != op and (said == "unspecified" or p >= 0.8)
     same = said == op or AUDIO_OPS.get(op) == said or (op == "fps" and said == "resolution")
@@ -854,6 +928,16 @@ def analyse(
         slots["delta"] = delta
     if intent == "set_duration" and slots.get("duration") is None and slots.get("delta") is None:
         slots["scale"] = length_scale(msg)
+    if intent == "create" and script and _has(SAME_PROJECT, msg) and not _has(NEW_PROJECT, msg):
+        asked = subject_request(msg, script)  # type: ignore[arg-type]
+        if asked:  # 'make it about X instead, same video', '改成讲冬天，别新建': this project, about X
+            was, becomes = asked
+            topic = (
+                {"topic": becomes.removeprefix("topic:")}
+                if becomes.startswith("topic:")
+                else {"old": was, "content": becomes}
+            )
+            return Analysis("revise_script", max(p, 0.8), {"shots": [], "operation": "subject", **topic})
     if intent == "create" and _has(NEW_PROJECT, msg):  # said outright: not a weak reading
         p = max(p, 0.9)
         slots["new_project"] = True
@@ -866,9 +950,22 @@ def analyse(
     tone = _tone_change(msg, state, intent, p)
     if tone:
         return tone
+    if (
+        reading.intent == "revise_script"
+        and reading.slots.get("operation") in CONTENT_REVISIONS
+        and (intent == "revise_script" or p < 0.6 or _no_sound(intent, slots))
+    ):  # the words name a content revision, and the classifier agrees or has no sure reading against it
+        alternative = intent if intent != "revise_script" else slots["alternative"]
+        return Analysis("revise_script", max(p, 0.7), {**reading.slots, "alternative": alternative})
     if intent == "unclear" and _has(SMALL_TALK, msg):
         slots["small_talk"] = True
     return Analysis(intent, p, slots)
+
+
+def _no_sound(intent: str, slots: dict[str, Any]) -> bool:
+    """An effects edit that names no sound ('add some falling snowflakes in the background' is
+    something to see, not to hear)."""
+    return intent == "edit_audio" and slots.get("operation") == "effects" and not slots.get("effects")
 
 
 TONE_NOT = r"音乐|配乐|背景乐|bgm|music|song|歌|颜色|色调|色温|画面|color|colour|temperature|light|亮|暗|字幕|subtitle|voice|声音|旁白|narrat"
@@ -880,14 +977,17 @@ def _tone_change(msg: str, state: str, intent: str, p: float) -> Analysis | None
     reading of its own and the words name a style and nothing the edits already change."""
     if (
         state == "empty"
-        or len(msg) > 40
+        or len(msg) > 60
         or _has(TONE_NOT, msg)
+        or _has(ENDING, msg)  # '结尾来个更震撼的': the ending rewritten, not the style
         or (intent not in ("unclear", "generate") and p >= 0.6)
     ):
         return None
     style = style_of(msg)
     if not style or not _has(
-        r"\bmake it\b|\bmore\b|\bless\b|\bstyle\b|\btone\b|\bmood\b|er\b|更|再|一点|一些|风格|感觉|调性", msg
+        r"\bmake it\b|\bmore\b|\bless\b|\bstyle\b|\btone\b|\bmood\b|\bvibe\b|\bfeel\b|\blike an?\b|er\b|"
+        r"更|再|一点|一些|风格|感觉|调性|氛围|味道|调调|那种",
+        msg,
     ):
         return None
     return Analysis("revise_script", 0.8, {"operation": "tone", "style": style, "shots": []})

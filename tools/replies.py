@@ -90,6 +90,9 @@ def change_text(change: dict[str, Any], script: Script, lang: str) -> str:
             b=mood_label(str(change["to"]), lang),
         )
     pos = change.get("position") or ", ".join(map(str, change.get("positions", [])))
+    if op in ("ending", "add_element", "subject", "retopic"):
+        extra = {k: change.get(k, "") for k in ("desc", "what", "a", "b", "topic", "n")}
+        return _say(lang, str(op), pos=pos, **extra)
     return _say(lang, str(op), pos=pos, total=total, sec=change.get("seconds", 0))
 
 

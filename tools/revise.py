@@ -11,6 +11,15 @@ from tools import lexicon
 from tools.grammar import fill_subject
 from tools.placement import Place, insert_index, move_index, moved_shot, place_of
 from tools.project import Script, Shot
+from tools.retell import (
+    add_element,
+    change_subject,
+    element_request,
+    ending_request,
+    retopic,
+    rewrite_ending,
+    subject_request,
+)
 from tools.scripts import (
     ScriptError,
     delete_shots,
@@ -23,6 +32,7 @@ from tools.scripts import (
     swap_shots,
     total_of,
 )
+from tools.writing import write_offline
 
 SHOT_NOUN_ZH = r"镜头|画面|场景|分镜|一幕|特写|空镜|远景|近景|全景|中景|航拍|俯拍|片头字幕|片头|片尾|字幕|镜"
 ZH_ADD = (
@@ -72,8 +82,14 @@ def new_shot_request(message: str, script: Script | None = None) -> tuple[str, s
     return "", None, message
 
 
-ZH_REWRITE = r"(?:改成|改为|换成|重写成?|变成)(.+?)(?:[。！？!?]|$)"
-EN_REWRITE = r"(?:to show|to|into|should show|show|with)\s+(.+?)(?:\s+instead)?(?:[.?!]|$)"
+ZH_REWRITE = (
+    r"(?:改成|改为|换成|重写成?|变成|搞成|弄成|整成|(?<![别不])拍)(?!一下)(.+?)(?:吧|呢|[。！？!?]|$)"
+)
+EN_REWRITE = (
+    r"\bswap\b.+?\bfor\s+(.+?)(?:\s+instead)?(?:[.?!]|$)"
+    r"|\b(?:put|show|use|have|want)\s+(.+?)\s+instead\b"
+    r"|(?:to show|to|into|should show|show|with)\s+(.+?)(?:\s+instead)?(?:[.?!]|$)"
+)
 
 
 def _insert_position(message: str, script: Script, new: Shot) -> int:
@@ -147,6 +163,8 @@ def revise(script: Script, message: str, slots: dict[str, Any]) -> tuple[Script,
             "from": script.get("mood"),
             "to": slots.get("style"),
         }
+    if op in ("ending", "add_element", "subject"):
+        return _retell(str(op), work, message, slots, refs)
     if op == "delete":
         if not refs:
             raise ScriptError("which_shot")
@@ -175,11 +193,59 @@ def revise(script: Script, message: str, slots: dict[str, Any]) -> tuple[Script,
         if not refs:
             raise ScriptError("which_shot")
         m = re.search(ZH_REWRITE, message) or re.search(EN_REWRITE, message, flags=re.I)
-        content = slots.get("content") or (m.group(1) if m else None)
+        content = slots.get("content") or (next((g for g in m.groups() if g), None) if m else None)
         if not content:
             raise ScriptError("what_to_show")
         return rewrite_shot(work, refs[0], str(content)), {"op": "rewrite", "positions": [refs[0] + 1]}
     raise ScriptError("what_to_change")
+
+
+def _retell(
+    op: str, script: Script, message: str, slots: dict[str, Any], refs: list[int]
+) -> tuple[Script, dict[str, Any]]:
+    """A content revision (tools/retell.py): a stronger ending, an element added, a new subject."""
+    if op == "ending":
+        content = str(slots.get("content") or ending_request(message) or "")
+        new = rewrite_ending(script, content)
+        return new, {
+            "op": "ending",
+            "positions": [len(new["shots"])],
+            "desc": new["shots"][-1]["description"],
+        }
+    if op == "add_element":
+        said = element_request(message)
+        element = str(slots.get("content") or (said[0] if said else ""))
+        if not element:
+            raise ScriptError("what_to_add")
+        new, changed = add_element(script, element, [r + 1 for r in refs])
+        return new, {"op": "add_element", "positions": changed, "what": element}
+    return _new_subject(script, message, slots)
+
+
+def _new_subject(script: Script, message: str, slots: dict[str, Any]) -> tuple[Script, dict[str, Any]]:
+    """This project about another subject: the old one replaced in every shot, or the script
+    written again about a new topic at the same length and in the same style."""
+    if slots.get("topic"):
+        old, new = "", "topic:" + str(slots["topic"])
+    elif slots.get("content"):
+        old, new = str(slots.get("old") or ""), str(slots["content"])
+    else:
+        found = subject_request(message, script)
+        if found is None:
+            raise ScriptError("what_to_change")
+        old, new = found
+    if new.startswith("topic:"):
+        topic = new.removeprefix("topic:")
+        fresh = retopic(script, topic, write_offline)
+        return fresh, {"op": "retopic", "topic": topic, "n": len(fresh["shots"])}
+    changed_script, changed = change_subject(script, old, new)
+    lang = str(script.get("language") or "zh")
+    return changed_script, {"op": "subject", "positions": changed, "a": old or _main(script, lang), "b": new}
+
+
+def _main(script: Script, lang: str) -> str:
+    cast = lexicon.characters_in(" ".join(s["description"] for s in script["shots"]))
+    return lexicon.character_name(cast[0], lang) if cast else ""
 
 
 def change_duration(script: Script, slots: dict[str, Any]) -> tuple[Script, dict[str, Any]]:
