@@ -230,6 +230,50 @@ def test_llm_revisions_come_back_as_operations(
         assert decision["content"] in changed["description"]
 
 
+CONTENT = [
+    ({"revision": "tone", "style": "funny"}, lambda b, v: v["mood"] == "funny" and _same_shots(b, v)),
+    (
+        {"revision": "ending", "content": "fireworks over the city"},
+        lambda b, v: "fireworks" in v["shots"][-1]["description"] and v["shots"][:-1] == b["shots"][:-1],
+    ),
+    (
+        {"revision": "add_element", "content": "a paper kite", "shots": [1]},
+        lambda b, v: (
+            v["shots"][0]["description"].startswith(b["shots"][0]["description"])
+            and "a paper kite" in v["shots"][0]["description"]
+            and v["shots"][1:] == b["shots"][1:]
+        ),
+    ),
+    (
+        {"revision": "subject", "old": "girl", "content": "boy"},
+        lambda b, v: "girl" not in str(v["shots"]) and "boy" in str(v["shots"]),
+    ),
+    (
+        {"revision": "subject", "topic": "a lighthouse in a storm"},
+        lambda b, v: any("lighthouse" in s["description"] for s in v["shots"]),
+    ),
+]
+
+
+def _same_shots(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    return [s["description"] for s in before["shots"]] == [s["description"] for s in after["shots"]]
+
+
+@pytest.mark.parametrize(("decision", "check"), CONTENT, ids=[str(d) for d, _ in CONTENT])
+def test_llm_content_revisions_are_carried_out(
+    app: Any, provider: Any, decision: dict[str, Any], check: Any
+) -> None:
+    """A change of tone, a stronger ending, an element added, a new subject or topic, as the
+    model reads them, applied by the same revision code; the total holds."""
+    srv = provider("ok")
+    before = turn(app, "content", "Make a 18 second video about spring", _ctx(app))
+    srv.intent = {"intent": "revise_script", "confidence": 0.9, **decision}
+    v = turn(app, "content", "you know what I mean", _always(app))
+    assert "llm_router" in v["notes"] and v["version"] == "v1.1", v["outcome"]
+    assert check(before["script"], v["script"]), v["script"]["shots"]
+    assert sum(s["duration"] for s in v["script"]["shots"]) == pytest.approx(18)
+
+
 def test_an_llm_revision_naming_a_shot_the_script_lacks_falls_back(app: Any, provider: Any) -> None:
     srv = provider("ok")
     before = turn(app, "far", "Make a 18 second video about spring", _ctx(app))

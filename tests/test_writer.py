@@ -62,6 +62,71 @@ CASES: list[tuple[str, str, str, str, str | None, float]] = [
     ("a documentary about beekeepers in the mountains", "en", "beekeeper", "story", "documentary", 30),
     ("做一个关于海边日落的20秒视频，浪漫一点", "zh", "海边日落", "scenery", "romantic", 20),
     ("the night sky over the desert, calm", "en", "night sky", "scenery", "calm", 30),
+    # the other language of each genre and style, on topics no template names
+    ("给我们的新款保温杯做一个15秒的抖音广告，欢快一点", "zh", "保温杯", "ad", "cheerful", 15),
+    ("a romantic birthday video for my wife Lena, 20 seconds", "en", "Lena", "greeting", "romantic", 20),
+    ("教大家做番茄炒蛋的美食教程，30秒", "zh", "番茄炒蛋", "recipe", None, 30),
+    (
+        "an explainer about how volcanoes erupt, documentary style, 40 seconds",
+        "en",
+        "volcano",
+        "explainer",
+        "documentary",
+        40,
+    ),
+    (
+        "a company intro video for our solar panel startup, inspiring",
+        "en",
+        "solar panel",
+        "company",
+        "inspiring",
+        30,
+    ),
+    ("记录我去云南大理旅行的vlog，清新一点，25秒", "zh", "大理", "vlog", "fresh", 25),
+    ("a music video for my song about a lonely astronaut, sad", "en", "astronaut", "music_video", "sad", 30),
+    ("给小朋友讲一只勇敢的小乌龟的睡前故事，搞笑一点", "zh", "小乌龟", "kids", "funny", 30),
+    ("a retro short about an old jukebox in a diner, 25 seconds", "en", "jukebox", "story", "retro", 25),
+    ("一个侦探在雾气弥漫的码头追查线索的悬疑短片", "zh", "侦探", "story", "suspense", 30),
+    ("一个马拉松选手坚持跑完全程的励志短片，35秒", "zh", "马拉松选手", "story", "inspiring", 35),
+    ("a calm video of a fisherman on a misty lake at dawn", "en", "fisherman", "story", "calm", 30),
+    ("养蜂人在山里的一天，纪录片风格", "zh", "养蜂人", "story", "documentary", 30),
+    (
+        "a cyberpunk story about a delivery drone in a rainy megacity",
+        "en",
+        "delivery drone",
+        "story",
+        "cyberpunk",
+        30,
+    ),
+    ("an epic short about a dragon guarding a mountain, 30 seconds", "en", "dragon", "story", "epic", 30),
+    ("一个老奶奶在院子里晒柿子的温馨小故事", "zh", "老奶奶", "story", "warm", 30),
+    ("a sad story about a lost umbrella on a train", "en", "umbrella", "story", None, 30),
+    (
+        "the northern lights over a frozen fjord, calm, 20 seconds",
+        "en",
+        "northern lights",
+        "scenery",
+        "calm",
+        20,
+    ),
+    (
+        "a fresh, breezy video about a girl cycling through tulip fields, 20 seconds",
+        "en",
+        "girl",
+        "story",
+        "fresh",
+        20,
+    ),
+    (
+        "a warm story about a grandfather teaching his grandson to fish",
+        "en",
+        "grandfather",
+        "story",
+        "warm",
+        30,
+    ),
+    ("一只被遗弃的小狗在雨里等主人的伤感短片", "zh", "小狗", "story", "sad", 30),
+    ("一个和尚在山间寺庙里扫落叶，安静一点，20秒", "zh", "和尚", "story", "calm", 20),
 ]
 
 
@@ -158,3 +223,14 @@ def test_the_ending_says_the_styles_feeling(text: str, lang: str, style: str) ->
         for line in lexicon.load("requests")["tones"][style][lang]
     ]
     assert script["mood"] == style and script["shots"][-1]["narration"] in endings
+
+
+def test_the_cases_cover_every_genre_and_style_in_both_languages() -> None:
+    from tools.request import vocabulary
+
+    genres = {g for g in vocabulary()["genres"]} | {"story", "scenery"}
+    styles = set(vocabulary()["styles"])
+    have_genres = {(c[3], c[1]) for c in CASES}
+    have_styles = {(c[4], c[1]) for c in CASES if c[4]}
+    assert {(g, lang) for g in genres for lang in ("en", "zh")} <= have_genres, genres
+    assert {(s, lang) for s in styles for lang in ("en", "zh")} <= have_styles

@@ -30,6 +30,8 @@ CODES: dict[str, str] = {
     "same_style": "a change of tone to the style the project already has",
     "which_shot": "a shot operation with no shot named",
     "already_there": "an element to add that the shots already show",
+    "which_style": "a change of tone that names no style",
+    "what_subject": "a change of subject that does not say to what",
     "not_in_shots": "a subject to replace that no shot shows",
     "which_two_shots": "a swap without two shots",
     "where_to_move": "a move that names no place for the shot",

@@ -152,7 +152,8 @@ def write_grammar(req: Request, lang: str, total: float, style: str) -> Script:
     time = time_of(req)
     used: set[str] = set()
     drafts = []
-    others = [x for x in req.subjects if x not in req.subject]  # '小男孩' of '小男孩和爷爷' is shown already
+    joint = re.search(r"和|与|跟| and ", req.subject)  # '小男孩' of '小男孩和爷爷' is shown with it
+    others = [x for x in req.subjects if x != req.subject and not (joint and x in req.subject)]
     slots = [i for i, b in enumerate(chosen) if b["role"] not in ("title_card", "call_to_action", "hook")]
     extra = {slots[k % len(slots)]: x for k, x in enumerate(others)} if slots else {}
     for i, beat in enumerate(chosen):

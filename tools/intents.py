@@ -102,8 +102,8 @@ CREATE = (
     r"|^\s*(a |an )?(\d+|\w+)[- ]second (video|clip|film)|video about"
 )
 REVISE = (
-    r"(加|添加|增加|插入|补充?|删|去掉|移除|拿掉|不要|交换|调换|对调|互换|换一下|移到|挪到|放到|改成|改为|换成|重写|修改剧情|剧情|故事|太突然|节奏|顺序)"
-    r"|\b(add|insert|remove|delete|drop|cut out|swap|switch|exchange|move|rewrite|reorder|replace|change the (story|plot)|put)\b|too (abrupt|sudden)|story"
+    r"(多一个|多加|多来|别要|换个|加|添加|增加|插入|补充?|删|去掉|移除|拿掉|不要|交换|调换|对调|互换|换一下|移到|挪到|放到|改成|改为|换成|重写|修改剧情|剧情|故事|太突然|节奏|顺序)"
+    r"|\b(add|insert|remove|delete|drop|cut out|swap|switch|exchange|move|rewrite|reorder|replace|change the (story|plot)|put|push|nudge|bump|shift|tack on|append)\b|too (abrupt|sudden)|story"
     r"|\bchange (shot|scene|clip) \d+ (to|into) |(shot|scene) \d+ should show"
 )
 SHOT_WORD = r"(镜头|幕|场景?|分镜|画面|shots?|scenes?|clips?)"
@@ -135,6 +135,7 @@ NARRATION_OFF = (
 )
 REWRITE = (
     r"(内容|画面|镜头|那个)\s*(?:改一下，?)?(改成|换成|改为|搞成|弄成|整成|变成)|改成[:：]|换成[:：]"
+    r"|(?:镜头|shot|scene)\s*\d+\s*(?:→|->|=>)"
     r"|\b(?:change|turn|swap)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}(?:shot|scene|clip|one)\s*\d*\s+(?:to|into|for)\s+(?:a|an|the|some)\b"
     r"|\bchange\s+(shot|scene|clip)\s*\d+\s+(to|into)\s+(a|an|the|some)\b|(shot|scene)\s*\d+\s+should\s+show"
     r"|\bin\s+(shot|scene)\s*\d+,?\s+(change|replace)\b|\bmake\s+(shot|scene)\s*\d+\s+(show|about)\b"
@@ -152,7 +153,14 @@ def _ordinal_shots(text: str, count: int) -> list[int]:
         if n is not None and int(n) == n and int(n) not in found:
             found.append(int(n))
 
-    for m in re.finditer(rf"第\s*({NUM})\s*(?:个|号)?\s*(?:和|与|、|跟|到|-|至)?", low):
+    for m in re.finditer(rf"倒数\s*第\s*({NUM})", low):  # 倒数第二个: counted from the end
+        n = to_number(m.group(1))
+        add(count - n + 1 if n and count and 1 <= n <= count else None)
+    if count >= 2 and re.search(
+        r"\b(?:second[- ]to[- ]last|second[- ]last|penultimate|next[- ]to[- ]last)\b", low
+    ):
+        add(float(count - 1))
+    for m in re.finditer(rf"(?<!倒数)第\s*({NUM})\s*(?:个|号)?\s*(?:和|与|、|跟|到|-|至)?", low):
         tail = low[m.end() : m.end() + 12]
         if re.match(rf"\s*(?:个|号)?\s*{SHOT_WORD}|\s*(?:和|与|、|跟)", tail) or re.search(SHOT_WORD, tail):
             add(to_number(m.group(1)))
@@ -304,6 +312,15 @@ REWRITE_VERB = (
 PAIR = r"和|与|跟|同|、|\band\b|\bwith\b|&|\bvs\.?\b"
 
 
+def _end_shot(fragment: str, count: int) -> list[int]:
+    """The first or the last shot, named by its place ('开头', '结尾', 'the opening', 'the end')."""
+    if re.search(r"开头|开场|最前|片头|\b(?:opening|first|start|beginning)\b", fragment, flags=re.I):
+        return [1]
+    if re.search(r"结尾|最后|末尾|片尾|\b(?:last|final|closing|end|ending)\b", fragment, flags=re.I):
+        return [count]
+    return []
+
+
 def content_shots(text: str, op: str, shots: list[dict[str, Any]]) -> list[int]:
     """The shots a revision names by what they show or their type, when no number names them:
     the shot to delete or rewrite ('把航拍删掉', 'lose the flowers'), the two to swap ('swap the
@@ -314,9 +331,17 @@ def content_shots(text: str, op: str, shots: list[dict[str, Any]]) -> list[int]:
         head = re.split(REWRITE_VERB, text, maxsplit=1, flags=re.I)[0]
         return shots_by_content(head, shots)
     if op == "swap":
+        count = len(shots)
+        if count >= 2 and re.search(r"\b(?:last|final) two\b|最后两个|后两个|最后那两个", text, flags=re.I):
+            return [count - 1, count]
+        if count >= 2 and re.search(r"\bfirst two\b|前两个|头两个", text, flags=re.I):
+            return [1, 2]
         parts = re.split(PAIR, text, maxsplit=1, flags=re.I)
         if len(parts) == 2:
-            found = [_ordinal_shots(p, len(shots)) or shots_by_content(p, shots) for p in parts]
+            found = [
+                _ordinal_shots(p, len(shots)) or shots_by_content(p, shots) or _end_shot(p, len(shots))
+                for p in parts
+            ]
             pair = [f[0] for f in found if len(f) == 1]
             if len(pair) == 2 and pair[0] != pair[1]:
                 return pair
@@ -579,36 +604,82 @@ def _revise_slots(text: str, shots: list[int], script: dict[str, Any] | None = N
     slots: dict[str, Any] = {"shots": shots}
     element = element_request(text)
     subject = subject_request(text, script) if script else None  # type: ignore[arg-type]
-    adds_shot = _has(
-        r"加|添加|增加|插入|补|\badd\b|\binsert\b|\bend (?:it |the video )?with\b", text
-    ) and _has(
-        r"(?:镜头|画面|片段)(?![里中上])|\b(?:a|an|another|one|new)\s+(?:[\w-]+\s+){0,2}(?:shot|scene|clip)\b",
+    from tools.placement import place_of  # placement reads shot references from this module
+
+    adds = _has(
+        r"加|添|插入|补|\badd\b|\binsert\b|\bappend\b|\btack on\b|\bwe need\b|多一个",
         text,
     )
-    if subject is not None and not shots:
-        old, new = subject
-        slots.update(operation="subject", old=old, content=new)
-    elif _has(r"交换|调换|对调|互换|换一下|\bswap\b|\bswitch\b|exchange", text):
-        slots["operation"] = "swap"
-    elif _has(r"删|去掉|移除|拿掉|\bremove\b|\bdelete\b|\bdrop\b|cut out", text) or (
-        _has(r"不要", text) and not _has(r"改成|改为|换成|变成|拍", text)
-    ):
-        slots["operation"] = "delete"
-    elif (
-        _has(r"移到|挪到|放到|\bmove\b|\bput\b.*\b(first|last|start|end|beginning|before|after)\b", text)
-        and element is None
-    ) or (
-        shots
+    shot_noun = (
+        r"(?:镜头|画面|片段)(?![里中上])|\b(?:a|an|another|one|new)\s+(?:[\w-]+\s+){0,2}(?:shot|scene|clip)\b"
+    )
+    adds_shot = (adds or _has(r"\bend (?:it |the video )?with\b", text)) and _has(shot_noun, text)
+    # a new thing put at a place ('add a kid on a swing between shot 1 and 2', '在结尾加一个…') is a shot
+    wants = _has(r"\bi want\b|\bi'?d like\b|\bwe need\b|想要|来个|来一个|来段|来一段|再来|放一个", text)
+    place = place_of(text, len(script.get("shots", [])), script) if script and (adds or wants) else None
+    if place is not None and (adds or place.relation in ("before", "after", "position")):
+        adds_shot = not _has(
+            r"\b(?:come|comes|go|goes|be|move)\b", text
+        )  # 'I'd like the city to come after the park' moves
+    new_shot = _has(
+        r"\b(?:a|an|another|one more)\s+(?:new\s+|final\s+|closing\s+|opening\s+|extra\s+|\w+\s+)?(?:shot|scene|clip|close-?up|closeup|cutaway)\b(?!\s*\d)"
+        r"|新镜头|新的镜头|(?:加|插|补|多|添)(?:一|个|一个|上一个)?(?:镜头|画面|分镜)(?![里中上])",
+        text,
+    ) and not _has(r"改成|改为|换成|变成|\binstead\b|\breplace\b", text)
+    no_new_shot = _has(
+        r"(?:don'?t|do not|no need to|without)\s+(?:make|add|create|making|adding)?\s*(?:a\s+)?(?:new|extra|another)\s+(?:shot|scene)"
+        r"|(?:别|不要|不用|无需|不必)(?:新增|新加|加|多加|新建|另加)(?:一个|个)?(?:新)?镜头",
+        text,
+    )
+    if no_new_shot:  # 'put a little robot somewhere, don't make a new shot for it': into the shots there are
+        new_shot = adds_shot = False
+    moves = (
+        bool(script)
+        and not adds
         and _has(
-            r"[放挪移](?:在|去)?(?:最后|最前|开头|结尾|前面|后面)|\b(?:to|at) the (?:very )?(?:end|start|beginning|front)\b",
+            r"\b(?:come|comes|go|goes|be|move|moved|put|place|shift|appear|play|plays)\b\s+(?:\w+\s+)?(?:at|to|first|last|before|after|right)\b"
+            r"|放到|移到|挪到|调到|放在|提前到|挪去|放去|搬到",
             text,
         )
-        and not _has(r"加|添|插|\badd\b|\binsert\b", text)
+    )
+    if moves and not new_shot:
+        from tools.placement import moved_shot
+
+        moves = moved_shot(text, script) is not None  # type: ignore[arg-type]
+    slots["by_words"] = bool(
+        moves or new_shot or adds_shot
+    )  # the words alone said it: the model does not override
+    if subject is not None and not shots and not new_shot:
+        old, new = subject
+        slots.update(operation="subject", old=old, content=new)
+    elif _has(r"交换|调换|对调|互换|换一下|换个位置|换位置|换下位置|\bswap\b|\bswitch\b|exchange", text):
+        slots["operation"] = "swap"
+    elif (
+        _has(r"删|去掉|移除|拿掉|\bremove\b|\bdelete\b|\bdrop\b|cut out", text) or _has(r"不要|别要", text)
+    ) and not (_has(r"改成|改为|换成|变成|拍|[，,]\s*(?:要|来|换|改|整|给我)", text)):
+        slots["operation"] = "delete"
+    elif new_shot or adds_shot:
+        slots["operation"] = "insert"
+    elif (
+        moves
+        or (
+            _has(
+                r"移到|挪到|放到|\bmove\b|\b(?:push|nudge|bump|shift)\b|\bput\b.*\b(first|last|start|end|beginning|before|after)\b",
+                text,
+            )
+            and element is None
+        )
+        or (
+            shots
+            and _has(
+                r"[放挪移](?:在|去)?(?:最后|最前|开头|结尾|前面|后面)|\b(?:to|at) the (?:very )?(?:end|start|beginning|front)\b",
+                text,
+            )
+            and not _has(r"加|添|插|\badd\b|\binsert\b", text)
+        )
     ):
         slots["operation"] = "move"
-    elif shots and _has(
-        r"改成|改为|换成|变成|搞成|弄成|整成|\binstead\b|\breplace\b|\bchange\b.*\b(?:to|into)\b", text
-    ):
+    elif shots and _has(NEW_CONTENT, text):
         slots["operation"] = "rewrite"  # a named shot given new content
     elif ending_request(text) is not None and not adds_shot:
         slots["operation"] = "ending"
@@ -626,9 +697,16 @@ def _revise_slots(text: str, shots: list[int], script: dict[str, Any] | None = N
     return slots
 
 
+NEW_CONTENT = (
+    r"改成|改为|换成|变成|搞成|弄成|整成|换个|换一个|来个|来一个|整个|整一个|→|->|=>|"
+    r"\binstead\b|\brather than\b|\breplace\b|\btrade\b|\bgive me\b|\bbe of\b|\bchange\b.*\b(?:to|into)\b"
+)
+"""Words that give a named shot new content ('公园那段换个海边', 'trade the park for a beach')."""
 CONTENT_NOT = (
     r"音乐|配乐|背景乐|bgm|music|song|歌|颜色|色调|色温|\bcolou?r|temperature|亮度|调亮|调暗|太亮|太暗|变亮|变暗|"
-    r"brighter|darker|字幕|subtitle|caption|voice|声音|旁白|配音|narrat|volume|音量|滤镜|filter|黑白|竖屏|横屏|导出|export"
+    r"brighter|darker|字幕|subtitle|caption|voice|声音|旁白|配音|narrat|volume|音量|滤镜|filter|黑白|竖屏|横屏|导出|export|"
+    r"black and white|black-and-white|b&w|sepia|vintage look|slow[- ]?mo|speed|faster|slower|louder|quieter|vertical|square|"
+    r"\d+\s*(?:s|sec|seconds?|秒)\b|秒|速度|加速|减速|慢放|快放|转场|transition|fade"
 )
 """Words of the edits: a message with them is not read as a content revision."""
 SAME_PROJECT = (
@@ -693,6 +771,10 @@ def rules(text: str, script: dict[str, Any] | None = None) -> Analysis:
         content = _revise_slots(msg, referenced, script)
         if content["operation"] in CONTENT_REVISIONS:  # a stronger ending, an element, a new subject
             return Analysis("revise_script", 0.85, content)
+        if content["operation"] in ("rewrite", "move", "swap", "insert") and (
+            referenced or content.get("shots") or content.get("by_words")
+        ):
+            return Analysis("revise_script", 0.85, content)  # 'shot 3 pls change to an old man …
     if (
         script
         and _has(REWRITE, msg)
@@ -700,7 +782,13 @@ def rules(text: str, script: dict[str, Any] | None = None) -> Analysis:
         and parse_duration_seconds(msg) is None  # "第1个镜头改为10秒" is a length
     ):
         return Analysis("revise_script", 0.9, _rewrite_slots(msg, referenced, script))
-    if _has(EDIT_VISUAL["title"], msg) and not _has(EDIT_VISUAL["subtitles"], msg):
+    if (
+        _has(EDIT_VISUAL["title"], msg)
+        and not _has(EDIT_VISUAL["subtitles"], msg)
+        and not (
+            _has(REVISE, msg) and _has(r"镜头|\bshot\b|\bscene\b", msg)
+        )  # '片头想多一个镜头：…' is a shot
+    ):
         return Analysis("edit_visual", 0.85, {"shots": referenced, **_visual_slots(msg, "title")})
     if _has(NARRATION_OFF, msg):
         return Analysis("edit_audio", 0.9, {"shots": referenced, "operation": "narration", "text": ""})
@@ -725,9 +813,12 @@ def rules(text: str, script: dict[str, Any] | None = None) -> Analysis:
         return Analysis("set_duration", 0.85, slots)
     for op, pattern in EDIT_VISUAL.items():
         if _has(pattern, msg):
-            if op == "title" and _has(REVISE, msg) and referenced:
+            if op == "title" and _has(REVISE, msg) and (referenced or _has(r"镜头|\bshot\b|\bscene\b", msg)):
                 continue
             return Analysis("edit_visual", 0.85, {"shots": referenced, **_visual_slots(msg, op)})
+    if _has(REVISE, msg) and not referenced and shots:
+        # '花那个不要了'; 'switch the flowers with the city'
+        referenced = shots_by_content(msg, shots) or content_shots(msg, "swap", shots)
     if _has(REVISE, msg) and (
         _has(SHOT_WORD, msg) or referenced or _has(r"剧情|故事|太突然|story|plot|abrupt|sudden", msg)
     ):
@@ -798,6 +889,33 @@ def _edit_slots(intent: str, op: str, text: str, shots: list[int]) -> dict[str, 
     return slots
 
 
+def _model_revision(
+    slots: dict[str, Any], op: str, text: str, script: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The slots of a revision whose kind the operation model chose: a tone's style, and where
+    an element goes (what it is, the ending's content and the new subject are read when applied)."""
+    if slots.get("operation") == "rewrite" and op in CONTENT_REVISIONS | {"delete", "insert"}:
+        return slots  # a named shot with new content: the words said which shot and what it shows
+    if slots.get("by_words") and slots.get("operation") in ("insert", "move"):
+        return slots  # a shot put at a place the words name
+    if (
+        op in ("subject", "ending")
+        and style_of(text)
+        and not (
+            subject_request(text, script) if script and op == "subject" else ending_request(text)  # type: ignore[arg-type]
+        )
+    ):
+        op = "tone"  # 'I'd love a cyberpunk vibe: …': a style named, nothing else read
+    slots = {**slots, "operation": op}
+    if op == "tone":
+        slots["style"] = style_of(text)
+    if op == "add_element" and script and not slots.get("shots"):
+        said = element_request(text)
+        around = text.replace(said[0], " ") if said else text
+        slots["shots"] = shots_by_content(around, list(script.get("shots", [])))
+    return slots
+
+
 def slots_for(intent: str, text: str, script: dict[str, Any] | None, op: str | None) -> dict[str, Any]:
     """The slots of a message for an intent the classifier chose (the pattern reading had
     another), from the same slot builders."""
@@ -812,8 +930,8 @@ def slots_for(intent: str, text: str, script: dict[str, Any] | None, op: str | N
         return _export_slots(text)
     if intent == "revise_script":
         slots = _revise_slots(text, shots, script)
-        if op in REVISIONS and slots["operation"] not in CONTENT_REVISIONS:
-            slots["operation"] = op
+        if op in REVISIONS | CONTENT_REVISIONS and slots["operation"] not in CONTENT_REVISIONS:
+            slots = _model_revision(slots, str(op), text, script)
         return slots
     if intent in ("edit_visual", "edit_audio") and op:
         return _edit_slots(intent, op, text, shots)
@@ -889,6 +1007,15 @@ def analyse(
 ) -> Analysis:
     """The intent of a message in its context (the project's script and state) by the trained
     classifier, its slots, the runner-up reading, and a calibrated confidence."""
+    reading = _analyse(text, script, state, previous)
+    reading.slots.pop("by_words", None)  # how the words were read, not a slot
+    return reading
+
+
+def _analyse(
+    text: str, script: dict[str, Any] | None = None, state: str | None = None, previous: str | None = None
+) -> Analysis:
+    """The reading before its bookkeeping is taken off."""
     msg = (text or "").strip()
     if not msg:
         return Analysis("unclear", 1.0, {"error": "empty"})
@@ -965,7 +1092,12 @@ def analyse(
 def _no_sound(intent: str, slots: dict[str, Any]) -> bool:
     """An effects edit that names no sound ('add some falling snowflakes in the background' is
     something to see, not to hear)."""
-    return intent == "edit_audio" and slots.get("operation") == "effects" and not slots.get("effects")
+    if intent != "edit_audio":
+        return False
+    if slots.get("operation") == "effects":
+        return not slots.get("effects")
+    said = ("mood", "instrument", "tempo", "upload", "volume", "amount")
+    return slots.get("operation") == "music" and not any(slots.get(k) for k in said)
 
 
 TONE_NOT = r"音乐|配乐|背景乐|bgm|music|song|歌|颜色|色调|色温|画面|color|colour|temperature|light|亮|暗|字幕|subtitle|voice|声音|旁白|narrat"
@@ -977,7 +1109,7 @@ def _tone_change(msg: str, state: str, intent: str, p: float) -> Analysis | None
     reading of its own and the words name a style and nothing the edits already change."""
     if (
         state == "empty"
-        or len(msg) > 60
+        or len(msg) > 120
         or _has(TONE_NOT, msg)
         or _has(ENDING, msg)  # '结尾来个更震撼的': the ending rewritten, not the style
         or (intent not in ("unclear", "generate") and p >= 0.6)
@@ -985,8 +1117,8 @@ def _tone_change(msg: str, state: str, intent: str, p: float) -> Analysis | None
         return None
     style = style_of(msg)
     if not style or not _has(
-        r"\bmake it\b|\bmore\b|\bless\b|\bstyle\b|\btone\b|\bmood\b|\bvibe\b|\bfeel\b|\blike an?\b|er\b|"
-        r"更|再|一点|一些|风格|感觉|调性|氛围|味道|调调|那种",
+        r"\bmake it\b|\bturn it into\b|\bmore\b|\bless\b|\bstyle\b|\btone\b|\bmood\b|\bvibe\b|\bfeel\b|\blike an?\b|er\b|"
+        r"更|再|一点|一些|些|风格|感觉|调性|氛围|味道|调调|那种|基调|调子|气氛|\bvibes?\b",
         msg,
     ):
         return None

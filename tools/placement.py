@@ -41,11 +41,12 @@ EN_POSITION = (
     rf"\b(?:to|into|at|in)\s+(?:the\s+)?(?:position|slot|place|spot|number|no\.?)\s*#?\s*(?P<n>\d+|{NUM})\b"
     rf"|\b(?:to|into|at|in)\s+(?:the\s+)?(?P<o>{ORDINALS})\s+(?:position|place|slot|spot)\b"
     r"|^\W*(?:new shot\W*)?(?:position|slot|spot)\s*#?\s*(?P<p>\d+)\b"
+    rf"|\b(?:a|the)\s+new\s+(?P<o3>{ORDINALS})\s+(?:shot|scene|one)\b"
     rf"|\b(?:to be|becomes?|make it|as)\s+(?:the\s+)?(?:shot\s*#?\s*(?P<s>\d+)|(?P<o2>{ORDINALS})\s+(?:shot|scene|one))\b"
 )
 EN_MOVE_TO = r"\b(?:move|put|shift|place)\b.*?\bto\s+#?(?P<n>\d+)\b(?!\s*(?:s|sec|seconds?)\b)"
 ZH_POSITION = (
-    rf"(?:移到|挪到|放到|调到|换到|放在|移至|排到|改到|插到|变成|作为|当)\s*第\s*(?P<n>{NUM})\s*(?:个|位|号)?\s*"
+    rf"(?:移到|挪到|放到|调到|换到|放在|移至|排到|改到|插到|提前到|提到|推到|变成|作为|当)\s*第\s*(?P<n>{NUM})\s*(?:个|位|号)?\s*(?:的)?\s*"
     r"(?:位置|位|镜头|幕|个)?"
 )
 
@@ -111,7 +112,7 @@ def _position(text: str, count: int) -> Place | None:
     if not m:
         return None
     groups = {k: v for k, v in m.groupdict().items() if v}
-    word = groups.get("o") or groups.get("o2")
+    word = groups.get("o") or groups.get("o2") or groups.get("o3")
     n = (
         EN_ORDINALS.get(word)
         if word
@@ -122,8 +123,11 @@ def _position(text: str, count: int) -> Place | None:
     return Place("position", int(n))
 
 
-ZH_STEP = rf"往(前|后)(?:挪|移|放|调|排)?\s*({NUM})?\s*(?:个|位)?(?:位置|位)?|(?:提前|前移)({NUM})?\s*(?:个|位)?|(?:后移|推后|延后)({NUM})?\s*(?:个|位)?"
-EN_STEP = r"\b(?:by\s+)?(one|two|three|a|\d+)\s+(?:place|position|spot|slot)s?\s+(earlier|later|back|forward|up|down|sooner)\b|\b(earlier|later)\s+by\s+(one|two|\d+)\b"
+ZH_STEP = rf"往(前|后)(?:挪|移|放|调|排)?\s*({NUM})?\s*(?:个|位)?(?:位置|位)?(?!到)|(?:提前|前移)(?!到)({NUM})?\s*(?:个|位)?|(?:后移|推后|延后)(?!到)({NUM})?\s*(?:个|位)?"
+EN_STEP = (
+    r"\b(?:by\s+)?(one|two|three|a|\d+)\s+(?:place|position|spot|slot)s?\s+(earlier|later|back|forward|up|down|sooner)\b"
+    r"|\b(earlier|later|back|forward)\s+(?:by\s+)?(one|two|\d+)\b"
+)
 
 
 def _step(text: str) -> Place | None:
@@ -148,6 +152,10 @@ def place_of(text: str, count: int, script: dict[str, Any] | None = None) -> Pla
     if found:
         return found
     low = text.lower()
+    if re.match(r"^\s*first\b", low):  # the destination of 'put the dog one first'
+        return Place("start")
+    if re.match(r"^\s*last\b", low) or re.search(r"\b(?:a|one) (?:final|closing|last) (?:shot|scene)\b", low):
+        return Place("end")
     if re.search(EN_START, low) or re.search(ZH_START, text):
         return Place("start")
     if re.search(EN_END, low) or re.search(ZH_END, text):

@@ -25,7 +25,8 @@ DURATION = (
 ZH_DURATION = r"(?:大概|大约|差不多)?[\d零一二两三四五六七八九十百半]+(?:个)?\s*(?:秒钟?|分钟|分半?钟?|s)(?:左右|以内|上下|之内)?"
 VIDEO_EN = (
     r"(?:video|clip|film|short|ad|advert|commercial|promo|teaser|story|vlog|reel|tiktok|movie|animation|"
-    r"montage|piece|spot|trailer|explainer|greeting|card|recipe|tutorial|something|one)s?"
+    r"montage|piece|spot|trailer|explainer|greeting|card|recipe|tutorial|intro|introduction|overview|profile|"
+    r"showcase|recap|highlights?|something|one)s?"
 )
 VIDEO_ZH = (
     r"(?:短|小|微)?(?:视频|片子|短片|影片|小片|vlog|广告片?|宣传片|故事|动画|mv|MV|贺卡|教程|纪录片|片)"
@@ -185,8 +186,9 @@ def _en_topic(text: str) -> str:
         if m:
             return m.group(1).strip(" ?.")
     pre = re.match(EN_PRE_NOUN, head.strip(), re.I)
+    styles = [w for info in vocabulary()["styles"].values() for w in info["words"] if w.isascii()]
     said = re.sub(
-        rf"\b(?:{'|'.join(map(re.escape, vocabulary()['genres']['recipe'] + vocabulary()['genres']['ad']))}|product|item|simple|short|quick|new|little|nature|doc)\b",
+        rf"\b(?:{'|'.join(map(re.escape, vocabulary()['genres']['recipe'] + vocabulary()['genres']['ad'] + styles))}|product|item|simple|short|quick|new|little|nature|doc|company|business|brand|intro|introduction|overview|profile|showcase|recap)\b",
         "",
         pre.group(1) if pre else "",
         flags=re.I,
@@ -276,7 +278,8 @@ def _zh_topic(text: str) -> str:
     ]
     for pattern in patterns:
         m = re.search(pattern, body)
-        if m and re.sub(rf"^的?{VIDEO_ZH}$", "", m.group(1).strip()):  # not just the video word ('宣传视频')
+        if m and re.sub(rf"^的?{VIDEO_ZH}$", "", m.group(1).strip()) and not _qualifier(m.group(1)):
+            # not just the video word ('宣传视频') or a platform and a length ('15秒的抖音广告')
             topic = m.group(1)
             break
     else:
@@ -302,16 +305,36 @@ def _zh_topic(text: str) -> str:
     return topic.strip(" 的")
 
 
+ZH_LIFE_WORDS = {
+    "一天",
+    "日常",
+    "生活",
+    "故事",
+    "世界",
+    "旅程",
+    "冒险",
+    "回忆",
+    "时光",
+    "一生",
+    "童年",
+    "周末",
+}
+"""What a topic's '…的一天' names around its subject (a day in the life of X is about X)."""
 ZH_PLACE_END = r"(上|里|中|边|下|前|旁|附近|外|内)"
 ZH_VERBS = "找晒放跑走看吃玩等学飞游唱跳画坐躺睡追爬骑喝做写读拍听逛买卖种钓打踢弹拉哭笑聊抱送挑搬修洗煮烤"
 
 
 def _zh_parts(topic: str) -> tuple[str, str, str]:
     """Subject, action and place of a Chinese topic phrase ('小女孩在公园里放风筝')."""
+    trip = re.match(
+        r"^(?:我|我们|我和.{1,4}?)?(?:去|到|在)(.{2,12}?)(?:旅行|旅游|游玩|度假|玩|的旅程|之旅)", topic
+    )
+    if trip:  # '我去云南大理旅行': the place is what is shown
+        return trip.group(1), "", trip.group(1)
     subject, place, action = topic, "", ""
-    m = re.match(r"^(.{1,8}?)(?:正)?在(.+)$", topic)
-    if m and "的" not in m.group(1):
-        subject, rest = m.group(1), m.group(2)
+    m = re.match(r"^(.{1,12}?)(?:正)?在(.+)$", topic)
+    if m and m.group(1).split("的")[-1]:  # '一只被遗弃的小狗在雨里等主人': the dog, in the rain
+        subject, rest = m.group(1).split("的")[-1], m.group(2)
         near = re.match(rf"^(.{{1,6}}?){ZH_PLACE_END}(.+)$", rest)
         if near:
             place, action = near.group(1) + near.group(2), near.group(3)
@@ -322,8 +345,9 @@ def _zh_parts(topic: str) -> tuple[str, str, str]:
         m = re.match(rf"^(.{{1,8}}?)(?:正在|学习|学会|学|去|想要|想)([{ZH_VERBS}].*)$", topic)
         if m and "的" not in m.group(1):
             subject, action = m.group(1), topic[len(m.group(1)) :]
-    if "的" in subject:  # 我们公司的新款电动汽车 -> 新款电动汽车
-        subject = subject.split("的")[-1] or subject
+    if "的" in subject:  # 我们公司的新款电动汽车 -> 新款电动汽车; 退休老奶奶的一天 -> 退休老奶奶
+        head, _, last = subject.rpartition("的")
+        subject = head if last in ZH_LIFE_WORDS and head else (last or subject)
     subject = re.sub(ZH_MEASURE, "", subject) or subject
     return subject.strip(), action.strip(), place.strip()
 
@@ -339,10 +363,10 @@ def _greeting(text: str, lang: str) -> tuple[str, str]:
             text,
         )
     else:
+        relation = r"mom|mum|dad|grandma|grandpa|wife|husband|sister|brother|friend|boss|son|daughter|girlfriend|boyfriend|teacher"
         m = re.search(
-            r"\bfor (?:my |our )?([A-Z][a-z]+|mom|mum|dad|grandma|grandpa|wife|husband|sister|brother|friend|boss|son|daughter)\b",
-            text,
-        )
+            rf"\bfor (?:my |our )?(?:{relation}|best friend|little \w+)\s+([A-Z][a-z]+)\b", text
+        ) or re.search(rf"\bfor (?:my |our )?([A-Z][a-z]+|{relation})\b", text)
     return (m.group(1) if m else ""), occasion
 
 

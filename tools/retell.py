@@ -21,12 +21,15 @@ from typing import Any
 from tools import lexicon
 from tools.grammar import fill_subject
 from tools.project import Script
+from tools.request import style_of
 from tools.scripts import ScriptError, new_shot_from_text
 
 ENDING = (
-    r"结尾|结局|收尾|片尾(?!字幕)|最后(?:的|那)?(?:部分|那段|一段|时刻|一幕)|收得|最后(?:让|是|来个|来一个)|结束(?:时|的时候)|"
-    r"\bend (?:it |the video |things )?(?:on|with)\b|"
-    r"\bending\b|\bfinale\b|\bthe end\b|\bfinal (?:moment|scene|beat|shot)\b|\bclose on\b|\bclosing\b|\bwrap(?:s|ping)? up\b"
+    r"结尾|结局|收尾|片尾(?!字幕)|落幕|谢幕|最后(?:的|那)?(?:部分|那段|一段|时刻|一幕|一下|那一下|画面|个画面)|收得|"
+    r"最后(?:让|是|来个|来一个|能)|结束(?:时|的时候)|"
+    r"\bends? (?:it |the video |things )?(?:on|with)\b|\bfinish(?:es)? (?:it |things )?(?:on|with)\b|"
+    r"\bending\b|\bfinale\b|\bthe end\b|\bfinal (?:moment|scene|beat|shot|bit|image)\b|\bclose on\b|\bclosing\b|"
+    r"\bwrap(?:s|ping)?[- ]?up\b|\bthe (?:close|finish|finsh)\b|\bway it (?:closes|ends|finishes)\b"
 )
 SHOT_WORD = r"镜头|画面|场景|分镜|\bshots?\b|\bscenes?\b|\bclips?\b"
 ZH_JUDGE = (
@@ -65,13 +68,17 @@ def ending_request(message: str) -> str | None:
     if not re.search(ENDING, message, flags=re.I):
         return None
     zh = [
-        r"(?:结尾|结局|最后|收尾|结束时|结束的时候)(?:的镜头|的画面|那里|的时候)?(?:改成|换成|变成|改为|应该是|可以是|能不能是|就|用|来个|来一个|来一段|放|拍|让|是)(.+?)(?:的画面|的镜头)?(?:吧|呢|好了|[，,。！？!?]|$)",
+        r"(?:比如|例如|譬如|像是)(.+?)(?:，?具体|，?你看着办|吧|[，,。！？!?]|$)",
+        r"(?:结尾|结局|最后|收尾|落幕|谢幕|结束时|结束的时候)(?:的镜头|的画面|那里|的时候|那一下)?[^，,。？?]{0,6}?"
+        r"(?:改成|换成|变成|改为|应该是|可以是|能不能是|就是|是|就|用|来个|来一个|来一段|放|拍|让|落在)(.+?)(?:的画面|的镜头)?(?:吧|呢|好了|[，,。！？!?]|$)",
         r"让(.+?)(?:在结尾|在最后|在片尾|结尾时|最后)",
         r"(?:换|来)(?:个|一个)(.+?)(?:的)?(?:结尾|结局)",
     ]
     en = [
+        r"\b(?:such as|e\.g\.|for example)\s+(.+?)(?:[.?!]|$)",
         r"\b(?:can|could|let|have|make)\s+(?:it\s+)?(?:close|end|finish)\s+(?:on|with)\s+(.+?)(?:[.?!]|$)",
-        r"^(?:please\s+|pls\s+|just\s+)?(?:close|end|finish)\s+(?:it\s+|the video\s+|things\s+)?(?:on|with)\s+(.+?)(?:[.?!]|$)",
+        r"\b(?:it|things|the video|the story)\s+(?:ends?|finish(?:es)?|close[sd]?|wraps? up)\s+(?:on|with)\s+(.+?)(?:[.?!]|$)",
+        r"(?:^|[:;,]\s*)(?:please\s+|pls\s+|just\s+|maybe\s+)?(?:close|end|finish|wrap up)\s+(?:it\s+|the video\s+|things\s+)?(?:on|with)\s+(.+?)(?:[.?!]|$)",
         r"\b(?:can|could|let|have|make)\s+(.+?)\s+(?:at|in|by)\s+the\s+(?:very\s+)?end\b",
         r"\b(?:end|ending|close|finish|finale)\s+(?:should\s+)?(?:on|with|show|be)\s+(.+?)(?:[.?!]|$)",
         r"\b(?:ending|finale|final moment|final scene)\b[^.?!]*?[—–-]\s*(?:maybe|like|how about)?\s*(.+?)(?:[.?!]|$)",
@@ -171,19 +178,23 @@ def rewrite_ending(script: Script, content: str) -> Script:
     return new
 
 
-ZH_MEASURE = r"^(?:再|也)?(?:加|添|放|弄|来|多)?(?:上|进|入)?\s*(?:一|两|几|好几|一些|些|点|个)?(?:只|个|位|群|对|条|辆|朵|棵|片|串|个儿)?"
+ZH_MEASURE = r"^(?:再|也|都)?(?:加|添|放|弄|来|多|整|搞)?(?:上|进|入)?\s*(?:一|两|几|好几|一些|些|点|个)?(?:只|个|位|群|对|条|辆|朵|棵|片|串|个儿)?"
+ZH_PUT = r"(?:多|加|添|放(?![到在])|弄|来|有|整|搞|安排)"
 ZH_ELEMENT = [
     r"让(?:画面|镜头|场景)(?:里|中)?(?:多|有)(.+?)(?:吧|呢|[，,。！？!?]|$)",
     r"让(.+?)(?:也|都)?(?:出现|入镜|出镜|进入画面|在画面)",
-    r"(?:镜头|画面|场景|背景)(?:里|中|上)?(?:也|再)?(?:多|加|添|放|弄|来|有)(?:上|点|些)?(.+?)(?:吧|呢|好了|[，,。！？!?]|$)",
-    r"(?:旁边|周围|身边|上空|天上|背景里|空中|四周)(?:再)?(?:多|加|添|弄|来|飞)(?:上|点|些)?(.+?)(?:飞一飞|吧|呢|好了|[，,。！？!?]|$)",
+    r"让(.+?)(?:也|都)(?:来|去|在|进|跟着)",
+    rf"(?:镜头|画面|场景|背景|那段|那里|这里|那儿|那块|那边)(?:里|中|上)?(?:也|再|都)?{ZH_PUT}(?:上|点|些)?(.+?)(?:飞过去|飞一飞|吧|呢|好了|[，,。！？!?]|$)",
+    r"(?:旁边|周围|身边|上空|天上|背景里|空中|四周)(?:再)?(?:多|加|添|弄|来|飞|整)(?:上|点|些)?(.+?)(?:飞一飞|吧|呢|好了|[，,。！？!?]|$)",
     r"(?:加|添|放)(?:上|个|一个|一只|几只|一些|点)?(.+?)(?:到|进|在)(?:.{0,8}?)(?:镜头|画面|场景)(?:里|中)",
     r"(?:每个|所有|全部)(?:镜头|画面)(?:里)?(?:都)?(?:加上?|有|放)(.+?)(?:吧|[，,。！？!?]|$)",
+    r"给(?:故事|视频|片子|画面|整个片子)(?:里)?(?:加|添|安排)(?:个|一个|点|些|上)?(.+?)(?:吧|[，,。！？!?]|$)",
 ]
 EN_ELEMENT = [
     r"\b(?:have|let|make)\s+(.+?)\s+(?:also\s+)?(?:appear|show up|pop up|be seen|be there)\b",
     r"^(.+?)\s+should\s+(?:also\s+)?(?:appear|be|show up)\s+(?:in|on)\b",
-    r"\b(?:add|put|place|include|throw in|bring in|stick|drop in|sneak in|have)\s+(.+?)\s+"
+    r"\b(?:i'?d (?:like|love) to see|i want to see|let'?s see|we need)\s+(.+?)\s+(?:in there|in it|in the (?:video|story|shots?)|too|as well|also)\b",
+    r"\b(?:add|put|place|include|throw in|bring in|stick|drop in|sneak in|sneak|slip|get|work|have)\s+(.+?)\s+"
     r"(?:in|into|to|inside|around|near|next to|beside|behind|in front of|among|on|over|above|flying over|somewhere|walking through)\b",
     r"\b(?:add|put|include|throw in|bring in)\s+(.+?)\s+(?:somewhere|where it (?:fits|makes sense)|in the background)",
 ]
@@ -210,7 +221,7 @@ def element_request(message: str) -> tuple[str, str] | None:
             element = re.sub(r"^(?:画面|镜头|场景)(?:里|中)?", "", element)
             element = re.sub(ZH_MEASURE, "", element).strip()
             if not element or re.search(
-                r"镜头|片段|分镜|^(?:最后|最前|开头|结尾|前面|后面|中间|第)|^(?:东西|点东西|什么|啥|些什么|这个|那个)$",
+                r"镜头|片段|分镜|^(?:最后|最前|开头|结尾|前面|后面|中间|第|到|在)|^(?:东西|点东西|什么|啥|些什么|这个|那个)$",
                 element,
             ):
                 continue
@@ -247,31 +258,40 @@ def add_element(script: Script, element: str, positions: list[int]) -> tuple[Scr
 
 ZH_SUBJECT = [
     r"(?:主角|主人公|主人翁|角色|那个人)(?:换成|改成|变成|改为)(?:了)?(?P<new>.+?)(?:吧|呢|好了|[，,。！？!?]|$)",
-    r"把(?P<old>[^，,。第]{1,10}?)(?:都|全都|全部|统统)?(?:换成|改成|变成|改为|替换成)(?P<new>[^，,。]+?)(?:吧|呢|好了|[，,。！？!?]|$)",
+    r"(?:^|把|将|让)(?P<old>[^，,。第把]{1,10}?)(?:都|全都|全部|统统)?(?:换成|改成|变成|改为|替换成)(?P<new>[^，,。]+?)(?:吧|呢|好了|[，,。！？!?]|$)",
+    r"不(?:想|要)(?:讲|拍)(?P<old>[^，,。]{1,10}?)了?[，,]\s*(?:改成|换成)?(?:讲|拍)(?P<new>[^，,。]+?)(?:吧|呢|[，,。！？!?]|$)",
+    r"从(?P<old>[^，,。]{1,8}?)(?:挪到|改到|换到|变成|改成|换成)(?P<new>[^，,。]+?)(?:吧|呢|[，,。！？!?]|$)",
 ]
 ZH_TOPIC = [
     r"(?:改成|换成|变成|改为|改)(?:讲|关于|拍|说)(?P<new>.+?)(?:的(?:视频|片子|故事|短片|内容))?(?:吧|呢|[，,。！？!?]|$)",
     r"(?:主题|内容|题材)(?:换成|改成|改为|变成)(?:讲)?(?P<new>.+?)(?:的(?:视频|片子|故事|短片|内容))?(?:吧|呢|[，,。！？!?]|$)",
 ]
+EN_END = r"(?:\s+(?:everywhere|throughout|in every shot|in all (?:the )?shots|in each shot|instead|please|too))*\s*(?:[,.;!?]|$)"
 EN_SUBJECT = [
-    r"\b(?:make|turn|change|replace|swap|switch)\s+(?:the\s+|her\s+|his\s+)?(?P<old>[a-z][\w' -]*?)\s+(?:to|into|with|for|a|an)\s+(?:an?\s+|the\s+|some\s+)?(?P<new>[a-z][\w' -]*?)"
-    r"(?:\s+(?:everywhere|throughout|in every shot|in all (?:the )?shots|in each shot|instead|please))*\s*(?:[.?!]|$)",
     r"\b(?:main character|protagonist|hero|lead|star)\b[^.?!]*?\b(?:be|to|into|is)\s+(?:an?\s+|the\s+)?(?P<new>[a-z][\w' -]+?)(?:\s+instead)?\s*(?:[.?!]|$)",
-    r"\babout\s+(?:an?\s+|the\s+)?(?P<new>[a-z][\w' -]+?)\s+(?:rather than|instead of)\s+(?:an?\s+|the\s+)?(?P<old>[a-z][\w' -]+?)\s*(?:[.?!]|$)",
-    r"\bhappen\s+(?:at|in|on)\s+(?:an?\s+|the\s+)?(?P<new>[a-z][\w' -]+?)\s+(?:rather than|instead of)\s+(?:an?\s+|the\s+)?(?P<old>[a-z][\w' -]+?)\s*(?:[.?!]|$)",
+    r"\bwhat if (?:the\s+)?[a-z]+\s+(?:is|was|were)\s+(?:an?\s+)?(?P<new>[a-z][\w' -]*?)\s+(?:and not|not|instead of|rather than)\s+(?:an?\s+|the\s+)?(?P<old>[a-z][\w' -]*?)\s*(?:[,.?!]|$)",
+    r"\b(?:about|be set (?:in|at|on)|set (?:it|this|the whole thing|everything|the (?:video|story)) (?:in|at|on)|happen (?:at|in|on)|take place (?:at|in|on))"
+    r"\s+(?:an?\s+|the\s+)?(?P<new>[a-z][\w' -]+?),?\s+(?:and not|not|rather than|instead of)\s+(?:an?\s+|the\s+)?(?P<old>[a-z][\w' -]+?)"
+    r"(?:\s*[,.;!?]|\s+(?:can|could|so|and|but|keep)\b|$)",
+    r"\b(?:make|turn|change|replace|swap|switch)\s+(?:the\s+|her\s+|his\s+)?(?P<old>[a-z][\w' -]*?)\s+(?:out\s+)?(?:to|into|with|for|a|an)\s+(?:an?\s+|the\s+|some\s+)?(?P<new>[a-z][\w' -]*?)"
+    + EN_END,
 ]
 EN_TOPIC = [
     r"\b(?:make|turn)\s+(?:it|this|the video|this video|the whole thing)\s+(?:about|into)\s+(?:an?\s+|the\s+)?(?P<new>.+?)(?:\s+instead(?:\s+of\s+.+?)?)?(?:,|\s+same\b|\s+but\b|[.?!]|$)",
     r"\b(?:be|is)\s+about\s+(?:an?\s+|the\s+)?(?P<new>.+?)\s+instead\b",
 ]
+NOT_SUBJECTS = r"^(?:it|this|that|them|one|something|anything)$"
 
 
 def _in_shots(word: str, script: Script) -> bool:
     text = " ".join(f"{s['description']} {s.get('narration', '')}" for s in script["shots"])
+    same_cast = bool(
+        set(lexicon.characters_in(word)) & set(lexicon.characters_in(text))
+    )  # little girl ~ girl
     if word.isascii():
         stem = word.lower().rstrip("s") if len(word) > 3 else word.lower()
-        return re.search(rf"(?<![a-z]){re.escape(stem)}", text.lower()) is not None
-    return word in text or bool(set(lexicon.characters_in(word)) & set(lexicon.characters_in(text)))
+        return re.search(rf"(?<![a-z]){re.escape(stem)}", text.lower()) is not None or same_cast
+    return word in text or same_cast
 
 
 def subject_request(message: str, script: Script) -> tuple[str, str] | None:
@@ -285,10 +305,23 @@ def subject_request(message: str, script: Script) -> tuple[str, str] | None:
             continue
         new = _plain(re.sub(ZH_MEASURE, "", m.group("new")) if not ascii_text else m.group("new"))
         old = _plain(m.groupdict().get("old") or "")
-        if re.search(SHOT_WORD + r"|第|那个|\bone\b|\bit\b", old, flags=re.I) or not new:
+        if (
+            re.search(
+                SHOT_WORD + r"|第|那个|\bone\b|\bit\b|whole thing|everything|整个|全部", old, flags=re.I
+            )
+            or not new
+        ):
             continue  # a shot named: a one-shot rewrite, not the subject
+        if ascii_text:  # "a puppy's first big day, not a girl's walk": the puppy, the girl
+            old, new = re.sub(r"'s\b.*$", "", old), re.sub(r"'s\b.*$", "", new)
+        if re.search(NOT_SUBJECTS, new, flags=re.I) or style_of(new):
+            continue  # 'turn it into something tense': a tone
         if old and not _in_shots(old, script):
+            if re.search(r"rather than|instead of|and not|\bnot\b|从|不想|不要", m.group(0)):
+                return "", "topic:" + new  # 'set it in winter rather than spring': the topic changes
             continue
+        if old and _in_shots(new, script):
+            continue  # 'switch the flowers with the city': two shots swapped, not a new subject
         if (
             not old
             and "main" not in m.group(0).lower()
@@ -299,7 +332,7 @@ def subject_request(message: str, script: Script) -> tuple[str, str] | None:
         return old, new
     for pattern in EN_TOPIC if ascii_text else ZH_TOPIC:
         m = re.search(pattern, message, flags=re.I)
-        if m and _plain(m.group("new")):
+        if m and _plain(m.group("new")) and not style_of(m.group("new")):
             return "", "topic:" + _plain(m.group("new"))
     return None
 

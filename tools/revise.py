@@ -49,10 +49,10 @@ EN_PLACE = (
 )
 EN_ANCHOR = r"\s+(?:right\s+|just\s+|immediately\s+|directly\s+)?(?:before|after|between|ahead of|following|in front of)\s+"
 EN_ADD = (
-    r"\b(?:add|adding|insert|insret|inserting|include|put in|put|place|stick in|stick|slip in|throw in|drop in|"
+    r"\b(?:add|adding|insert|insret|inserting|include|put in|put|place|stick in|stick|slip in|throw in|drop in|tack on|append|squeeze in|"
     r"i'?d (?:love|like)|i want|give me|we need|need|start (?:the video |it |things )?(?:off )?with|"
     r"open (?:the video |it )?with|end (?:the video |it )?with|close (?:the video |it )?(?:with|on))\s+"
-    r"(?:a|an|one|another|some)?\s*(?:new\s+|quick\s+|short\s+|brief\s+)?"
+    r"(?:a|an|one|another|some)?\s*(?:new\s+|quick\s+|short\s+|brief\s+|final\s+|closing\s+|last\s+|opening\s+|first\s+|extra\s+)?"
     rf"(?:({EN_SHOT_NOUN})\s+)?(?:of|showing|where|with|in which|that shows|:)?\s*(.+?){EN_PLACE}"
 )
 
@@ -67,6 +67,13 @@ def new_shot_request(message: str, script: Script | None = None) -> tuple[str, s
     if m and m.group(2):
         stype = lexicon.find_shot_type(m.group(1)) if m.group(1) else None
         content, end = m.group(2), m.end(2)
+        lead = re.match(
+            r"^\s*(?:right\s+|just\s+)?(?:after|before|following)\s+(?:shot|scene)\s*#?\d+\s+(?:with|showing|of|where)?\s*",
+            content,
+            flags=re.I,
+        )
+        if lead and content[lead.end() :].strip():  # the place first, then what it shows
+            return content[lead.end() :], stype, message[: m.start(2)] + content[: lead.end()]
         for hit in re.finditer(EN_ANCHOR, content, flags=re.I):
             # 'after shot 1' is a place; 'after school' is what the shot shows
             if script is not None and place_of(content[hit.start() :], len(script["shots"]), dict(script)):
@@ -79,17 +86,64 @@ def new_shot_request(message: str, script: Script | None = None) -> tuple[str, s
             noun = m.group(2) or ""
             stype = lexicon.find_shot_type(noun) if noun else None
             return content, stype, message[: m.start(1)] + message[m.end() :]
+    return _clause_content(message)
+
+
+CARRIER = (
+    rf"(?:加|添|插|补|多|来)\S{{0,4}}?(?:{SHOT_NOUN_ZH})|新镜头|\b(?:add|insert|tack on|append|put|could there be|there be|i want|i'd like)\b"
+    r".*\b(?:shot|scene|clip|one)\b|\b(?:a|an|another)\s+(?:new\s+)?(?:\w+\s+)?(?:shot|scene|clip)\b"
+)
+
+
+def _clause_content(message: str) -> tuple[str, str | None, str]:
+    """The new shot's content said in a clause of its own, after the clause that asks for a shot
+    ('最前面加一个镜头，小女孩推开窗户伸懒腰', 'Could there be a new third shot? A man jogging')."""
+    clauses = [c.strip() for c in re.split(r"[，,：:；;。！!？?]|\.\s|\s[—–-]\s", message) if c.strip()]
+    if len(clauses) < 2 or not any(re.search(CARRIER, c, flags=re.I) for c in clauses):
+        return "", None, message
+    for clause in clauses:
+        if re.search(CARRIER, clause, flags=re.I):
+            continue
+        if len(re.findall(r"[\u4e00-\u9fff]|[A-Za-z]{3,}", clause)) >= 2:
+            content = re.sub(
+                r"^(?:内容是|画面是|拍|就是|showing|show|of|with)\s*", "", clause, flags=re.I
+            ).strip(" .")
+            return content, None, message.replace(clause, " ")
     return "", None, message
 
 
-ZH_REWRITE = (
-    r"(?:改成|改为|换成|重写成?|变成|搞成|弄成|整成|(?<![别不])拍)(?!一下)(.+?)(?:吧|呢|[。！？!?]|$)"
-)
+ZH_REWRITE = r"(?:改成|改为|换成|重写成?|变成|搞成|弄成|整成|(?<![别不])拍|→|->|=>)(?!一下)\s*(.+?)(?:吧|呢|[。！？!?]|$)"
 EN_REWRITE = (
     r"\bswap\b.+?\bfor\s+(.+?)(?:\s+instead)?(?:[.?!]|$)"
     r"|\b(?:put|show|use|have|want)\s+(.+?)\s+instead\b"
     r"|(?:to show|to|into|should show|show|with)\s+(.+?)(?:\s+instead)?(?:[.?!]|$)"
 )
+
+
+ZH_NEW_CONTENT = [
+    r"(?:不要|别要|别拍|不拍|不想要)[^，,。]*?[，,]\s*(?:要|拍|换成|改成|来个|来一个|整个|整一个|给我|换个)?(.+?)(?:吧|呢|[。！？!?]|$)",
+    r"(?:换个|换一个|来个|来一个|整个|整一个|搞个|弄个|给我搞成|搞成|弄成|整成)(.+?)(?:吧|呢|[，,。！？!?]|$)",
+]
+EN_NEW_CONTENT = [
+    r"\b(?:trade|swap|switch|exchange)\b.+?\bfor\s+(.+?)(?:\s+instead)?(?:[.?!]|$)",
+    r"\b(?:rather than|instead of)\s+[^,]+,\s*(?:could it be|can it be|make it|show|use|put|have|let'?s have|go with)?\s*(.+?)(?:\s+instead)?(?:[.?!]|$)",
+    r"\b(?:give me|show me|let'?s have|let'?s do|go with|have it be|it be|could it be|can it be|be of|make it)\s+(.+?)(?:\s+instead)?(?:,?\s+(?:not|rather than|instead of)\b.*)?(?:[.?!]|$)",
+]
+
+
+def rewrite_content(message: str) -> str | None:
+    """What a rewritten shot is to show, as the message says it: after 改成/换成/搞成/来个, after
+    'not X anymore, Y', 'trade X for Y', 'rather than X, Y', 'give me Y', 'change it to Y'."""
+    zh = ZH_NEW_CONTENT + [ZH_REWRITE]
+    en = EN_NEW_CONTENT + [EN_REWRITE]
+    for pattern in zh if re.search(r"[\u4e00-\u9fff]", message) else en:
+        m = re.search(pattern, message, flags=re.I)
+        if m:
+            content = next((g for g in m.groups() if g), "")
+            content = re.sub(r"(?:的那种|那种|的画面|的镜头|的感觉)$", "", content.strip(" ，,。.！!？?"))
+            if content:
+                return content
+    return None
 
 
 def _insert_position(message: str, script: Script, new: Shot) -> int:
@@ -133,7 +187,7 @@ def change_tone(script: Script, style: str) -> Script:
     """The script in another style: its mood, and a closing line with the style's feeling; the
     shots and their lengths stay."""
     if style not in lexicon.load("requests")["styles"]:
-        raise ScriptError("what_to_change")
+        raise ScriptError("which_style")
     if style == script.get("mood"):  # already so: said, and no version is made
         raise ScriptError(
             "same_style", style_name=lexicon.mood_label(style, str(script.get("language") or "zh"))
@@ -192,8 +246,7 @@ def revise(script: Script, message: str, slots: dict[str, Any]) -> tuple[Script,
     if op == "rewrite":
         if not refs:
             raise ScriptError("which_shot")
-        m = re.search(ZH_REWRITE, message) or re.search(EN_REWRITE, message, flags=re.I)
-        content = slots.get("content") or (next((g for g in m.groups() if g), None) if m else None)
+        content = slots.get("content") or rewrite_content(message)
         if not content:
             raise ScriptError("what_to_show")
         return rewrite_shot(work, refs[0], str(content)), {"op": "rewrite", "positions": [refs[0] + 1]}
@@ -232,7 +285,7 @@ def _new_subject(script: Script, message: str, slots: dict[str, Any]) -> tuple[S
     else:
         found = subject_request(message, script)
         if found is None:
-            raise ScriptError("what_to_change")
+            raise ScriptError("what_subject")
         old, new = found
     if new.startswith("topic:"):
         topic = new.removeprefix("topic:")
