@@ -19,8 +19,8 @@ TOLD = {"story", "kids", "vlog", "music_video"}
 SECONDS_PER_SHOT = 6.5
 """A shot's length at the neutral pace; a style's pace scales it."""
 FALLBACK = {
-    "en": {"occasion": "special day", "name": "you"},
-    "zh": {"occasion": "特别的日子", "name": "你"},
+    "en": {"occasion": "special day", "name": "everyone"},
+    "zh": {"occasion": "特别的日子", "name": "大家"},
 }
 ZH_TIMES = {
     "夜晚",
@@ -68,6 +68,10 @@ def _words(req: Request, lang: str) -> dict[str, str]:
     proper = subject[:1].isupper() or not subject.isascii()
     the = subject if proper or subject.lower().startswith(("the ", "my ", "our ")) else f"the {subject}"
     action, place = GENRE_FALLBACK.get(req.genre, GENRE_FALLBACK["story"])[lang]
+    if req.genre == "greeting" and req.occasion and not re.search(r"生日|birthday", req.occasion, flags=re.I):
+        action = (
+            "和大家一起欢庆" if lang == "zh" else "celebrating with everyone"
+        )  # candles are for birthdays
     place = place.replace("{the}", the).replace("{subject}", subject)
     if req.place and req.place.lower().removeprefix("the ") in TIME_WORDS | ZH_TIMES:
         # 'a lighthouse keeper at night': a time, not a place to show: the genre's place, at that time
@@ -80,7 +84,8 @@ def _words(req: Request, lang: str) -> dict[str, str]:
         "The_subject": the[:1].upper() + the[1:],
         "action": req.action or action,
         "place": place,
-        "occasion": req.occasion or FALLBACK[lang]["occasion"],
+        "occasion": (req.occasion.title() if lang == "en" and req.occasion.islower() else req.occasion)
+        or FALLBACK[lang]["occasion"],
         "name": req.name or FALLBACK[lang]["name"],
     }
 

@@ -621,11 +621,7 @@ def _revise_slots(text: str, shots: list[int], script: dict[str, Any] | None = N
         adds_shot = not _has(
             r"\b(?:come|comes|go|goes|be|move)\b", text
         )  # 'I'd like the city to come after the park' moves
-    new_shot = _has(
-        r"\b(?:a|an|another|one more)\s+(?:new\s+|final\s+|closing\s+|opening\s+|extra\s+|\w+\s+)?(?:shot|scene|clip|close-?up|closeup|cutaway)\b(?!\s*\d)"
-        r"|新镜头|新的镜头|(?:加|插|补|多|添)(?:一|个|一个|上一个)?(?:镜头|画面|分镜)(?![里中上])",
-        text,
-    ) and not _has(r"改成|改为|换成|变成|\binstead\b|\breplace\b", text)
+    new_shot = _has(NEW_SHOT, text) and not _has(r"改成|改为|换成|变成|\binstead\b|\breplace\b", text)
     no_new_shot = _has(
         r"(?:don'?t|do not|no need to|without)\s+(?:make|add|create|making|adding)?\s*(?:a\s+)?(?:new|extra|another)\s+(?:shot|scene)"
         r"|(?:别|不要|不用|无需|不必)(?:新增|新加|加|多加|新建|另加)(?:一个|个)?(?:新)?镜头",
@@ -697,6 +693,12 @@ def _revise_slots(text: str, shots: list[int], script: dict[str, Any] | None = N
     return slots
 
 
+NEW_SHOT = (
+    r"\b(?:a|an|another|one more)\s+(?:new\s+|final\s+|closing\s+|opening\s+|extra\s+|\w+\s+)?(?:shot|scene|clip|close-?up|closeup|cutaway)\b(?!\s*\d)"
+    r"|\bas (?:the|a|its own)\s+(?:(?:first|last|opening|closing|final|new|second|third)\s+)?(?:shot|scene)\b"
+    r"|新镜头|新的镜头|(?:加|插|补|多|添)(?:一|个|一个|上一个)?(?:镜头|画面|分镜)(?![里中上])"
+)
+"""Words that ask for a new shot ('add a close-up of …', '片头想多一个镜头')."""
 NEW_CONTENT = (
     r"改成|改为|换成|变成|搞成|弄成|整成|换个|换一个|来个|来一个|整个|整一个|→|->|=>|"
     r"\binstead\b|\brather than\b|\breplace\b|\btrade\b|\bgive me\b|\bbe of\b|\bchange\b.*\b(?:to|into)\b"
@@ -706,7 +708,8 @@ CONTENT_NOT = (
     r"音乐|配乐|背景乐|bgm|music|song|歌|颜色|色调|色温|\bcolou?r|temperature|亮度|调亮|调暗|太亮|太暗|变亮|变暗|"
     r"brighter|darker|字幕|subtitle|caption|voice|声音|旁白|配音|narrat|volume|音量|滤镜|filter|黑白|竖屏|横屏|导出|export|"
     r"black and white|black-and-white|b&w|sepia|vintage look|slow[- ]?mo|speed|faster|slower|louder|quieter|vertical|square|"
-    r"\d+\s*(?:s|sec|seconds?|秒)\b|秒|速度|加速|减速|慢放|快放|转场|transition|fade"
+    r"\d+\s*(?:s|sec|seconds?|秒)\b|秒|速度|加速|减速|慢放|快放|转场|transition|fade|wipe|dissolve|"
+    r"文字|标题|\btext\b|\btitle\b|logo|水印|watermark|贴纸|sticker"
 )
 """Words of the edits: a message with them is not read as a content revision."""
 SAME_PROJECT = (
@@ -767,7 +770,10 @@ def rules(text: str, script: dict[str, Any] | None = None) -> Analysis:
     if _has(CREATE, msg) and not (referenced and script) and not (script and edit_words and not fresh):
         return Analysis("create", 0.9, _create_slots(msg))
 
-    if script and duration is None and not _has(CONTENT_NOT, msg):
+    edits_named = any(
+        _has(p, msg) for k, p in EDIT_VISUAL.items() if k not in ("resolution", "image")
+    ) or any(_has(p, msg) for p in EDIT_AUDIO.values())
+    if script and duration is None and not _has(CONTENT_NOT, msg) and not edits_named:
         content = _revise_slots(msg, referenced, script)
         if content["operation"] in CONTENT_REVISIONS:  # a stronger ending, an element, a new subject
             return Analysis("revise_script", 0.85, content)
@@ -785,9 +791,7 @@ def rules(text: str, script: dict[str, Any] | None = None) -> Analysis:
     if (
         _has(EDIT_VISUAL["title"], msg)
         and not _has(EDIT_VISUAL["subtitles"], msg)
-        and not (
-            _has(REVISE, msg) and _has(r"镜头|\bshot\b|\bscene\b", msg)
-        )  # '片头想多一个镜头：…' is a shot
+        and not _has(NEW_SHOT, msg)  # '片头想多一个镜头：…' is a shot
     ):
         return Analysis("edit_visual", 0.85, {"shots": referenced, **_visual_slots(msg, "title")})
     if _has(NARRATION_OFF, msg):
@@ -813,7 +817,7 @@ def rules(text: str, script: dict[str, Any] | None = None) -> Analysis:
         return Analysis("set_duration", 0.85, slots)
     for op, pattern in EDIT_VISUAL.items():
         if _has(pattern, msg):
-            if op == "title" and _has(REVISE, msg) and (referenced or _has(r"镜头|\bshot\b|\bscene\b", msg)):
+            if op == "title" and _has(REVISE, msg) and (referenced or _has(NEW_SHOT, msg)):
                 continue
             return Analysis("edit_visual", 0.85, {"shots": referenced, **_visual_slots(msg, op)})
     if _has(REVISE, msg) and not referenced and shots:

@@ -159,6 +159,13 @@ def extra_subjects(text: str, lang: str) -> list[str]:
         items = [x for p in parts for x in re.split(r"[、和与]", p)]
         return [re.sub(ZH_MEASURE, "", x).strip() for x in items if 1 <= len(x.strip()) <= 6]
     out: list[str] = []
+    said = re.search(
+        r"\b(?:with|featuring|full of)\s+((?:[a-z]+ ?){1,3}(?:(?:,|\band\b|&) ?(?:[a-z]+ ?){1,3})+)\s*$",
+        re.split(r"[,;]", text)[0],
+        re.I,
+    )
+    if said:  # 'a Diwali greeting for my family with lamps and fireworks'
+        out += [x.strip() for x in re.split(r",|\band\b|&", said.group(1)) if x.strip()]
     for part in re.split(r"[,;]", text)[1:]:
         part = part.strip()
         if _qualifier(part) or re.search(r"\b(?:style|vibe|seconds?|sec|vertical|square)\b", part, re.I):
@@ -264,6 +271,10 @@ def _en_parts(topic: str, genre: str = "story") -> tuple[str, str, str]:
     return subj, act, " ".join(parts["place"])
 
 
+ZH_GENRE_WORDS = r"推广|宣传|介绍|展示|种草|带货|广告|促销|记录|分享"
+"""Words that say what kind of video, not what it is about ('做个推广视频')."""
+
+
 def _zh_topic(text: str) -> str:
     body = re.sub(ZH_DURATION, "", text)
     head = re.match(r"^([^，,。：:]{2,12}?)\s*(?:——|--|：|:)", body)
@@ -278,7 +289,13 @@ def _zh_topic(text: str) -> str:
     ]
     for pattern in patterns:
         m = re.search(pattern, body)
-        if m and re.sub(rf"^的?{VIDEO_ZH}$", "", m.group(1).strip()) and not _qualifier(m.group(1)):
+        genre_only = re.sub(rf"{ZH_GENRE_WORDS}|的|{VIDEO_ZH}", "", m.group(1)) == "" if m else False
+        if (
+            m
+            and re.sub(rf"^的?{VIDEO_ZH}$", "", m.group(1).strip())
+            and not _qualifier(m.group(1))
+            and not genre_only
+        ):
             # not just the video word ('宣传视频') or a platform and a length ('15秒的抖音广告')
             topic = m.group(1)
             break
@@ -347,6 +364,8 @@ def _zh_parts(topic: str) -> tuple[str, str, str]:
             subject, action = m.group(1), topic[len(m.group(1)) :]
     if "的" in subject:  # 我们公司的新款电动汽车 -> 新款电动汽车; 退休老奶奶的一天 -> 退休老奶奶
         head, _, last = subject.rpartition("的")
+        if any(w in last for w in vocabulary()["scenery"]["zh"]) and head:
+            place = place or head  # 长城上的日出: the sunrise, on the Great Wall
         subject = head if last in ZH_LIFE_WORDS and head else (last or subject)
     subject = re.sub(ZH_MEASURE, "", subject) or subject
     return subject.strip(), action.strip(), place.strip()
@@ -363,10 +382,13 @@ def _greeting(text: str, lang: str) -> tuple[str, str]:
             text,
         )
     else:
-        relation = r"mom|mum|dad|grandma|grandpa|wife|husband|sister|brother|friend|boss|son|daughter|girlfriend|boyfriend|teacher"
+        relation = (
+            r"mom|mum|dad|grandma|grandpa|wife|husband|sister|brother|friend|boss|son|daughter|girlfriend|boyfriend|teacher|"
+            r"customers|clients|team|staff|friends|family|fans|students|colleagues|partners|followers"
+        )
         m = re.search(
             rf"\bfor (?:my |our )?(?:{relation}|best friend|little \w+)\s+([A-Z][a-z]+)\b", text
-        ) or re.search(rf"\bfor (?:my |our )?([A-Z][a-z]+|{relation})\b", text)
+        ) or re.search(rf"\bfor (?:my |our )?([A-Z][a-z]+(?: (?:and|&) [A-Z][a-z]+)?|{relation})\b", text)
     return (m.group(1) if m else ""), occasion
 
 
@@ -395,6 +417,14 @@ def read_request(text: str, lang: str) -> Request:
         subject, action, place = _en_parts(topic, genre)
         if genre_word and subject.lower().startswith(genre_word):
             subject = subject[len(genre_word) :].strip()
+    extra: list[str] = []
+    if lang == "zh":
+        owner = re.match(r"^([\u4e00-\u9fff]{1,4})的", topic)
+        if owner and owner.group(1) != subject and lexicon.characters_in(owner.group(1)):
+            extra.append(owner.group(1))  # 外婆的手擀面: grandma is seen too
+        if not place:
+            where = re.search(rf"在([\u4e00-\u9fff]{{1,6}}?){ZH_PLACE_END}", text.replace(topic, ""))
+            place = where.group(1) + where.group(2) if where else ""  # '新能源车广告，在公路上飞驰'
     if genre == "story" and not action and _scenery(subject, place, lang):
         genre = "scenery"  # a place or a view is the subject: shown, not told as a character's story
         if place and place.lower() not in TIME_WORDS:  # 'autumn in the mountains': the view is both
@@ -415,7 +445,8 @@ def read_request(text: str, lang: str) -> Request:
         occasion=occasion,
         subjects=list(
             dict.fromkeys(
-                ([subject] if subject else []) + [x for x in extra_subjects(text, lang) if x != subject]
+                ([subject] if subject else [])
+                + [x for x in extra + extra_subjects(text, lang) if x != subject]
             )
         ),
     )
