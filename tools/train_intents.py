@@ -95,6 +95,12 @@ def _matrix(rows: list[list[str]], index: dict[str, int]) -> Any:
     return csr_matrix((data, cols, ptr), shape=(len(rows), len(index)))
 
 
+STRENGTH = {"intent": 32.0}
+"""The inverse regularisation (C) of each model, chosen on the dev splits (corpus dev and the
+held-out dev set; never the test set): for the intent model 32 (dev 0.878 -> 0.888 and 0.941 ->
+0.950 against 8); the others keep 8."""
+
+
 def train(task: str, rows: list[dict[str, Any]], c: float = 8.0) -> tuple[dict[str, Any], float]:
     """Fit one task on the train split; returns the arrays to save and the dev accuracy."""
     from sklearn.linear_model import LogisticRegression
@@ -150,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = list(corpus())
     classifier.MODELS.mkdir(parents=True, exist_ok=True)
     for task in TASKS:
-        arrays, accuracy = train(task, rows)
+        arrays, accuracy = train(task, rows, c=STRENGTH.get(task, 8.0))
         np.savez_compressed(classifier.MODELS / f"{task}.npz", **arrays)
         print(
             f"{task}: {len(arrays['features'])} features, {len(arrays['classes'])} classes, dev accuracy {accuracy:.3f}"
