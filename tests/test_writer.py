@@ -234,3 +234,26 @@ def test_the_cases_cover_every_genre_and_style_in_both_languages() -> None:
     have_styles = {(c[4], c[1]) for c in CASES if c[4]}
     assert {(g, lang) for g in genres for lang in ("en", "zh")} <= have_genres, genres
     assert {(s, lang) for s in styles for lang in ("en", "zh")} <= have_styles
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "style"),
+    [
+        ("a 20 second ad for a handmade ceramic mug, calm", "en", "calm"),
+        ("a sad story about a lost umbrella on a train", "en", "sad"),
+        ("给我们的新款香薰蜡烛做一个安静的广告", "zh", "calm"),
+    ],
+)
+def test_a_styles_phrasings_leave_out_what_it_avoids(text: str, lang: str, style: str) -> None:
+    """A calm ad does not open 'bold, bright'; a sad story has no cheering (the style's `avoid`
+    words in tools/data/requests.json), and its stronger ending keeps to them too."""
+    from tools.grammar import avoided
+    from tools.retell import rewrite_ending
+
+    script = _write(text, lang)
+    assert script["mood"] == style
+    words = avoided(style)
+    assert words
+    ended = rewrite_ending(script, "")  # type: ignore[arg-type]
+    for shot in ended["shots"]:
+        assert not any(w in shot["description"].lower() for w in words), shot["description"]

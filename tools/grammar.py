@@ -55,11 +55,18 @@ GENRE_FALLBACK = {  # what a beat shows when the request does not say: (action, 
 }
 
 
-def _pick(options: list[str], seed: str, used: set[str]) -> str:
-    """A phrasing chosen by the subject (so topics differ), never one already used."""
+def _pick(options: list[str], seed: str, used: set[str], avoid: tuple[str, ...] = ()) -> str:
+    """A phrasing chosen by the subject (so topics differ), never one already used, and none
+    with a word the style avoids ('bold, bright' in a calm video) while another is left."""
     start = int(hashlib.sha1(seed.encode()).hexdigest(), 16) % len(options)
     ordered = options[start:] + options[:start]
-    return next((o for o in ordered if o not in used), ordered[0])
+    fitting = [o for o in ordered if not any(w in o.lower() for w in avoid)] or ordered
+    return next((o for o in fitting if o not in used), fitting[0])
+
+
+def avoided(style: str) -> tuple[str, ...]:
+    """The words a style's phrasings leave out (tools/data/requests.json, `avoid`)."""
+    return tuple(w.lower() for w in (lexicon.load("requests")["styles"].get(style) or {}).get("avoid", []))
 
 
 def _words(req: Request, lang: str) -> dict[str, str]:
@@ -76,8 +83,8 @@ def _words(req: Request, lang: str) -> dict[str, str]:
     if req.place and req.place.lower().removeprefix("the ") in TIME_WORDS | ZH_TIMES:
         # 'a lighthouse keeper at night': a time, not a place to show: the genre's place, at that time
         place = f"{req.place}的{place}" if lang == "zh" else f"{place} at {req.place}"
-    elif req.place:
-        place = req.place
+    elif req.place:  # '雪地里' shown as 雪地: the phrasings put their own 里/上 after a place
+        place = re.sub(r"(?<=..)[里上中]$", "", req.place) if lang == "zh" else req.place
     return {
         "subject": subject,
         "the_subject": the,
@@ -155,6 +162,7 @@ def write_grammar(req: Request, lang: str, total: float, style: str) -> Script:
     chosen = _beats(beats, count)
     words = _words(req, lang)
     time = time_of(req)
+    avoid = avoided(style)
     used: set[str] = set()
     drafts = []
     joint = re.search(r"和|与|跟| and ", req.subject)  # '小男孩' of '小男孩和爷爷' is shown with it
@@ -163,7 +171,7 @@ def write_grammar(req: Request, lang: str, total: float, style: str) -> Script:
     extra = {slots[k % len(slots)]: x for k, x in enumerate(others)} if slots else {}
     for i, beat in enumerate(chosen):
         seed = f"{req.subject}|{beat['role']}|{i}"
-        desc = _in_light(_fill(_pick(beat["desc"][lang], seed, used), words), time, lang)
+        desc = _in_light(_fill(_pick(beat["desc"][lang], seed, used, avoid), words), time, lang)
         if i in extra:  # the other things the request lists, each in a shot of its own
             desc += f"，还有{extra[i]}" if lang == "zh" else f", with {extra[i]}"
         narr = _fill(_pick(beat["narr"][lang], seed + "n", used), words)

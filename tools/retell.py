@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from tools import lexicon
-from tools.grammar import fill_subject
+from tools.grammar import avoided, fill_subject
 from tools.project import Script
 from tools.request import style_of
 from tools.scripts import ScriptError, new_shot_from_text
@@ -164,12 +164,15 @@ def rewrite_ending(script: Script, content: str) -> Script:
     last = new["shots"][-1]
     subject = _subject_of(new, lang)
     seed = len(subject) + len(new["shots"])
-    choice = options[seed % len(options)]
+    avoid = avoided(str(new.get("mood") or ""))
+    fitting = [o for o in options if not any(w in " ".join(o[lang]).lower() for w in avoid)] or options
+    choice = fitting[seed % len(fitting)]
     if content:
         fresh = new_shot_from_text(new, _gerund(content), lexicon.find_shot_type(content))
         description = fresh["description"]
     else:
         lines = [fill_subject(t, subject, lang) for t in choice[lang]]
+        lines = [d for d in lines if not any(w in d.lower() for w in avoid)] or lines
         description = next((d for d in lines if d != last["description"]), lines[0])
         last["shot_type"], last["camera"] = choice["type"], lexicon.camera_for(choice["type"])
     narrations = [fill_subject(t, subject, lang) for t in choice[f"narr_{lang}"]]
