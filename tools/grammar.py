@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from tools import lexicon
 from tools.project import Script
 from tools.request import TIME_WORDS, Request
 from tools.scripts import MAX_SHOTS, allocate, make_shot
+
+T = TypeVar("T")
 
 TOLD = {"story", "kids", "vlog", "music_video"}
 """Genres whose last line carries the style's feeling (an ad, a greeting, a recipe or a view end on their own)."""
@@ -60,8 +63,14 @@ def _pick(options: list[str], seed: str, used: set[str], avoid: tuple[str, ...] 
     with a word the style avoids ('bold, bright' in a calm video) while another is left."""
     start = int(hashlib.sha1(seed.encode()).hexdigest(), 16) % len(options)
     ordered = options[start:] + options[:start]
-    fitting = [o for o in ordered if not any(w in o.lower() for w in avoid)] or ordered
-    return next((o for o in fitting if o not in used), fitting[0])
+    clear = fitting(ordered, avoid)
+    return next((o for o in clear if o not in used), clear[0])
+
+
+def fitting(options: list[T], avoid: tuple[str, ...], text: Callable[[T], str] = str) -> list[T]:
+    """The options whose words the style does not avoid (`text` gives an option's words); all
+    of them when none is clear."""
+    return [o for o in options if not any(w in text(o).lower() for w in avoid)] or options
 
 
 def avoided(style: str) -> tuple[str, ...]:

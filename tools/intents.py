@@ -14,6 +14,7 @@ from tools.retell import ENDING, element_request, ending_request, subject_reques
 from tools.text import (
     EN_ORDINALS,
     NUM,
+    detect_language,
     numbers_to_digits,
     parse_duration_seconds,
     parse_percent,
@@ -602,9 +603,10 @@ def _volume(text: str) -> dict[str, Any]:
 
 def _revise_slots(text: str, shots: list[int], script: dict[str, Any] | None = None) -> dict[str, Any]:
     slots: dict[str, Any] = {"shots": shots}
+    from tools.placement import moved_shot, place_of  # placement reads shot references from this module
+
     element = element_request(text)
-    subject = subject_request(text, script) if script else None  # type: ignore[arg-type]
-    from tools.placement import place_of  # placement reads shot references from this module
+    subject = subject_request(text, script) if script and not shots else None  # type: ignore[arg-type]
 
     adds = _has(
         r"加|添|插入|补|\badd\b|\binsert\b|\bappend\b|\btack on\b|\bwe need\b|多一个",
@@ -639,20 +641,18 @@ def _revise_slots(text: str, shots: list[int], script: dict[str, Any] | None = N
         )
     )
     if moves and not new_shot:
-        from tools.placement import moved_shot
-
         moves = moved_shot(text, script) is not None  # type: ignore[arg-type]
     slots["by_words"] = bool(
         moves or new_shot or adds_shot
     )  # the words alone said it: the model does not override
-    if subject is not None and not shots and not new_shot:
+    if subject is not None and not new_shot:
         old, new = subject
         slots.update(operation="subject", old=old, content=new)
     elif _has(r"交换|调换|对调|互换|换一下|换个位置|换位置|换下位置|\bswap\b|\bswitch\b|exchange", text):
         slots["operation"] = "swap"
-    elif (
-        _has(r"删|去掉|移除|拿掉|\bremove\b|\bdelete\b|\bdrop\b|cut out", text) or _has(r"不要|别要", text)
-    ) and not (_has(r"改成|改为|换成|变成|拍|[，,]\s*(?:要|来|换|改|整|给我)", text)):
+    elif _has(r"删|去掉|移除|拿掉|不要|别要|\bremove\b|\bdelete\b|\bdrop\b|cut out", text) and not _has(
+        r"改成|改为|换成|变成|拍|[，,]\s*(?:要|来|换|改|整|给我)", text
+    ):
         slots["operation"] = "delete"
     elif new_shot or adds_shot:
         slots["operation"] = "insert"
@@ -681,9 +681,7 @@ def _revise_slots(text: str, shots: list[int], script: dict[str, Any] | None = N
         slots["operation"] = "ending"
     elif element is not None and not adds_shot:
         slots["operation"] = "add_element"
-        around = text.replace(element[0], " ")  # where: the words before or after what is added
-        where = shots_by_content(around, list(script.get("shots", []))) if script else []
-        slots["shots"] = shots or where
+        slots["shots"] = shots or _element_shots(text, element[0], script)
     elif _has(r"加|添加|增加|插入|补|\badd\b|\binsert\b", text):
         slots["operation"] = "insert"
     elif _has(r"改成|改为|换成|重写|\brewrite\b|\breplace\b|change .* to|should show|instead", text):
@@ -761,18 +759,16 @@ def rules(text: str, script: dict[str, Any] | None = None) -> Analysis:
 
     referenced = _ordinal_shots(msg, len(shots)) or _typed_shots(msg, shots) or _described_shots(msg, shots)
     duration = parse_duration_seconds(msg)
-    edit_words = any(_has(p, msg) for k, p in EDIT_VISUAL.items() if k != "resolution") or any(
-        _has(p, msg) for p in EDIT_AUDIO.values()
-    )
+    visual = {k for k, p in EDIT_VISUAL.items() if _has(p, msg)}
+    audio = any(_has(p, msg) for p in EDIT_AUDIO.values())
+    edit_words = bool(visual - {"resolution"}) or audio
     fresh = _has(r"新的|另一个|再做一个|重新做|关于|主题|new video|another|about|theme", msg)
     if script and _has(RERENDER, msg) and not fresh and not edit_words and not referenced:
         return Analysis("generate", 0.85, {"again": True})
     if _has(CREATE, msg) and not (referenced and script) and not (script and edit_words and not fresh):
         return Analysis("create", 0.9, _create_slots(msg))
 
-    edits_named = any(
-        _has(p, msg) for k, p in EDIT_VISUAL.items() if k not in ("resolution", "image")
-    ) or any(_has(p, msg) for p in EDIT_AUDIO.values())
+    edits_named = bool(visual - {"resolution", "image"}) or audio  # '画面' alone is no edit
     if script and duration is None and not _has(CONTENT_NOT, msg) and not edits_named:
         content = _revise_slots(msg, referenced, script)
         if content["operation"] in CONTENT_REVISIONS:  # a stronger ending, an element, a new subject
@@ -915,9 +911,14 @@ def _model_revision(
         slots["style"] = style_of(text)
     if op == "add_element" and script and not slots.get("shots"):
         said = element_request(text)
-        around = text.replace(said[0], " ") if said else text
-        slots["shots"] = shots_by_content(around, list(script.get("shots", [])))
+        slots["shots"] = _element_shots(text, said[0] if said else "", script)
     return slots
+
+
+def _element_shots(text: str, element: str, script: dict[str, Any] | None) -> list[int]:
+    """The shot an added element goes to, named by the words around it ('put a cat in the park shot')."""
+    around = text.replace(element, " ") if element else text
+    return shots_by_content(around, list(script.get("shots", []))) if script else []
 
 
 def slots_for(intent: str, text: str, script: dict[str, Any] | None, op: str | None) -> dict[str, Any]:
@@ -960,7 +961,7 @@ def _commanded(intent: str, text: str, script: dict[str, Any] | None, state: str
     slots = slots_for(intent, text, script, op)
     if intent == "revise_script" and reading.intent == "create" and script:
         # "change this one" to the question a new topic asks: this project, about that topic
-        topic = read_request(text, "en" if text.isascii() else "zh").topic
+        topic = read_request(text, detect_language(text)).topic
         slots = {"shots": [], "operation": "subject", "topic": topic} if topic else slots
     return Analysis(intent, 1.0, {**slots, "command": True})
 

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any
 
 from tools import lexicon
-from tools.grammar import avoided, fill_subject
+from tools.grammar import avoided, fill_subject, fitting
 from tools.project import Script
 from tools.request import style_of
 from tools.scripts import ScriptError, new_shot_from_text
+from tools.text import detect_language
+from tools.writing import write_offline
 
 ENDING = (
     r"结尾|结局|收尾|片尾(?!字幕)|落幕|谢幕|最后(?:的|那)?(?:部分|那段|一段|时刻|一幕|一下|那一下|画面|个画面)|收得|"
@@ -44,7 +45,7 @@ EN_JUDGE = (
 
 def _latin(text: str) -> bool:
     """Whether a message is written in a Latin script (no Chinese), dashes and quotes aside."""
-    return re.search(r"[\u4e00-\u9fff]", text) is None
+    return detect_language(text) != "zh"
 
 
 def _plain(text: str) -> str:
@@ -165,14 +166,14 @@ def rewrite_ending(script: Script, content: str) -> Script:
     subject = _subject_of(new, lang)
     seed = len(subject) + len(new["shots"])
     avoid = avoided(str(new.get("mood") or ""))
-    fitting = [o for o in options if not any(w in " ".join(o[lang]).lower() for w in avoid)] or options
-    choice = fitting[seed % len(fitting)]
+    clear = fitting(options, avoid, lambda o: " ".join(o[lang]))
+    choice = clear[seed % len(clear)]
     if content:
         fresh = new_shot_from_text(new, _gerund(content), lexicon.find_shot_type(content))
         description = fresh["description"]
     else:
         lines = [fill_subject(t, subject, lang) for t in choice[lang]]
-        lines = [d for d in lines if not any(w in d.lower() for w in avoid)] or lines
+        lines = fitting(lines, avoid)
         description = next((d for d in lines if d != last["description"]), lines[0])
         last["shot_type"], last["camera"] = choice["type"], lexicon.camera_for(choice["type"])
     narrations = [fill_subject(t, subject, lang) for t in choice[f"narr_{lang}"]]
@@ -352,6 +353,15 @@ def _replace_words(text: str, old: list[str], new: str) -> tuple[str, bool]:
     return out, hit
 
 
+def replaced_subject(script: Script, lang: str) -> str:
+    """What `change_subject` replaces when no old subject is named: the first character the
+    shots show, else the script's first subject."""
+    cast = lexicon.characters_in(" ".join(s["description"] for s in script["shots"]))
+    if cast:
+        return lexicon.character_name(cast[0], lang)
+    return str((script.get("subjects") or [""])[0])
+
+
 def change_subject(script: Script, old: str, new: str) -> tuple[Script, list[int]]:
     """`old` (or the script's main character, when '') replaced by `new` in every shot's
     description and narration; returns the script and the shots changed."""
@@ -395,12 +405,12 @@ def _articles(text: str) -> str:
     return re.sub(r"\b([Aa])n (?=[^aeiouAEIOU\W])", r"\1 ", text)
 
 
-def retopic(script: Script, topic: str, writer: Any) -> Script:
+def retopic(script: Script, topic: str) -> Script:
     """The same project written again about `topic`: same length, style and language; the
     shots are new (a version of this project, not a new project)."""
     lang = str(script.get("language") or "zh")
     total = float(sum(float(s["duration"]) for s in script["shots"]))
-    fresh: Script = writer(topic, lang, total, str(script.get("mood") or "warm"))
+    fresh = write_offline(topic, lang, total, str(script.get("mood") or "warm"))
     start = int(script.get("next_id", len(script["shots"]) + 1))
     for i, shot in enumerate(fresh["shots"]):
         shot["id"] = f"s{start + i}"

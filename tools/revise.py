@@ -16,6 +16,7 @@ from tools.retell import (
     change_subject,
     element_request,
     ending_request,
+    replaced_subject,
     retopic,
     rewrite_ending,
     subject_request,
@@ -32,7 +33,7 @@ from tools.scripts import (
     swap_shots,
     total_of,
 )
-from tools.writing import write_offline
+from tools.text import detect_language
 
 SHOT_NOUN_ZH = r"镜头|画面|场景|分镜|一幕|特写|空镜|远景|近景|全景|中景|航拍|俯拍|片头字幕|片头|片尾|字幕|镜"
 ZH_ADD = (
@@ -136,7 +137,7 @@ def rewrite_content(message: str) -> str | None:
     'not X anymore, Y', 'trade X for Y', 'rather than X, Y', 'give me Y', 'change it to Y'."""
     zh = ZH_NEW_CONTENT + [ZH_REWRITE]
     en = EN_NEW_CONTENT + [EN_REWRITE]
-    for pattern in zh if re.search(r"[\u4e00-\u9fff]", message) else en:
+    for pattern in zh if detect_language(message) == "zh" else en:
         m = re.search(pattern, message, flags=re.I)
         if m:
             content = next((g for g in m.groups() if g), "")
@@ -289,16 +290,12 @@ def _new_subject(script: Script, message: str, slots: dict[str, Any]) -> tuple[S
         old, new = found
     if new.startswith("topic:"):
         topic = new.removeprefix("topic:")
-        fresh = retopic(script, topic, write_offline)
+        fresh = retopic(script, topic)
         return fresh, {"op": "retopic", "topic": topic, "n": len(fresh["shots"])}
     changed_script, changed = change_subject(script, old, new)
     lang = str(script.get("language") or "zh")
-    return changed_script, {"op": "subject", "positions": changed, "a": old or _main(script, lang), "b": new}
-
-
-def _main(script: Script, lang: str) -> str:
-    cast = lexicon.characters_in(" ".join(s["description"] for s in script["shots"]))
-    return lexicon.character_name(cast[0], lang) if cast else ""
+    said = old or replaced_subject(script, lang)
+    return changed_script, {"op": "subject", "positions": changed, "a": said, "b": new}
 
 
 def change_duration(script: Script, slots: dict[str, Any]) -> tuple[Script, dict[str, Any]]:
