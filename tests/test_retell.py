@@ -248,3 +248,29 @@ def test_content_revisions_keep_lengths_and_other_shots(
     changed, shots = change_subject(script, subject, "a unicorn" if lang == "en" else "独角兽")  # type: ignore[arg-type]
     assert shots and _durations(changed) == _durations(script)
     assert not any(subject in s["description"] for s in changed["shots"])
+
+
+@pytest.mark.parametrize(
+    ("create", "message", "needle"),
+    [
+        (
+            "a fox looking for food in a snowy forest, 20 seconds",
+            "let a little owl show up in the forest shots",
+            "already",
+        ),
+        ("一个老爷爷在湖边钓鱼的故事，20秒", "画面里再加几只白鹭", "已经有"),
+    ],
+)
+def test_an_element_asked_for_twice_is_said_and_changes_nothing(
+    say: Any, create: str, message: str, needle: str
+) -> None:
+    """The second time, the shots already show it: the reply says so in the user's language,
+    and the project (script, settings, version, stacks) is as it was."""
+    from tests.helpers import project
+
+    say(create)
+    first = say(message)
+    assert first["version"] == "v1.1"
+    again = say(message)
+    assert needle in again["reply"], again["reply"]
+    assert project(again) == project(first)
