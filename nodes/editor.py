@@ -11,10 +11,11 @@ from langgraph.runtime import Runtime
 from graph.context import Context, run_context
 from graph.state import ProjectState, version_bump
 from tools.assets import AssetStore, ingest
+from tools.drawing import annotate
 from tools.edits import Operation, darkest_shot, describe, lookup, operation_for
 from tools.errors import RequestError
 from tools.exporter import export_render
-from tools.replies import note
+from tools.replies import note, undrawn_notes
 
 REPLY_SLOTS = ("amount", "size", "look", "text", "position")
 """Slots the reply repeats as the user gave them."""
@@ -71,9 +72,14 @@ def editor(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
         # already so (the voice was female; the level sits at its bound): no version, no render
         return {"outcome": {"kind": "edit", "op": name, "unchanged": True, **result.detail, **_said(slots)}}
     rerender = state.get("status") == "rendered"
+    script = annotate(result.script)
+    notes = undrawn_notes(
+        script, state.get("script"), state.get("language", "zh"), context.diffusion_models()
+    )
     update = version_bump(state, describe(name, result.detail, params, state.get("language", "zh")))
     update.update(
-        script=result.script,
+        notes=notes,
+        script=script,
         settings=result.settings,
         status="rendered" if rerender else state.get("status", "awaiting_approval"),
         outcome={

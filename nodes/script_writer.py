@@ -14,9 +14,10 @@ from graph.context import Context, run_context
 from graph.state import ProjectState, ScriptDraft, last_user_text, version_bump
 from tools import llm
 from tools.assets import AssetStore, ingest
+from tools.drawing import annotate
 from tools.errors import RequestError
 from tools.project import Script, Settings, new_settings
-from tools.replies import note, version_note
+from tools.replies import note, undrawn_notes, version_note
 from tools.review import subjects_shown
 from tools.revise import change_duration, revise
 from tools.sheet import storyboard_strip
@@ -97,6 +98,9 @@ def script_writer(state: ProjectState, runtime: Runtime[Context]) -> dict[str, A
     except RequestError as err:
         return {"outcome": {"error": err.code, **err.details}}
     writer({"stage": "script", "percent": 100, "node": "script_writer"})
+    script = annotate(script)
+    before = None if intent["intent"] == "create" else state.get("script")
+    notes = [*notes, *undrawn_notes(script, before, state.get("language", "zh"), context.diffusion_models())]
     rerender = intent["intent"] != "create" and state.get("status") == "rendered"
     outcome = {"kind": "script", "change": change, "rerender": rerender}
     if not rerender:  # the script waits for approval: its storyboard is shown, the old render goes

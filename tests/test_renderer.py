@@ -15,7 +15,7 @@ import pytest
 
 from graph.context import ROOT
 from tests.helpers import ffprobe, project, shot_spans, turn
-from tools import analysis
+from tools import analysis, drawing
 from tools.renderer import ASPECTS, RESOLUTIONS, frame_size, render_clip
 from tools.scene import compose, flatten, read_scene
 
@@ -107,10 +107,12 @@ def test_lexicon_reads_descriptions_in_both_languages() -> None:
     assert en.birds == "fly" and en.time == "sunset"
     assert read_scene("一个孩子在浪花边奔跑").elements.isdisjoint({"flower"})  # 浪花 is spray
     assert read_scene("a man with an umbrella walks down the street").people == [("adult", "walk")]
+    # nothing visible named: nothing to draw and nothing left undrawn (an abstract frame)
     nothing = read_scene("抽象的想法")
-    assert not nothing.known()
-    still = np.asarray(flatten(compose("抽象的想法", "warm", (320, 180), 1, "medium")), dtype=np.float32)
-    assert still.mean() > 40 and still.std() > 5  # a composed frame, never blank or black
+    assert not nothing.known() and drawing.resolve("抽象的想法").record() == {"drawn": [], "undrawn": []}
+    # a visible thing nothing can draw is never silently replaced: it is reported
+    seen = drawing.resolve("海边的一座灯塔")
+    assert seen.undrawn == ["灯塔"] and [t.draws for t in seen.things] == ["animatic:beach"]
 
 
 def test_captions_change_only_the_caption_area(tmp_path: Path) -> None:

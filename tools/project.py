@@ -76,6 +76,8 @@ class Shot(TypedDict, total=False):
     overlays: list[Overlay]
     effects: list[str]
     image: StoredFile
+    drawn: list[dict[str, Any]]  # what the animatic draws for the description, word by word
+    undrawn: list[str]  # the visible things the description names that it cannot draw
 
 
 class Script(TypedDict, total=False):

@@ -6,6 +6,7 @@ wipes or slides."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -193,6 +194,9 @@ def _sprite_xy(s: scenes.Sprite, margin: tuple[int, int], ox: str, oy: str, spee
     T = f"(t*{speed:.4f})"
     tl = f"mod({T},{s.loop:.4f})" if s.loop else T
     x = f"{s.x:.1f}+{s.vx:.3f}*{T}"
+    if s.wrap:  # across the frame, then in again from the left edge
+        left = mx - s.frames[0].width
+        x = f"{left:.1f}+mod({s.x - left:.1f}+{s.vx:.3f}*{T},{s.wrap:.1f})"
     if s.sway:
         x += f"+{s.sway:.2f}*sin({T}*1.3)"
     y = f"{s.y:.1f}+{s.vy:.3f}*{tl}"
@@ -360,7 +364,49 @@ def _sky_background(
     )
 
 
-def _parallax(graph: _FilterGraph, comp: scenes.Composition, offsets: tuple[str, str], speed: float) -> str:
+def _pad(sprite: scenes.Sprite) -> tuple[int, int]:
+    """How far a rotating sprite's square box reaches past its picture on the left and top."""
+    if not (sprite.spin or sprite.rock):
+        return 0, 0
+    w, h = sprite.frames[0].size
+    side = _rotated_side(w, h)
+    return (side - w) // 2, (side - h) // 2
+
+
+def _rotated_side(w: int, h: int) -> int:
+    return int(math.ceil(math.hypot(w, h) / 2) * 2)
+
+
+def _transformed(graph: _FilterGraph, sprite: scenes.Sprite, i: int, speed: float, fps: int) -> str:
+    """A sprite that turns, rocks, grows or squashes: its picture looped as a stream and
+    scaled (inside its own box, standing on its base) and rotated per frame; its label."""
+    src = graph.picture(sprite.frames[0], f"sprite{i}")
+    w, h = sprite.frames[0].size
+    T = f"(t*{speed:.4f})"
+    wave = f"sin(2*PI*{T}/{sprite.period:.4f})"
+    filters = [f"loop=loop=-1:size=1:start=0,setpts=N/{fps}/TB,format=rgba"]
+    if sprite.grow or sprite.squash:
+        sx = sy = "1"
+        if sprite.grow:
+            sx = sy = f"(0.25+0.75*min(1,{T}/{sprite.grow:.4f}))"
+        if sprite.squash:
+            sy = f"{sy}*(1-{sprite.squash:.4f}*(0.5+0.5*{wave}))"
+            sx = f"{sx}*(1-{sprite.squash * 0.3:.4f}*(0.5-0.5*{wave}))"
+        filters.append(
+            f"scale=w='max(2,trunc({w}*{sx}))':h='max(2,trunc({h}*{sy}))':eval=frame,"
+            f"pad=w={w}:h={h}:x='(ow-iw)/2':y='oh-ih':color=black@0:eval=frame"
+        )
+    if sprite.spin or sprite.rock:
+        angle = f"{sprite.spin:.4f}*{T}" if sprite.spin else f"{sprite.rock:.4f}*{wave}"
+        side = _rotated_side(w, h)
+        filters.append(f"rotate=a='{angle}':c=none:ow={side}:oh={side}")
+    graph.chain(f"[{src}]{','.join(filters)}[t{i}]")
+    return f"t{i}"
+
+
+def _parallax(
+    graph: _FilterGraph, comp: scenes.Composition, offsets: tuple[str, str], speed: float, fps: int = 24
+) -> str:
     """The layers, then the sprites' drawings (each shown in its turn), over [b0]; the last label."""
     (mx, my), (ox, oy) = comp.margin, offsets
     base, n = "b0", 0
@@ -373,6 +419,13 @@ def _parallax(graph: _FilterGraph, comp: scenes.Composition, offsets: tuple[str,
         base = f"b{n}"
     for i, sprite in enumerate(comp.sprites):
         x, y = _sprite_xy(sprite, comp.margin, ox, oy, speed)
+        if sprite.spin or sprite.rock or sprite.grow or sprite.squash:
+            n += 1
+            graph.chain(
+                f"[{base}][{_transformed(graph, sprite, i, speed, fps)}]overlay=x='{x}-{_pad(sprite)[0]}':y='{y}-{_pad(sprite)[1]}':format=yuv420[b{n}]"
+            )
+            base = f"b{n}"
+            continue
         count = len(sprite.frames)
         for k, frame in enumerate(sprite.frames):
             src = graph.picture(frame, f"sprite{i}_{k}")
@@ -488,7 +541,7 @@ def render_clip(
             camera = camera if camera in ("push_in", "crane_up") else "push_in" if held else "static"
         else:
             _sky_background(graph, comp, size, fps, offsets)
-        base = _parallax(graph, comp, offsets, float(spec.get("speed", 1.0)))
+        base = _parallax(graph, comp, offsets, float(spec.get("speed", 1.0)), fps)
         zoom = zoom_filter(camera, size, fps, frames, 1.0, comp.subject)
         post = [*([zoom] if zoom else []), grade_filter(spec.get("grade", {})), *look_filter(comp.look, size)]
         graph.chain(f"[{base}]{','.join(post)}[g]")

@@ -381,6 +381,26 @@ def notes_text(notes: list[str], lang: str) -> str:
     return text
 
 
+def undrawn_notes(
+    script: Script, before: Script | None, lang: str, models: dict[str, str] | None = None
+) -> list[str]:
+    """The remark that names what the animatic cannot draw ("画不出：灯塔（镜头 2）"): the
+    things a shot's description names that neither the painter nor an icon draws, and that
+    the same shot did not already fail to draw before this turn. With a diffusion model
+    configured, it says that model paints the whole description."""
+    old = {s.get("id"): set(s.get("undrawn") or []) for s in (before or {}).get("shots", [])}
+    items = []
+    for n, shot in enumerate(script.get("shots", []), 1):
+        new = [w for w in shot.get("undrawn") or [] if w not in old.get(shot.get("id"), set())]
+        if new:
+            items.append(_say(lang, "undrawn_item", words=_say(lang, "list_sep").join(new), shot=n))
+    if not items:
+        return []
+    model = (models or {}).get("t2i") or (models or {}).get("t2v")
+    hint = _say(lang, "undrawn_model", model=model) if model else _say(lang, "undrawn_hint")
+    return [note("undrawn", items=_say(lang, "list_sep").join(items), hint=hint)]
+
+
 def note(code: str, **params: Any) -> str:
     """A remark for the reply, as the notes list carries it."""
     return f"note:{code}|{json.dumps(params, ensure_ascii=False)}" if params else f"note:{code}"

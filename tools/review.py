@@ -13,7 +13,7 @@ from typing import Any
 
 from typing_extensions import TypedDict
 
-from tools import analysis, lexicon
+from tools import analysis, drawing, lexicon
 from tools.catalog import has, text
 from tools.narration import read_srt
 from tools.project import (
@@ -117,6 +117,7 @@ def score_reason(lang: str, criterion: str, values: dict[str, Any]) -> str:
         params["repeated"] = _items(lang, [str(n) for n in values["repeated"]])
     elif criterion == "coverage":
         params["missing"] = _items(lang, [str(m) for m in values["missing"]])
+        params["undrawn"] = _items(lang, [str(m) for m in values.get("undrawn", [])])
     return text(lang, f"review.reason_{criterion}", **params)
 
 
@@ -247,12 +248,25 @@ def _coverage(shots: list[Shot], request: str, subjects: list[str]) -> Score:
     described = " ".join(s["description"] for s in shots).lower()
     wanted = requested_elements(request)
     missing = [said for said, words in wanted if not any(w in described for w in words)]
+    # the things the request names that an icon draws, looked for among what the shots draw
+    # (the renderer's own resolver: a giraffe asked for is shown when a shot draws a giraffe)
+    drawings = [drawing.resolve(s["description"]) for s in shots]
+    drawn = {t.draws for d in drawings for t in d.things}
+    taken = {w for _, words in wanted for w in words}
+    asked = [t for t in drawing.resolve(request).sprites if t.word.lower() not in taken] if request else []
+    missing += [t.word for t in asked if t.draws not in drawn and t.word not in missing]
     gone, showing = subjects_shown(shots, subjects)
     missing = gone + [m for m in missing if m not in gone]
-    count = len(wanted) + len(subjects)
+    count = len(wanted) + len(subjects) + len(asked)
     thin = 0.5 if subjects and not gone and len(showing) < len(shots) / 3 else 0.0
     score = _clamp(10 - 10 * (len(missing) + thin) / max(1, count)) if count else 10.0
-    out = _score(score, count=count, missing=missing)
+    # what the shots name that nothing can draw: up to half the score, by its share of all
+    # the visible things they name
+    undrawn = [w for d in drawings for w in d.undrawn]
+    named = sum(len(d.things) for d in drawings) + len(undrawn)
+    if undrawn:
+        score = _clamp(score - 5 * len(undrawn) / max(1, named))
+    out = _score(score, count=count, missing=missing, undrawn=sorted(set(undrawn)), named=named)
     out["missing"] = missing
     return out
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from tools import lexicon
+from tools import drawing, icons, lexicon
 
 Color = tuple[int, int, int]
 
@@ -56,6 +56,13 @@ class Sprite:
     bob: float = 0.0
     sway: float = 0.0
     hold: float = 0.0
+    spin: float = 0.0  # radians per second
+    rock: float = 0.0  # radians either way, once a period
+    grow: float = 0.0  # seconds to grow from a quarter of its size to all of it
+    squash: float = 0.0  # how much it squashes (fraction of its height), once a period
+    wrap: float = 0.0  # a path across the frame: after this many pixels it comes in again
+    word: str = ""  # the description's words it draws (icons)
+    action: str | None = None
 
 
 @dataclass
@@ -82,9 +89,7 @@ class Composition:
 
 
 def _mentions(word: str, low: str) -> bool:
-    if word.isascii():
-        return re.search(rf"\b{re.escape(word.lower())}", low) is not None
-    return word in low
+    return _pos(word, low) < 1 << 30
 
 
 def _first(table: dict[str, list[str]], low: str) -> list[str]:
@@ -98,14 +103,20 @@ def _first(table: dict[str, list[str]], low: str) -> list[str]:
 
 
 def _pos(word: str, low: str) -> int:
-    m = re.search(rf"\b{re.escape(word.lower())}" if word.isascii() else re.escape(word), low)
+    """Where a lexicon word first occurs: an English word whole or plural ('cat' is not in
+    'catch', 'light' not in 'lighthouse'), a Chinese word as written."""
+    pattern = rf"\b{re.escape(word.lower())}(?:s|es)?\b" if word.isascii() else re.escape(word)
+    m = re.search(pattern, low)
     return m.start() if m else 1 << 30
 
 
-def read_scene(description: str) -> Scene:
-    """Read a description (Chinese or English) into a Scene through the scenes lexicon."""
+def read_scene(description: str, claimed: list[tuple[int, int]] | None = None) -> Scene:
+    """Read a description (Chinese or English) into a Scene through the scenes lexicon; the
+    `claimed` spans (what icons draw) are left out."""
     data = lexicon.load("scenes")
     low = description.lower()
+    for a, b in claimed or []:
+        low = low[:a] + " " * (b - a) + low[b:]
     masked = low
     for phrase in data["masks"]:  # 浪花 (spray) or 雪花 (snowflake) are not flowers
         masked = masked.replace(phrase, " ")
@@ -261,7 +272,7 @@ def _clouds(scene: Scene, p: _Painter, horizon: float) -> Sprite | None:
     return _crop_sprite(img, depth=0.3, vx=p.u * 0.012)
 
 
-def _crop_sprite(img: Any, depth: float, **motion: float) -> Sprite | None:
+def _crop_sprite(img: Any, depth: float, **motion: Any) -> Sprite | None:
     box = img.getbbox()
     if not box:
         return None
@@ -923,6 +934,129 @@ def _glints(p: _Painter, horizon: float, seed: int) -> Sprite | None:
     return _alternating(glints, depth=0.55, period=0.8, sway=p.u * 0.01)
 
 
+def _tint(img: Any, colour: str) -> Any:
+    """An icon recoloured towards a colour word: its coloured pixels take the colour's hue (and,
+    for white, black and grey, its lightness), its outlines and greys stay."""
+    rgb = lexicon.load("drawing")["colours"][colour]["rgb"]
+    arr = np.asarray(img.convert("RGBA")).astype(np.float32)
+    colourful = (arr[..., :3].max(axis=2) - arr[..., :3].min(axis=2)) > 40
+    light = arr[..., :3].mean(axis=2, keepdims=True) / 255.0
+    target = np.array(rgb, dtype=np.float32) / 255.0
+    shade = np.clip(target * (0.45 + 0.9 * light), 0, 1) * 255
+    arr[..., :3] = np.where(colourful[..., None], shade, arr[..., :3])
+    return Image.fromarray(arr.astype(np.uint8), "RGBA")
+
+
+def _icon_image(thing: drawing.Thing, height: float) -> Any:
+    """The thing's icon at a height (several copies side by side when the words count them)."""
+    icon = icons.raster(str(thing.icon), int(height * 1.05))
+    if thing.colour:
+        icon = _tint(icon, thing.colour)
+    count = min(thing.count, 5)
+    if count == 1:
+        return _even(icon)
+    small = icon.resize(
+        (max(2, int(icon.width * 0.7)), max(2, int(icon.height * 0.7))), Image.Resampling.LANCZOS
+    )
+    step = int(small.width * 0.8)
+    group = Image.new("RGBA", (small.width + step * (count - 1), int(small.height * 1.15)), (0, 0, 0, 0))
+    for k in range(count):
+        group.alpha_composite(small, (k * step, int(small.height * 0.15) * (k % 2)))
+    return _even(group)
+
+
+def _even(img: Any) -> Any:
+    """The picture on a transparent box of even width and height (ffmpeg's scale and pad
+    filters round odd sizes)."""
+    w, h = img.width + img.width % 2, img.height + img.height % 2
+    if (w, h) == img.size:
+        return img
+    box = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    box.alpha_composite(img, (0, h - img.height))
+    return box
+
+
+def _icon_sprites(
+    things: drawing.Drawing, p: _Painter, shot_type: str, horizon: float, seed: int
+) -> list[Sprite]:
+    """The description's things that icons draw, sized by the shot (large in a close-up, small
+    in a long shot; the first named is the largest), placed by what they are (buildings on the
+    horizon behind, the sky's things above, the rest on the ground) and moved by their action."""
+    place = lexicon.load("drawing")["placement"]
+    rng = random.Random(seed * 7 + 3)
+    ground_slots = [0.5, 0.24, 0.76, 0.36, 0.64]
+    out: list[Sprite] = []
+    actors = 0
+    for k, thing in enumerate(things.sprites[:6]):
+        name, action = str(thing.icon), thing.action
+        back = name in place["backdrop"] and action is None
+        sky = name in place["sky"] or action in ("fly", "float") and name not in place["backdrop"]
+        table = place["backdrop_size"] if back else place["size"]
+        scale = float(table.get(shot_type, table["medium"])) * (1.0 if k == 0 else 0.62)
+        if sky and not back:
+            scale *= 0.75
+        img = _icon_image(thing, p.u * scale)
+        moving = action in ("walk", "run", "drive", "fly", "swim")
+        if moving:
+            img = img.transpose(Image.Transpose.FLIP_LEFT_RIGHT)  # the artwork faces left; it goes right
+        if back:
+            x = p.X(0.72 if k % 2 == 0 else 0.28) - img.width / 2
+            y = horizon - img.height * 0.92
+            out.append(Sprite([img], x, y, depth=0.6, word=thing.word, action=action))
+            continue
+        slot = ground_slots[actors % len(ground_slots)]
+        actors += 1
+        if sky:
+            x = p.X(slot) - img.width / 2
+            y = p.Y(0.1 + 0.08 * (actors % 2))
+        else:
+            bottom = p.Y(0.95 if shot_type == "close-up" else 0.9 if shot_type != "aerial" else 0.8)
+            x, y = p.X(slot) - img.width / 2, bottom - img.height
+        sprite = Sprite([img], x, y, depth=0.9, word=thing.word, action=action, period=2.4, bob=p.u * 0.006)
+        _act(sprite, action, p, img, rng, icons.category(name) == "People & Body")
+        out.append(sprite)
+    return out
+
+
+def _act(
+    s: Sprite, action: str | None, p: _Painter, img: Any, rng: random.Random, person: bool = False
+) -> None:
+    """A sprite's motion for an action: a path, a bob or squash, a rotation, a scale over time."""
+    u, h = p.u, img.height
+    if action in ("walk", "run", "drive"):
+        speed = {"walk": 0.12, "run": 0.25, "drive": 0.3}[action]
+        s.x, s.vx, s.wrap = p.X(0.06), u * speed, p.w + img.width
+        s.period, s.bob = {"walk": (0.6, h * 0.025), "run": (0.36, h * 0.07), "drive": (0.3, h * 0.008)}[
+            action
+        ]
+    elif action == "fly":
+        s.x, s.vx, s.period, s.bob, s.wrap = p.X(0.04), u * 0.3, 0.9, h * 0.08, p.w + img.width
+    elif action == "swim":
+        s.y = p.Y(0.45) - h / 2
+        s.x, s.vx, s.period, s.bob, s.sway = p.X(0.1), u * 0.1, 1.6, h * 0.05, u * 0.02
+        s.wrap = p.w + img.width
+    elif action == "jump":
+        s.period, s.bob = 0.8, h * 0.45
+    elif action == "fall":
+        s.y, s.gravity, s.loop, s.hold = p.Y(-0.05) - h, u * 0.35, 2.6, 0.2
+    elif action == "spin" and person:  # a person twirls, and never turns upside down
+        s.rock, s.period = 0.35, 1.0
+    elif action == "spin":
+        s.spin = 2.4 * (1 if rng.random() < 0.5 else -1)
+    elif action == "float":
+        s.period, s.bob, s.sway = 3.2, u * 0.04, u * 0.03
+    elif action == "grow":
+        s.grow, s.bob = 2.2, 0.0
+    elif action == "pour":
+        s.rock, s.period = 0.45, 3.0
+    elif action == "wave":
+        s.rock, s.period = 0.18, 0.9
+    elif action == "eat":
+        s.squash, s.period = 0.1, 0.5
+    elif action == "sit":
+        s.period, s.bob = 3.0, h * 0.01
+
+
 def _subject(scene: Scene, shot_type: str) -> tuple[float, float]:
     """Where the shot's subject is (frame fractions), which a push-in moves towards."""
     if (scene.subject in ("cup", "flower") and shot_type == "close-up") or "drop" in scene.elements:
@@ -948,7 +1082,11 @@ def compose(
     mood = lexicon.base_mood(mood)
     palette = data["palettes"].get(mood, data["palettes"]["warm"])
     look = dict(data["looks"].get(mood, data["looks"]["warm"]))
-    scene = read_scene(description)
+    things = drawing.resolve(description)
+    scene = read_scene(description, drawing.claimed(description))
+    if scene.setting is None and things.sprites:  # somewhere for the things to stand
+        first = icons.category(str(things.sprites[0].icon)) or ""
+        scene.setting = lexicon.load("drawing")["placement"]["setting_for_category"].get(first)
     if image is not None:
         fitted = _cover(image.convert("RGB"), p.size)
         return Composition(apply_look(fitted, look).convert("RGB"), [], [], margin, (0.5, 0.5), look)
@@ -974,7 +1112,10 @@ def compose(
     ]
     if scene.setting == "beach":
         sprites += [_surf(scene, p, shot_type), _glints(p, horizon, seed)]
-    particle = scene.particles or ("dust" if not scene.known() or scene.setting in ("room", "cafe") else None)
+    sprites += _icon_sprites(things, p, shot_type, horizon, seed)
+    particle = scene.particles or (
+        "dust" if not (scene.known() or things.sprites) or scene.setting in ("room", "cafe") else None
+    )
     if particle:
         sprites.append(_particles(particle, p, palette, seed + 7))
     return Composition(
