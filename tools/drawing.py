@@ -34,10 +34,29 @@ STOPWORDS = {
     "in", "on", "at", "to", "up", "down", "out", "off", "through", "across", "around", "behind",
     "between", "beside", "toward", "towards", "against", "along", "a", "an", "the", "and", "or",
     "but", "so", "very", "just", "then", "now", "slowly", "quickly", "gently", "all", "more", "most",
+    "their", "theirs", "ours", "mine", "yours", "hers", "while", "when", "until", "after", "before",
+    "during", "because", "if", "than", "like", "each", "other",
 }  # fmt: skip
 ZH_MEASURES = "只个辆架艘条头匹棵朵座位名块片张杯碗盘把台部顶双对群串颗"
 ZH_NOUN_FLAGS = ("n", "nz", "ns", "ng", "nt", "nl")
 ZH_VERB_TAILS = "过来去着了起向进出上下到在入回"
+ZH_COMPLEMENTS = (
+    "下来",
+    "下去",
+    "上来",
+    "上去",
+    "过来",
+    "过去",
+    "起来",
+    "出来",
+    "进来",
+    "回来",
+    "进去",
+    "出去",
+)
+ABSTRACT_EN = ("ness", "ity", "ism", "hood", "dom", "gia")
+ABSTRACT_ZH = ("声", "节", "气", "感", "味")
+ANIMATE_KINDS = ("Animals & Nature", "People & Body", "Smileys & Emotion")
 _jieba_lock = threading.Lock()
 
 
@@ -141,7 +160,11 @@ def _zh_word_fits(tokens: list[tuple[str, str, int, int]], start: int, end: int)
         if a <= start and end <= b:
             if (a, b) == (start, end) or end - start >= 2:
                 return True
-            if start == a and b - end == 1 and word[-1] in _data()["zh_locatives"]:
+            if (
+                start == a
+                and b - end == 1
+                and word[-1] in _data()["zh_locatives"] + _data()["zh_noun_suffixes"]
+            ):
                 return True  # 桌上, 树下
             return end == b and not flag.startswith(("ns", "nr"))
     return True  # across jieba's words: the lexicon's own phrase
@@ -199,6 +222,9 @@ def _as_noun(tokens: list[_Token], i: int) -> bool:
     prev = tokens[i - 1].low if i else ""
     if prev in DETERMINERS or prev.isdigit() or prev in _colour_words("en") or prev.endswith("'s"):
         return True
+    participle = prev.endswith(("ing", "ed")) or (prev.endswith("y") and "ADJ" in _lemmas(prev))
+    if i > 1 and tokens[i - 2].low in DETERMINERS and participle:
+        return True  # the crashing waves, a rocky shore
     if prev in ("to", "will", "can", "they", "we", "i", "you", "he", "she", "people", "who"):
         return False
     return i > 0 and "ADJ" in _lemmas(prev) and "VERB" not in _lemmas(prev)
@@ -232,14 +258,28 @@ def _icons_en(text: str, tokens: list[_Token]) -> list[Thing]:
 
 def _undrawn_en(text: str, tokens: list[_Token], covered: list[Thing]) -> list[str]:
     invisible = set(_data()["invisible"]["en"])
+    measures = set(_data()["measure_words_en"])
     actions = {w for words in _action_words("en").values() for w in words}
+    label = re.match(r"^\s*(?:[A-Za-z'\-]+\s*){1,3}:", text)  # "Travel vlog:", "Ad copy:"
     out: list[str] = []
     for i, tok in enumerate(tokens):
         if any(t.start <= tok.start < t.end for t in covered) or tok.low in STOPWORDS or tok.low.isdigit():
             continue
+        if label and tok.end <= label.end():
+            continue
+        nxt_word = tokens[i + 1].low if i + 1 < len(tokens) else ""
+        if nxt_word == "of" and _noun_lemma(tok.low) in measures:
+            continue  # a stack of letters: the letters are the thing
+        prev_tok = tokens[i - 1] if i else None
+        after_noun = prev_tok is not None and _is_noun(prev_tok.low) and prev_tok.low not in STOPWORDS
+        if after_noun and prev_tok is not None and tok.low.endswith("s") and _verb_lemma(tok.low):
+            if prev_tok.low not in DETERMINERS and (not prev_tok.low.endswith("s") or tok.low.endswith("es")):
+                continue  # "a rocket lifts off", "lightning strikes": a verb
         lemma = _noun_lemma(tok.low)
         if lemma in invisible or tok.low in invisible or tok.low in _colour_words("en"):
             continue
+        if len(lemma) > 6 and lemma.endswith(ABSTRACT_EN):
+            continue  # happiness, curiosity, nostalgia, childhood: nothing to see
         after_stop = i > 0 and text[tokens[i - 1].end : tok.start].strip() in ("", ",")
         proper = tok.text[0].isupper() and after_stop and "NOUN" not in _lemmas(tok.low)
         if not (proper or _is_noun(tok.low)):
@@ -321,7 +361,8 @@ def _icons_zh(text: str, tokens: list[tuple[str, str, int, int]]) -> list[Thing]
             if flag.startswith("n") or flag in ("x", "eng"):  # a compound's head is its end: 小熊猫
                 modifiers = _data()["zh_modifiers"]
                 for k in range(1, len(word)):
-                    if word[k:] in index and (len(word) - k >= 2 or word[k - 1] in modifiers):
+                    head = len(word) - k >= 2 or word[k - 1] in modifiers or word[k:] in _data()["zh_heads"]
+                    if word[k:] in index and head:
                         hit = (1, word[k:], start + k, index[word[k:]])
                         break
         if hit:
@@ -338,10 +379,12 @@ def _undrawn_zh(tokens: list[tuple[str, str, int, int]], covered: list[Thing]) -
     colours = _colour_words("zh")
     out: list[str] = []
     for word, flag, start, end in tokens:
-        if not flag.startswith(ZH_NOUN_FLAGS) or flag.startswith("nr"):
+        if not flag.startswith(ZH_NOUN_FLAGS) or flag.startswith("nr") or "着" in word:
             continue
         if any(t.start < end and start < t.end for t in covered) or word in invisible or word in colours:
             continue
+        if word.endswith(ABSTRACT_ZH):
+            continue  # 鼓声, 清明时节, 香气: a sound, a season, a smell
         if len(word) < 2 or word not in out:
             if len(word) >= 2:
                 out.append(word)
@@ -389,9 +432,13 @@ def _verbs_zh(tokens: list[tuple[str, str, int, int]], covered: list[Thing]) -> 
         locatives = _data()["zh_locatives"]
         for action, words in table.items():
             exact = word in words
+            stem = next(
+                (word[: -len(c)] for c in ZH_COMPLEMENTS if word.endswith(c) and len(word) > len(c)), None
+            )
             tail = (
                 flag.startswith("v") and len(word) >= 2 and word[:-1] in words and word[-1] in ZH_VERB_TAILS
             )
+            tail = tail or (flag.startswith("v") and stem in words)
             placed = len(word) == 2 and word[0] in locatives and word[1] in words  # 池塘里游 -> 里游
             if exact and (flag.startswith(("v", "n", "x")) or len(word) > 1) or tail or placed:
                 out.append((start, action))
@@ -409,11 +456,17 @@ def _clause_of(text: str, pos: int) -> tuple[int, int]:
 def _assign_actions(text: str, things: list[Thing], verbs: list[tuple[int, str]]) -> None:
     """Give each verb to the thing it is said of: the nearest before it in its clause, else the
     nearest after it; a thing keeps its first action."""
+    animate = {"walk", "run", "eat", "wave", "sit", "jump", "swim"}
     for pos, action in verbs:
         lo, hi = _clause_of(text, pos)
         before = [t for t in things if lo <= t.start and t.end <= pos]
         after = [t for t in things if pos <= t.start and t.end <= hi]
-        for t in [*reversed(before), *after][:1]:
+        if not before and not after:  # the clause goes on with the last one named (树懒……，慢慢掉了下来)
+            before = [t for t in things if t.end <= pos][-1:]
+        order = [*reversed(before), *after]
+        if action in animate:  # who walks or eats: a creature or a person before a thing
+            order.sort(key=lambda t: icons.category(str(t.icon)) not in ANIMATE_KINDS)
+        for t in order[:1]:
             if t.action is None:
                 t.action = action
     defaults = {icon: action for action, names in _data()["default_actions"].items() for icon in names}
