@@ -276,6 +276,10 @@ ROWS = [
     ("router_load_mb", "  memory they add", "MB", "< 100 MB"),
     ("classify_median_s", "One message classified (held-out dev messages), in-process", "s", ""),
     ("classify_p95_s", "  p95", "s", "< 0.02 s"),
+    ("encode_baseline_s", "ffmpeg's own encode of a 30 s 1080p24 Ken Burns still (same encoder)", "s", ""),
+    ("icon_picture_s", "30 s 1080p24 picture, 4 shots of 3+ icon subjects each (clips + join)", "s", ""),
+    ("icon_clips_s", "  of which the four clips", "s", ""),
+    ("icon_ratio", "  against the encode above (same run)", "x", "≤ 1.5 x (aim 1.0 x)"),
     (
         "simple_turn_p95_s",
         "Simple turn (classify and reply, no render) through the graph, p95",
@@ -333,12 +337,82 @@ def render_bench(count: int) -> dict[str, Any]:
     return {"medians": {key: median_of(runs, key) for key in keys}, "all_runs": runs}
 
 
+ICON_SHOTS = [
+    ("wide", "a giraffe, an elephant and a zebra walk across the savanna under a rainbow"),
+    ("medium", "a chef, a robot and an astronaut share a birthday cake in the kitchen"),
+    ("close-up", "a red bus, a taxi and a bicycle drive past the castle"),
+    ("medium", "a dragon flies over a volcano while three balloons float by the tent"),
+]
+
+
+def encode_baseline(workdir: Path, seconds: float = 30.0) -> float:
+    """ffmpeg's own encode of a 30 s 1080p24 Ken Burns (a slow zoompan over one still) with the
+    renderer's encoder settings: the floor a render is compared with."""
+    from PIL import Image
+
+    still = workdir / "still.png"
+    Image.effect_noise((2112, 1188), 40).convert("RGB").save(still)
+    frames = int(seconds * 24)
+    t0 = time.perf_counter()
+    subprocess.run(
+        [
+            "ffmpeg", "-v", "error", "-y", "-loop", "1", "-i", str(still), "-vf",
+            f"zoompan=z='1+0.1*on/{frames}':d=1:s=1920x1080:fps=24,format=yuv420p", "-frames:v", str(frames),
+            "-c:v", "libx264", "-preset", X264_PRESET, "-crf", str(X264_CRF), "-threads", "2", str(workdir / "kb.mp4"),
+        ],
+        check=True,
+    )  # fmt: skip
+    return time.perf_counter() - t0
+
+
+def icon_render(workdir: Path) -> dict[str, float]:
+    """The picture of a 30 s 1080p24 project whose four shots each draw three or more icon
+    subjects: the four clips (two at a time, as the graph's fan-out runs them) and the join."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tools import drawing
+    from tools.renderer import RENDERER_VERSION, concat_clips, render_clip
+
+    specs = [
+        {
+            "renderer": RENDERER_VERSION, "description": d, "shot_type": kind, "camera": "drift", "mood": "warm",
+            "width": 1920, "height": 1080, "fps": 24, "frames": 180, "seed": i + 1, "caption": "", "captions": False,
+        }
+        for i, (kind, d) in enumerate(ICON_SHOTS)
+    ]  # fmt: skip
+    assert all(len(drawing.resolve(s["description"]).sprites) >= 3 for s in specs)
+    clips = [workdir / f"clip{i}.mp4" for i in range(len(specs))]
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda job: render_clip(*job), zip(specs, clips, strict=True)))
+    clips_s = time.perf_counter() - t0
+    concat_clips(clips, workdir / "joined.mp4")
+    return {"icon_picture_s": time.perf_counter() - t0, "icon_clips_s": clips_s}
+
+
+def icon_bench(count: int) -> dict[str, float]:
+    """Medians over `count` runs of the icon project's picture and of the encode baseline,
+    measured side by side in the same run, and their ratio."""
+    runs = []
+    for _ in range(count):
+        with tempfile.TemporaryDirectory(prefix="cinechat-icons-") as tmp:
+            encode = encode_baseline(Path(tmp))
+            picture = icon_render(Path(tmp))
+        runs.append(
+            {"encode_baseline_s": encode, **picture, "icon_ratio": picture["icon_picture_s"] / encode}
+        )
+        print(f"icons: picture {picture['icon_picture_s']:.2f}s encode {encode:.2f}s", file=sys.stderr)
+    return {key: median_of(runs, key) for key in runs[0]}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-readme", action="store_true")
     parser.add_argument(
-        "--only", choices=["history", "router"], help="measure only this part, keeping the other figures"
+        "--only",
+        choices=["history", "router", "icons"],
+        help="measure only this part, keeping the other figures",
     )
     args = parser.parse_args()
     out = ROOT / "bench" / "results.json"
@@ -354,10 +428,12 @@ def main() -> int:
             "medians": render["medians"],
             "all_runs": render["all_runs"],
         }
-    if args.only != "router":
+    if args.only in (None, "history"):
         results["medians"] = {**results["medians"], **versions_bench()}
-    if args.only != "history":
+    if args.only in (None, "router"):
         results["medians"] = {**results["medians"], **router_bench()}
+    if args.only in (None, "icons"):
+        results["medians"] = {**results["medians"], **icon_bench(args.runs)}
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     if not args.no_readme:
         write_readme(results)

@@ -195,6 +195,7 @@ ENVIRONMENT: list[tuple[str, str]] = [
     ("CINECHAT_T2I_MODEL", "text-to-image diffusers model folder for keyframes"),
     ("CINECHAT_T2V_MODEL", "text-to-video diffusers model folder"),
     ("CINECHAT_I2V_MODEL", "image-to-video diffusers model folder"),
+    ("CINECHAT_ICON_CACHE", "where rasterised icons are kept (the user cache folder)"),
     ("CINECHAT_MODELS_DIR", "where the model pickers look for model folders (models/)"),
     ("CINECHAT_DIFFUSION_STEPS", "denoising steps (25)"),
     ("CINECHAT_DIFFUSION_WIDTH", "generation width (512)"),

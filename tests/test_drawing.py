@@ -203,7 +203,7 @@ def test_the_rendered_thing_moves_and_a_still_one_does_not(text: str, tmp_path) 
 
     def change(description: str) -> float:
         spec = {
-            "renderer": "animatic-2", "description": description, "shot_type": "medium", "camera": "static",
+            "renderer": "animatic-3", "description": description, "shot_type": "medium", "camera": "static",
             "mood": "warm", "width": 320, "height": 180, "fps": 12, "frames": 30, "seed": 4, "captions": False,
         }  # fmt: skip
         out = tmp_path / f"{abs(hash(description))}.mp4"
@@ -309,3 +309,31 @@ def test_any_few_subjects_are_all_drawn_inside_the_frame(picked, shot_type, seed
         x0, y0, x1, y1 = _in_frame(comp, s)
         assert x1 > 0 and x0 < FRAME[0] and y1 > 0 and y0 < FRAME[1]
         assert (x1 - x0) * (y1 - y0) >= 0.004 * FRAME[0] * FRAME[1]
+
+
+@pytest.mark.parametrize(
+    ("text", "world", "prop"),
+    [
+        ("a camel walks across the desert", "desert", "cactus"),
+        ("a rocket flies through outer space", "space", "ringed-planet"),
+        ("一条小鱼在海底游", "underwater", "coral"),
+        ("a singer on the stage", "stage", "performing-arts"),
+        ("农场里，一头奶牛在吃草", "farm", "house-with-garden"),
+        ("宇航员站在月球上", "moon_surface", "globe-showing-asia-australia"),
+    ],
+)
+def test_settings_beyond_the_painters_are_data_and_dressed(text: str, world: str, prop: str) -> None:
+    found = drawing.world(text)
+    assert found and found[0] == world
+    assert f"animatic:{world}" in [t.draws for t in drawing.resolve(text).things]
+    comp = scene.compose(text, "warm", FRAME, 1, "medium")
+    props = [s for s in comp.sprites if s.word == found[1]]
+    assert props, "the setting's own dressing is drawn"
+
+
+def test_space_has_stars_and_no_clouds_or_sun() -> None:
+    comp = scene.compose("a rocket flies through outer space", "warm", FRAME, 1, "medium")
+    sky = np.asarray(comp.sky).astype(int)
+    assert sky.mean() < 60, "a dark sky"
+    assert (sky.max(axis=2) > 200).sum() > 50, "stars"
+    assert not [s for s in comp.sprites if s.depth == 0.3], "no clouds"

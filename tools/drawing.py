@@ -126,8 +126,13 @@ def _painted(text: str, rejected: list[tuple[int, int]] | None = None) -> list[T
     found: list[Thing] = []
     tokens = _tokens_en(text)
     zh_tokens = _tokens_zh(text) if _is_zh(text) else []
-    for table in ("settings", "elements", "people", "particles", "weather", "time_of_day"):
-        for key, words in data[table].items():
+    worlds = {k: v["en"] + v["zh"] for k, v in _data()["worlds"].items() if not k.startswith("_")}
+    tables = [
+        worlds,
+        *(data[t] for t in ("settings", "elements", "people", "particles", "weather", "time_of_day")),
+    ]
+    for table in tables:
+        for key, words in table.items():
             for word in sorted(words, key=len, reverse=True):
                 pattern = rf"\b{re.escape(word.lower())}(?:s|es)?\b" if word.isascii() else re.escape(word)
                 for m in re.finditer(pattern, low):
@@ -261,12 +266,15 @@ def _undrawn_en(text: str, tokens: list[_Token], covered: list[Thing]) -> list[s
     measures = set(_data()["measure_words_en"])
     actions = {w for words in _action_words("en").values() for w in words}
     label = re.match(r"^\s*(?:[A-Za-z'\-]+\s*){1,3}:", text)  # "Travel vlog:", "Ad copy:"
+    quoted = [m.span() for m in re.finditer(r"[\"“‘][^\"”’]*[\"”’]", text)]  # words written on a card
     out: list[str] = []
     for i, tok in enumerate(tokens):
         if any(t.start <= tok.start < t.end for t in covered) or tok.low in STOPWORDS or tok.low.isdigit():
             continue
-        if label and tok.end <= label.end():
+        if label and tok.end <= label.end() or any(a <= tok.start < b for a, b in quoted):
             continue
+        if tok.low.endswith("ing") and _verb_lemma(tok.low) and not _as_noun(tokens, i):
+            continue  # "Lena blowing out the candles": a verb, not a thing
         nxt_word = tokens[i + 1].low if i + 1 < len(tokens) else ""
         if nxt_word == "of" and _noun_lemma(tok.low) in measures:
             continue  # a stack of letters: the letters are the thing
@@ -281,7 +289,10 @@ def _undrawn_en(text: str, tokens: list[_Token], covered: list[Thing]) -> list[s
         if len(lemma) > 6 and lemma.endswith(ABSTRACT_EN):
             continue  # happiness, curiosity, nostalgia, childhood: nothing to see
         after_stop = i > 0 and text[tokens[i - 1].end : tok.start].strip() in ("", ",")
+        place = i > 0 and tokens[i - 1].low in ("on", "to", "from", "over", "in", "at", "across", "into")
         proper = tok.text[0].isupper() and after_stop and "NOUN" not in _lemmas(tok.low)
+        if proper and not place:
+            continue  # a name (Lena) is someone the painter draws as a person, or no one to see
         if not (proper or _is_noun(tok.low)):
             continue
         if (
@@ -558,6 +569,17 @@ def annotate(script: Script) -> Script:
     """The script with each shot's `drawn` and `undrawn` recorded for its description."""
     shots = [cast(Shot, {**shot, **record(shot.get("description", ""))}) for shot in script.get("shots", [])]
     return cast(Script, {**script, "shots": shots})
+
+
+def world(description: str) -> tuple[str, str] | None:
+    """The setting beyond the painter's own that a description names (desert, space, stage...),
+    with the words that name it, or None."""
+    worlds = _data()["worlds"]
+    for t in _resolve(description).things:
+        key = t.draws.split(":", 1)[1] if t.draws.startswith("animatic:") else ""
+        if key in worlds:
+            return key, t.word
+    return None
 
 
 def claimed(description: str) -> list[tuple[int, int]]:

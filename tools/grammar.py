@@ -195,6 +195,19 @@ def write_grammar(req: Request, lang: str, total: float, style: str) -> Script:
         make_shot(i + 1, t, d, n, s)
         for i, ((t, d, n, _), s) in enumerate(zip(drafts, durations, strict=True))
     ]
+    card = grammar.get("card")
+    if card and shots:  # an ad closes on its call to action, as a title over the last shot
+        last = shots[-1]
+        end = round(max(0.8, float(last["duration"]) - 0.3), 2)
+        last["overlays"] = [
+            {
+                "text": card[lang].format(subject=req.subject),
+                "kind": "title",
+                "position": "top",
+                "start": 0.3,
+                "end": end,
+            }
+        ]
     return {
         "title": title_of(req, lang),
         "theme": req.topic,

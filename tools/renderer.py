@@ -21,7 +21,7 @@ from tools.errors import RequestError
 from tools.ffmpeg import run_ffmpeg
 from tools.project import DEFAULT_MOOD, Grade, Script, Settings, ShotSpec
 
-RENDERER_VERSION = "animatic-2"
+RENDERER_VERSION = "animatic-3"
 X264_PRESET = os.environ.get("CINECHAT_X264_PRESET", "veryfast")
 X264_CRF = 23
 ENCODER = ["-c:v", "libx264", "-preset", X264_PRESET, "-crf", str(X264_CRF)]

@@ -33,6 +33,11 @@ class Scene:
     particles: str | None = None
     birds: str | None = None  # "fly" or "ground"
     subject: str | None = None
+    world: dict[str, Any] | None = None  # a setting of data/drawing.json's worlds
+
+    def plain(self) -> bool:
+        """Whether the ground is bare (sand, snow, the moon, the sea floor): no path, no grass."""
+        return bool(self.world and self.world.get("plain"))
 
     def known(self) -> bool:
         """Whether the description named anything the lexicon knows."""
@@ -226,6 +231,8 @@ def _horizon(scene: Scene, p: _Painter, shot_type: str) -> float:
 def _sky(scene: Scene, palette: dict[str, Any], p: _Painter, horizon: float) -> Any:
     data = lexicon.load("scenes")
     top, bottom = (_c(c) for c in (data["skies"][scene.time] if scene.time else palette["sky"]))
+    if scene.world and scene.world.get("sky"):
+        top, bottom = (_c(c) for c in scene.world["sky"])
     if "cloudy" in scene.weather or "rain" in scene.weather:
         top, bottom = _mix(top, (120, 125, 135), 0.55), _mix(bottom, (160, 165, 170), 0.55)
     img = Image.new("RGB", p.size, top)
@@ -233,13 +240,14 @@ def _sky(scene: Scene, palette: dict[str, Any], p: _Painter, horizon: float) -> 
     span = max(1.0, horizon)
     for y in range(p.size[1]):
         draw.line([(0, y), (p.size[0], y)], fill=_mix(top, bottom, min(1.0, y / span)))
-    night = scene.time == "night"
+    night = scene.time == "night" or bool(scene.world and scene.world.get("stars"))
     if night:
         for _ in range(160):
             x, y = p.rng.randrange(p.size[0]), p.rng.randrange(max(1, int(horizon)))
             r = p.rng.choice((1, 1, 2))
             draw.ellipse([x - r, y - r, x + r, y + r], fill=(255, 255, 230, p.rng.randrange(120, 255)))
-    if scene.setting not in ("room", "cafe") and "rain" not in scene.weather:
+    sun = not scene.world or scene.world.get("sun", True)
+    if scene.setting not in ("room", "cafe") and "rain" not in scene.weather and sun:
         moon = night or "moon" in scene.elements
         body = (238, 238, 215) if moon else (255, 238, 160)
         rr0 = p.u * (0.05 if moon else 0.065)
@@ -256,6 +264,8 @@ def _sky(scene: Scene, palette: dict[str, Any], p: _Painter, horizon: float) -> 
 
 def _clouds(scene: Scene, p: _Painter, horizon: float) -> Sprite | None:
     if scene.setting in ("room", "cafe") or scene.time == "night":
+        return None
+    if scene.world and not scene.world.get("sun", True):  # space, the moon, the sea floor
         return None
     img, draw = p.layer()
     grey = "cloudy" in scene.weather or "rain" in scene.weather
@@ -408,7 +418,7 @@ def _far(scene: Scene, palette: dict[str, Any], p: _Painter, horizon: float) -> 
         return img
     # a forest draws the mountains' chance too (and ignores it): later random numbers follow it
     if setting == "mountains" or (
-        setting in (None, "forest") and p.rng.random() < 0.5 and setting != "forest"
+        setting in (None, "forest") and p.rng.random() < 0.5 and setting != "forest" and not scene.world
     ):
         _mountains(draw, scene, p, horizon)
     if setting == "street":
@@ -418,9 +428,9 @@ def _far(scene: Scene, palette: dict[str, Any], p: _Painter, horizon: float) -> 
         if scene.time == "sunset":
             sea = (190, 110, 80)
         draw.rectangle([0, horizon, *p.size], fill=(*sea, 255))
-    if setting in ("park", "forest") or (setting is None and scene.known()):
+    if (setting in ("park", "forest") or (setting is None and scene.known())) and not scene.plain():
         _tree_line(draw, scene, palette, p, horizon)
-    if setting is None and not scene.known():
+    if setting is None and not scene.known() and not scene.world:
         _bokeh(draw, palette, p)
     return img
 
@@ -465,14 +475,14 @@ def _grass(
 ) -> None:
     """Open ground: grass (or snow) darkening towards the camera, a park's path, blades of grass."""
     W, H = p.size
-    ground = _c(palette["ground"])
-    snow = "snow" in scene.weather
-    top_col = (240, 242, 250) if snow else ground
+    ground = _c(scene.world["ground"]) if scene.world and scene.world.get("ground") else _c(palette["ground"])
+    snow = "snow" in scene.weather or scene.plain()
+    top_col = (240, 242, 250) if "snow" in scene.weather else ground
     draw.rectangle([0, horizon, W, H], fill=(*top_col, 255))
     for y in range(int(horizon), H, 4):
         shade = _mix(top_col, _mix(top_col, (30, 60, 30), 0.35), (y - horizon) / max(1, H - horizon))
         draw.line([(0, y), (W, y)], fill=(*shade, 255))
-    if scene.setting == "park" and not close:
+    if scene.setting == "park" and not close and not scene.plain():
         cx = p.X(0.5)
         draw.polygon(
             [
@@ -987,8 +997,12 @@ def _icon_sprites(
     ground_slots = [0.5, 0.24, 0.76, 0.36, 0.64]
     out: list[Sprite] = []
     actors = 0
+    seen: set[str] = set()
     for k, thing in enumerate(things.sprites[:6]):
         name, action = str(thing.icon), thing.action
+        if name in seen:  # named twice, drawn once
+            continue
+        seen.add(name)
         back = name in place["backdrop"] and action is None
         sky = name in place["sky"] or action in ("fly", "float") and name not in place["backdrop"]
         table = place["backdrop_size"] if back else place["size"]
@@ -1016,6 +1030,41 @@ def _icon_sprites(
         _act(sprite, action, p, img, rng, icons.category(name) == "People & Body")
         out.append(sprite)
     return out
+
+
+def _product_shot(description: str) -> bool:
+    """Whether a description shows a product as in an ad: revealed, on a podium, in the spotlight."""
+    words = lexicon.load("drawing")["product_words"]
+    low = description.lower()
+    return any(w in low for w in words["en"]) or any(w in description for w in words["zh"])
+
+
+def _staged(sprites: list[Sprite], p: _Painter) -> list[Sprite]:
+    """The product layout: the first icon centred on a podium, under a light sweeping across."""
+    main = next((s for s in sprites if s.word), None)
+    if main is None:
+        return sprites
+    img = main.frames[0]
+    main.vx, main.wrap, main.bob, main.period = 0.0, 0.0, p.u * 0.008, 3.0
+    main.x = p.X(0.5) - img.width / 2
+    top = p.Y(0.9) - p.u * 0.08
+    main.y = top - img.height + p.u * 0.02
+    w = max(img.width * 1.3, p.u * 0.3)
+    podium = Image.new("RGBA", (int(w), int(p.u * 0.12)), (0, 0, 0, 0))
+    d = ImageDraw.Draw(podium, "RGBA")
+    d.rectangle([0, podium.height * 0.3, w, podium.height], fill=(235, 232, 240, 255))
+    d.ellipse([0, 0, w, podium.height * 0.6], fill=(250, 250, 255, 255))
+    d.ellipse([0, podium.height * 0.75, w, podium.height * 1.2], fill=(200, 196, 210, 255))
+    base = Sprite([podium], p.X(0.5) - w / 2, top - podium.height * 0.3, depth=0.9)
+    band = Image.new("RGBA", (int(p.u * 0.18), int(p.size[1])), (0, 0, 0, 0))
+    bd = ImageDraw.Draw(band, "RGBA")
+    for i in range(band.width):  # soft edges
+        a = int(70 * math.sin(math.pi * i / max(1, band.width - 1)))
+        bd.line([(i, 0), (i, band.height)], fill=(255, 255, 255, a))
+    band = band.rotate(-18, expand=True, resample=Image.Resampling.BICUBIC)
+    sweep = Sprite([band], p.X(-0.2), -p.my, vx=p.u * 0.45, wrap=p.w + band.width * 2, depth=0.0)
+    rest = [s for s in sprites if s is not main]
+    return [*rest, base, main, sweep]
 
 
 def _act(
@@ -1084,9 +1133,15 @@ def compose(
     look = dict(data["looks"].get(mood, data["looks"]["warm"]))
     things = drawing.resolve(description)
     scene = read_scene(description, drawing.claimed(description))
-    if scene.setting is None and things.sprites:  # somewhere for the things to stand
+    place = drawing.world(description)
+    if place:  # a world of data/drawing.json stands on one of the painter's settings
+        scene.world = lexicon.load("drawing")["worlds"][place[0]]
+        scene.setting = scene.world["painter"]
+    if scene.setting is None and things.sprites and not scene.world:  # somewhere for the things to stand
         first = icons.category(str(things.sprites[0].icon)) or ""
         scene.setting = lexicon.load("drawing")["placement"]["setting_for_category"].get(first)
+        if _product_shot(description):  # a product stands in a studio
+            scene.setting = "room"
     if image is not None:
         fitted = _cover(image.convert("RGB"), p.size)
         return Composition(apply_look(fitted, look).convert("RGB"), [], [], margin, (0.5, 0.5), look)
@@ -1112,7 +1167,14 @@ def compose(
     ]
     if scene.setting == "beach":
         sprites += [_surf(scene, p, shot_type), _glints(p, horizon, seed)]
+    if place and scene.world:  # the world's own dressing, behind what the description names
+        drawn = {t.icon for t in things.sprites}
+        for prop in scene.world.get("props", []):
+            if prop not in drawn:
+                things.things.append(drawing.Thing(place[1], 10**6, 10**6, prop))
     sprites += _icon_sprites(things, p, shot_type, horizon, seed)
+    if things.sprites and _product_shot(description):
+        sprites = [*_staged([s for s in sprites if s], p)]
     particle = scene.particles or (
         "dust" if not (scene.known() or things.sprites) or scene.setting in ("room", "cafe") else None
     )

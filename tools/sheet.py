@@ -26,7 +26,7 @@ def storyboard_strip(store: AssetStore, script: Script) -> str:
     shots = script.get("shots", [])
     mood = script.get("mood", DEFAULT_MOOD)
     drawn = [[s["description"], s["shot_type"]] for s in shots]
-    key = content_key({"shots": drawn, "mood": mood, "size": STRIP_FRAME}, salt="strip-1")
+    key = content_key({"shots": drawn, "mood": mood, "size": STRIP_FRAME}, salt="strip-2")
     if store.has("storyboards", key, "png"):
         return str(store.path("storyboards", key, "png"))
     (w, h), gap = STRIP_FRAME, STRIP_GAP
