@@ -44,16 +44,18 @@ train: venv
 # The router on held-out messages: per-intent precision/recall, confusion, slots.
 eval: venv
 	$(PY) bench/eval.py
+	$(PY) bench/eval_drawing.py
 
 bench: venv
 	$(PY) bench/run.py --runs $${RUNS:-3}
 
-# The README's contact sheet: the seed project rendered in a scratch database, one frame per shot.
+# The README's contact sheets: the seed project, and ten projects on varied topics (bench/topic_sheet.py), rendered in scratch databases, one frame per shot.
 sheet: venv
 	rm -rf /tmp/cinechat-sheet && mkdir -p /tmp/cinechat-sheet docs
 	$(VENV)/bin/cinechat say --db /tmp/cinechat-sheet/db.sqlite --quiet "我想创建一个关于春天的30秒短视频，风格要温馨治愈" >/dev/null
 	$(VENV)/bin/cinechat say --db /tmp/cinechat-sheet/db.sqlite --quiet "继续生成" >/dev/null
 	$(VENV)/bin/cinechat sheet --db /tmp/cinechat-sheet/db.sqlite --out docs/seed-contact-sheet.png
+	$(PY) bench/topic_sheet.py --out docs/topics-contact-sheet.png
 
 # The README's chat screenshots: the browser test run with its screenshots copied to docs/.
 screenshot: venv

@@ -79,6 +79,8 @@ def summary(thread: str, values: dict[str, Any]) -> dict[str, Any]:
                     "description": s["description"],
                     "duration": s["duration"],
                     "narration": s["narration"],
+                    "drawn": s.get("drawn", []),
+                    "undrawn": s.get("undrawn", []),
                 }
                 for s in script["shots"]
             ],

@@ -72,7 +72,7 @@ def editor(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
         # already so (the voice was female; the level sits at its bound): no version, no render
         return {"outcome": {"kind": "edit", "op": name, "unchanged": True, **result.detail, **_said(slots)}}
     rerender = state.get("status") == "rendered"
-    script = annotate(result.script)
+    script = annotate(result.script, state.get("script"))
     notes = undrawn_notes(
         script, state.get("script"), state.get("language", "zh"), context.diffusion_models()
     )

@@ -98,7 +98,7 @@ def script_writer(state: ProjectState, runtime: Runtime[Context]) -> dict[str, A
     except RequestError as err:
         return {"outcome": {"error": err.code, **err.details}}
     writer({"stage": "script", "percent": 100, "node": "script_writer"})
-    script = annotate(script)
+    script = annotate(script, None if intent["intent"] == "create" else state.get("script"))
     before = None if intent["intent"] == "create" else state.get("script")
     notes = [*notes, *undrawn_notes(script, before, state.get("language", "zh"), context.diffusion_models())]
     rerender = intent["intent"] != "create" and state.get("status") == "rendered"

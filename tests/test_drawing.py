@@ -337,3 +337,20 @@ def test_space_has_stars_and_no_clouds_or_sun() -> None:
     assert sky.mean() < 60, "a dark sky"
     assert (sky.max(axis=2) > 200).sum() > 50, "stars"
     assert not [s for s in comp.sprites if s.depth == 0.3], "no clouds"
+
+
+def test_an_unchanged_description_keeps_its_record_and_a_changed_one_is_read_again() -> None:
+    before = drawing.annotate(
+        {"shots": [{"id": "s1", "description": "a giraffe"}, {"id": "s2", "description": "a bus"}]}
+    )
+    assert before["shots"][0]["drawn"] == [{"word": "giraffe", "as": "giraffe"}]
+    kept = {
+        **before["shots"][0],
+        "drawn": [{"word": "kept", "as": "kept"}],
+    }  # what the earlier version recorded
+    after = drawing.annotate(
+        {"shots": [kept, {**before["shots"][1], "description": "a lighthouse"}]},
+        {"shots": [kept, before["shots"][1]]},
+    )
+    assert after["shots"][0]["drawn"] == [{"word": "kept", "as": "kept"}]
+    assert after["shots"][1]["drawn"] == [] and after["shots"][1]["undrawn"] == ["lighthouse"]

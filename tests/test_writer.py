@@ -257,3 +257,18 @@ def test_a_styles_phrasings_leave_out_what_it_avoids(text: str, lang: str, style
     ended = rewrite_ending(script, "")  # type: ignore[arg-type]
     for shot in ended["shots"]:
         assert not any(w in shot["description"].lower() for w in words), shot["description"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "subject"),
+    [
+        ("做一个15秒的视频：一只长颈鹿在沙漠里走，远处有一座灯塔", "zh", "长颈鹿"),
+        ("来一段短片：小猫在窗台上晒太阳", "zh", "小猫"),
+        ("make a 15 second video: a giraffe walking through the desert", "en", "giraffe"),
+        ("New video: a robot painting a sunset", "en", "robot"),
+    ],
+)
+def test_the_topic_after_a_colon_is_the_subject(text: str, lang: str, subject: str) -> None:
+    """'A video: X' is a video of X, not a video of 'video'."""
+    req = read_request(text, lang)
+    assert subject in req.subject and "video" not in req.subject.lower() and "视频" not in req.subject

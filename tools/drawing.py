@@ -38,7 +38,7 @@ STOPWORDS = {
     "during", "because", "if", "than", "like", "each", "other",
 }  # fmt: skip
 ZH_MEASURES = "只个辆架艘条头匹棵朵座位名块片张杯碗盘把台部顶双对群串颗"
-ZH_NOUN_FLAGS = ("n", "nz", "ns", "ng", "nt", "nl")
+ZH_NOUN_FLAGS = ("n", "nz", "ns", "ng", "nt")
 ZH_VERB_TAILS = "过来去着了起向进出上下到在入回"
 ZH_COMPLEMENTS = (
     "下来",
@@ -390,7 +390,7 @@ def _undrawn_zh(tokens: list[tuple[str, str, int, int]], covered: list[Thing]) -
     colours = _colour_words("zh")
     out: list[str] = []
     for word, flag, start, end in tokens:
-        if not flag.startswith(ZH_NOUN_FLAGS) or flag.startswith("nr") or "着" in word:
+        if flag not in ZH_NOUN_FLAGS or "着" in word:
             continue
         if any(t.start < end and start < t.end for t in covered) or word in invisible or word in colours:
             continue
@@ -565,9 +565,17 @@ def record(description: str) -> dict[str, Any]:
     return resolve(description).record()
 
 
-def annotate(script: Script) -> Script:
-    """The script with each shot's `drawn` and `undrawn` recorded for its description."""
-    shots = [cast(Shot, {**shot, **record(shot.get("description", ""))}) for shot in script.get("shots", [])]
+def annotate(script: Script, before: Script | None = None) -> Script:
+    """The script with each shot's `drawn` and `undrawn` recorded for its description. A shot
+    whose description is as it was in `before` keeps that version's record (an edit of the
+    music or the grading reads no description again)."""
+    old = {s.get("id"): s for s in (before or {}).get("shots", [])}
+    shots = []
+    for shot in script.get("shots", []):
+        prev = old.get(shot.get("id"))
+        same = prev is not None and prev.get("description") == shot.get("description") and "drawn" in prev
+        rec = {"drawn": prev["drawn"], "undrawn": prev.get("undrawn", [])} if same and prev else None
+        shots.append(cast(Shot, {**shot, **(rec or record(shot.get("description", "")))}))
     return cast(Script, {**script, "shots": shots})
 
 

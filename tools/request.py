@@ -179,6 +179,11 @@ def extra_subjects(text: str, lang: str) -> list[str]:
 
 
 def _en_topic(text: str) -> str:
+    lead = re.match(
+        r"^\s*[\w\s'-]{0,30}?\b(?:video|clip|film|reel|short|animation|tiktok)\s*:\s*(.+)$", text, re.I
+    )
+    if lead:  # "make a 15 second video: a giraffe walking through the desert"
+        text = lead.group(1)
     parts = [p.strip() for p in re.split(r"[,;!?]|\s[-–—]\s|\.\s", text) if p.strip()]
     parts = [p for p in parts if not _qualifier(p)] or parts
     head = _en_head(parts)
@@ -279,7 +284,13 @@ def _zh_topic(text: str) -> str:
     body = re.sub(ZH_DURATION, "", text)
     head = re.match(r"^([^，,。：:]{2,12}?)\s*(?:——|--|：|:)", body)
     if head:
-        return head.group(1).strip()
+        making = (
+            r"(?:我想|我要|想要|帮我|请)?(?:做|整|来|搞|弄|生成|创建|制作|拍)?(?:一个|一段|一条|个|段|条)?的?"
+        )
+        if not re.fullmatch(rf"{making}(?:{ZH_GENRE_WORDS}|{VIDEO_ZH})*", head.group(1).strip()):
+            return head.group(1).strip()
+        rest = body[head.end() :].strip()  # '做一个视频：一只长颈鹿在沙漠里走': the topic follows the colon
+        return re.split(r"[，,。！!？?]", rest)[0] or head.group(1).strip()
     patterns = [
         rf"关于(.+?)的(?:\s*(?:[\w\u4e00-\u9fff]{{0,6}}))?{VIDEO_ZH}",
         r"关于(.+?)(?:[，,。！!？?]|$)",
