@@ -7,6 +7,7 @@ a row per project under its request. Written to docs/topics-contact-sheet.png.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -45,12 +46,14 @@ def main() -> int:
         for k, (request, go) in enumerate(TOPICS):
             thread = f"topic{k}"
             for text in (request, go):
-                subprocess.run(
-                    [CLI, "say", "--db", db, "--thread", thread, "--quiet", text],
+                said = subprocess.run(
+                    [CLI, "say", "--db", db, "--thread", thread, "--quiet", "--json", text],
                     check=True,
                     env=env,
-                    stdout=subprocess.DEVNULL,
+                    capture_output=True,
+                    text=True,
                 )
+            video = json.loads(said.stdout)["video"]
             png = Path(tmp) / f"{thread}.png"
             subprocess.run(
                 [CLI, "sheet", "--db", db, "--thread", thread, "--out", str(png), "--width", str(args.width)],
@@ -58,7 +61,8 @@ def main() -> int:
                 env=env,
                 stdout=subprocess.DEVNULL,
             )
-            rows.append((request, _one_row(Image.open(png).convert("RGB"), args.width)))
+            aspect = video["height"] / video["width"]
+            rows.append((request, _one_row(Image.open(png).convert("RGB"), args.width, aspect)))
             print(f"{k + 1}/{len(TOPICS)} {request}", flush=True)
     font = ImageFont.truetype(FONT, 22)
     band = 34
@@ -76,10 +80,11 @@ def main() -> int:
     return 0
 
 
-def _one_row(sheet: Image.Image, width: int) -> Image.Image:
-    """The contact sheet's frames (a grid of `width`-wide cells with a label band) as one row."""
+def _one_row(sheet: Image.Image, width: int, aspect: float) -> Image.Image:
+    """The contact sheet's frames (a grid of `width`-wide cells with a label band, each frame
+    `aspect` times as tall as wide) as one row."""
     cols = max(1, sheet.width // width)
-    cell_h = int(width * 9 / 16) + max(22, width // 16)
+    cell_h = 2 * round(width * aspect / 2) + max(22, width // 16)
     cells = []
     for r in range(sheet.height // cell_h):
         for c in range(cols):

@@ -354,3 +354,16 @@ def test_an_unchanged_description_keeps_its_record_and_a_changed_one_is_read_aga
     )
     assert after["shots"][0]["drawn"] == [{"word": "kept", "as": "kept"}]
     assert after["shots"][1]["drawn"] == [] and after["shots"][1]["undrawn"] == ["lighthouse"]
+
+
+def test_an_ad_ends_on_a_call_to_action_that_fits_a_portrait_frame() -> None:
+    from tools.renderer import text_overlay
+    from tools.writing import write_offline
+
+    script = write_offline(
+        "I need a 15 second TikTok ad for our new running shoes, energetic", "en", 15.0, "energetic"
+    )
+    cards = script["shots"][-1].get("overlays") or []
+    assert cards and "running shoes" in cards[0]["text"]
+    img, x, _ = text_overlay(cards[0]["text"], "title", "top", (608, 1080))
+    assert x >= 0 and x + img.width <= 608

@@ -272,3 +272,9 @@ def test_the_topic_after_a_colon_is_the_subject(text: str, lang: str, subject: s
     """'A video: X' is a video of X, not a video of 'video'."""
     req = read_request(text, lang)
     assert subject in req.subject and "video" not in req.subject.lower() and "视频" not in req.subject
+
+
+def test_a_genre_first_then_the_topic_reads_the_topic() -> None:
+    """'一段美食短片，厨师做一碗拉面': the first clause only names the kind of video."""
+    req = read_request("想要一段15秒的美食短片，厨师做一碗热腾腾的拉面", "zh")
+    assert "拉面" in req.subject or "厨师" in req.subject

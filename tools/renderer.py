@@ -60,6 +60,10 @@ def text_overlay(text: str, kind: str, position: str, size: tuple[int, int]) -> 
     font = ImageFont.truetype(CJK_FONT if cjk else LATIN_FONT, font_size)
     probe = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
     left, top, right, bottom = probe.textbbox((0, 0), text, font=font, stroke_width=3)
+    if right - left > w * 0.88:  # a title wider than the frame (a portrait video) is made smaller
+        font_size = max(12, int(font_size * w * 0.88 / (right - left)))
+        font = ImageFont.truetype(CJK_FONT if cjk else LATIN_FONT, font_size)
+        left, top, right, bottom = probe.textbbox((0, 0), text, font=font, stroke_width=3)
     pad = font_size // 3
     img = Image.new("RGBA", (int(right - left + 4 * pad), int(bottom - top + 4 * pad)), (0, 0, 0, 0))
     shadow = Image.new("RGBA", img.size, (0, 0, 0, 0))

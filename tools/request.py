@@ -330,7 +330,11 @@ def _zh_topic(text: str) -> str:
         (w for w in tails if not w.isascii()), key=len, reverse=True
     ):  # "女排夺冠的热血" -> 女排夺冠
         topic = re.sub(rf"的?{re.escape(w)}(?:风格?|感)?的?$", "", topic)
-    return topic.strip(" 的")
+    topic = topic.strip(" 的")
+    clauses = [c.strip() for c in re.split(r"[，,。！!？?；;]", body) if c.strip()]
+    if not topic and len(clauses) > 1 and not _qualifier(clauses[1]):
+        return _zh_topic(clauses[1])  # '一段美食短片，厨师做一碗拉面': the genre first, the topic after
+    return topic
 
 
 ZH_LIFE_WORDS = {
