@@ -116,16 +116,24 @@ def _is_zh(text: str) -> bool:
 # --- the painter's words (the scenes lexicon), found the way tools/scene.py reads them ----------
 
 
-def _painted(text: str, rejected: list[tuple[int, int]] | None = None) -> list[Thing]:
+def lexicon_pattern(word: str) -> str:
+    """The pattern of a lexicon word: an English word whole or plural ('cat' is not in 'catch',
+    'light' not in 'lighthouse'), a Chinese word as written."""
+    return rf"\b{re.escape(word.lower())}(?:s|es)?\b" if word.isascii() else re.escape(word)
+
+
+def _painted(
+    text: str, zh_tokens: list[tuple[str, str, int, int]], rejected: list[tuple[int, int]] | None = None
+) -> list[Thing]:
     """Spans of the scenes lexicon's words (settings, elements, people, particles, weather);
-    the words that are verbs here ("waves at the camera") go to `rejected`."""
+    the words that are verbs here ("waves at the camera") go to `rejected`. `zh_tokens` are
+    jieba's words of a Chinese text (empty for English)."""
     data = lexicon.load("scenes")
     low = text.lower()
     for phrase in data["masks"]:
         low = low.replace(phrase, " " * len(phrase))
     found: list[Thing] = []
     tokens = _tokens_en(text)
-    zh_tokens = _tokens_zh(text) if _is_zh(text) else []
     worlds = {k: v["en"] + v["zh"] for k, v in _data()["worlds"].items() if not k.startswith("_")}
     tables = [
         worlds,
@@ -134,7 +142,7 @@ def _painted(text: str, rejected: list[tuple[int, int]] | None = None) -> list[T
     for table in tables:
         for key, words in table.items():
             for word in sorted(words, key=len, reverse=True):
-                pattern = rf"\b{re.escape(word.lower())}(?:s|es)?\b" if word.isascii() else re.escape(word)
+                pattern = lexicon_pattern(word)
                 for m in re.finditer(pattern, low):
                     at = next((i for i, t in enumerate(tokens) if t.start == m.start()), None)
                     if word.isascii() and " " not in word and at is not None:
@@ -524,9 +532,9 @@ def _modifiers(text: str, things: list[Thing], zh: bool) -> None:
 def _resolve(description: str) -> Drawing:
     zh = _is_zh(description)
     rejected: list[tuple[int, int]] = []
-    painted = _painted(description, rejected)
+    zh_tokens = _tokens_zh(description) if zh else []
+    painted = _painted(description, zh_tokens, rejected)
     if zh:
-        zh_tokens = _tokens_zh(description)
         found = _icons_zh(description, zh_tokens)
     else:
         masked = description

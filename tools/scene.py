@@ -108,10 +108,8 @@ def _first(table: dict[str, list[str]], low: str) -> list[str]:
 
 
 def _pos(word: str, low: str) -> int:
-    """Where a lexicon word first occurs: an English word whole or plural ('cat' is not in
-    'catch', 'light' not in 'lighthouse'), a Chinese word as written."""
-    pattern = rf"\b{re.escape(word.lower())}(?:s|es)?\b" if word.isascii() else re.escape(word)
-    m = re.search(pattern, low)
+    """Where a lexicon word first occurs (drawing.lexicon_pattern: whole English words)."""
+    m = re.search(drawing.lexicon_pattern(word), low)
     return m.start() if m else 1 << 30
 
 
