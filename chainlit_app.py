@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 import chainlit as cl
@@ -23,11 +24,13 @@ from starlette.routing import Route
 
 from graph import Context, build_graph
 from graph import chat_store as store
-from graph.context import ROOT, default_db_path
+from graph.context import ROOT, default_db_path, setup_logging
 from graph.presentation import Media, Picker, chat_settings, media, starters, step_summary, turn_context
 from graph.progress import progress_text
-from graph.state import turn_input, user_message
+from graph.state import user_message
+from graph.turns import Busy, Turn, TurnFailed
 from tools import catalog
+from tools.procs import sweep_stale
 from tools.text import detect_language
 
 TURNS = Counter("cinechat_turns_total", "Chat turns by intent", ["intent"])
@@ -40,6 +43,8 @@ _first_password = store.prepare()  # so `chainlit run chainlit_app.py` works as 
 if _first_password:
     print(f"created the first user: admin / {_first_password}  (add more with: cinechat users add NAME)")
 store.create_tables()
+setup_logging()  # a failed turn's traceback goes to the log under the reference the user sees
+sweep_stale(Path(Context().data_dir))  # what a killed process left behind
 _storage = store.LocalStorage(store.FILES)
 
 
@@ -145,53 +150,34 @@ async def settings_update(settings: dict[str, Any]) -> None:
 
 
 async def run_turn(text: str, images: list[str] | None = None, audio: list[str] | None = None) -> None:
-    """One chat turn through the graph, streamed: steps, progress, reply, media, buttons."""
+    """One chat turn through the graph (graph/turns.py: one at a time per project, so a second
+    tab or a double send waits its turn; an interrupted turn is recovered first), streamed:
+    steps, progress, reply, media, buttons."""
     graph = await get_graph()
     thread = _thread()
     config = {"configurable": {"thread_id": thread}}
-    snapshot = await graph.aget_state(config)
-    before = dict(snapshot.values)
+    before = dict((await graph.aget_state(config)).values)
     lang = detect_language(text, default=before.get("language") or "zh")
     progress = cl.Message(content=catalog.text(lang, "ui.turn_started"))
     await progress.send()
-    video_step: cl.Step | None = None
-    started = last = time.perf_counter()
+    message = user_message(text, images=images, audio=audio)
+    context = turn_context(cl.user_session.get("settings") or {})
+    turn = Turn(graph, thread, message, context, stream_mode=["updates", "custom"], wait=False)
+    started = time.perf_counter()
     try:
-        async for mode, chunk in graph.astream(
-            turn_input(snapshot, user_message(text, images=images, audio=audio)),
-            config,
-            context=turn_context(cl.user_session.get("settings") or {}),
-            stream_mode=["updates", "custom"],
-        ):
-            if mode == "custom":
-                progress.content = progress_text(chunk, lang)
-                await progress.update()
-                continue
-            now = time.perf_counter()
-            for node, update in (chunk or {}).items():
-                if node.startswith("__"):  # the approval interrupt: the reply already asks
-                    continue
-                NODE_SECONDS.labels(node).observe(now - last)
-                if node == "storyboard" and video_step is None:
-                    video_step = cl.Step(name="render", type="run")
-                    video_step.input = f"{len((update or {}).get('plan') or [])} shots"
-                    await video_step.send()
-                parent = video_step.id if video_step and node in ("render_shot", "video_generator") else None
-                async with cl.Step(name=node, type="tool", parent_id=parent) as step:
-                    step.input = text if node == "intent_router" else ""
-                    step.output = step_summary(node, update)
-                if node == "video_generator" and video_step is not None:
-                    video_step.output = "assembled"
-                    await video_step.update()
-            last = now
-    except Exception as exc:  # a failed turn is shown, and the project stays at its last version
+        try:
+            await _stream(turn, text, progress, lang)
+        except Busy:  # another tab or a double send is running a turn on this project: queue
+            progress.content = catalog.text(lang, "ui.busy_waiting")
+            await progress.update()
+            turn.wait = True
+            await _stream(turn, text, progress, lang)
+    except TurnFailed as err:  # shown with its log reference; the project stays as it was
         ERRORS.labels("turn").inc()
         await progress.remove()
-        await cl.Message(
-            content=catalog.text(lang, "ui.turn_failed", error=type(exc).__name__, detail=exc)
-        ).send()
+        await cl.Message(content=catalog.text(lang, "ui.turn_failed_ref", ref=err.ref)).send()
         return
-    values = dict((await graph.aget_state(config)).values)
+    values = turn.values()
     intent = (values.get("intent") or {}).get("intent", "unclear")
     TURNS.labels(intent).inc()
     if (values.get("intent") or {}).get("slots", {}).get("error") or (values.get("outcome") or {}).get(
@@ -202,6 +188,8 @@ async def run_turn(text: str, images: list[str] | None = None, audio: list[str] 
         RENDER_SECONDS.observe(time.perf_counter() - started)
     progress.content = catalog.text(lang, "ui.turn_done", seconds=time.perf_counter() - started)
     await progress.update()
+    if turn.recovery is not None:
+        await cl.Message(content=turn.recovery.notice(lang)).send()
     await cl.Message(
         content=values.get("reply", ""),
         elements=[_element(item) for item in media(values, before)],
@@ -210,6 +198,35 @@ async def run_turn(text: str, images: list[str] | None = None, audio: list[str] 
             for c in values.get("choices") or []
         ],
     ).send()
+
+
+async def _stream(turn: Turn, text: str, progress: cl.Message, lang: str) -> None:
+    """Show a turn's stream: the progress line, and one step per node run (the per-shot
+    renders nested under the video step)."""
+    video_step: cl.Step | None = None
+    last = time.perf_counter()
+    async for mode, chunk in turn.astream():
+        if mode == "custom":
+            progress.content = progress_text(chunk, lang)
+            await progress.update()
+            continue
+        now = time.perf_counter()
+        for node, update in (chunk or {}).items():
+            if node.startswith("__"):  # the approval interrupt: the reply already asks
+                continue
+            NODE_SECONDS.labels(node).observe(now - last)
+            if node == "storyboard" and video_step is None:
+                video_step = cl.Step(name="render", type="run")
+                video_step.input = f"{len((update or {}).get('plan') or [])} shots"
+                await video_step.send()
+            parent = video_step.id if video_step and node in ("render_shot", "video_generator") else None
+            async with cl.Step(name=node, type="tool", parent_id=parent) as step:
+                step.input = text if node == "intent_router" else ""
+                step.output = step_summary(node, update)
+            if node == "video_generator" and video_step is not None:
+                video_step.output = "assembled"
+                await video_step.update()
+        last = now
 
 
 @cl.on_message

@@ -56,6 +56,9 @@ class SqliteCheckpointer(SqliteSaver):
     `aget_state`) by running each sync call in a worker thread, so one compiled graph serves
     both; the saver's own lock still orders the calls on its connection."""
 
+    lock_dir: Path | None = None
+    """Where the per-thread turn locks live: beside the database file."""
+
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         """The checkpoint a config names, read in a worker thread."""
         return await asyncio.to_thread(self.get_tuple, config)
@@ -101,9 +104,12 @@ def open_checkpointer(path: str | Path | None = None) -> SqliteCheckpointer:
     thread pool, so the connection is shared across threads behind the saver's lock."""
     db = Path(path or default_db_path())
     db.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(db), check_same_thread=False)
+    # several processes may write one file (two CLI turns on different threads, the web app):
+    # a writer waits up to 30 s for another's transaction instead of failing at once
+    conn = sqlite3.connect(str(db), check_same_thread=False, timeout=30)
     saver = SqliteCheckpointer(conn)
     saver.setup()
+    saver.lock_dir = db.resolve().parent / ".locks"  # one turn at a time per thread (graph/turns.py)
     return saver
 
 

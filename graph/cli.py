@@ -12,10 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from graph import build_graph, classify, open_checkpointer
-from graph.context import ENVIRONMENT, ROOT, Context, default_db_path
+from graph.context import ENVIRONMENT, ROOT, Context, default_db_path, setup_logging
 from graph.presentation import contact_sheet_of
 from graph.progress import progress_text
-from graph.state import turn_input, user_message
+from graph.state import user_message
+from graph.turns import Busy, Turn, TurnFailed
+from tools import catalog
+from tools.procs import sweep_stale
 from tools.text import detect_language
 
 
@@ -38,6 +41,18 @@ def _config(thread: str, checkpoint: str | None = None) -> dict[str, Any]:
 
 def _progress(event: dict[str, Any], lang: str) -> None:
     sys.stderr.write(f"\r\033[K{progress_text(event, lang)}")
+    sys.stderr.flush()
+
+
+def _event(mode: str, chunk: Any) -> None:
+    """One JSON line on stderr per progress event and per finished node (`say --events`)."""
+    if mode == "custom" and isinstance(chunk, dict):
+        line = {"event": "progress", **chunk}
+    elif mode == "updates" and isinstance(chunk, dict):
+        line = {"event": "node", "nodes": [n for n in chunk if not n.startswith("__")]}
+    else:
+        return
+    sys.stderr.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
     sys.stderr.flush()
 
 
@@ -109,22 +124,45 @@ def run_turn(
     show_progress: bool,
     images: list[str] | None = None,
     music: list[str] | None = None,
+    wait: bool = True,
+    events: bool = False,
 ) -> dict[str, Any]:
-    """Send one message through the graph, streaming progress to stderr."""
-    config = _config(thread)
+    """Send one message through the graph as one turn (graph/turns.py: one at a time per
+    thread, an interrupted turn recovered first), streaming progress to stderr. A failure is
+    reported with its log reference, and the summary is of the project as it was before."""
     message = user_message(text, images=images, audio=music)
     lang = detect_language(text, default="zh")
-    for mode, chunk in graph.stream(
-        turn_input(graph.get_state(config), message),
-        config,
-        context=context,
-        stream_mode=["custom", "updates"],
-    ):
-        if mode == "custom" and show_progress and isinstance(chunk, dict):
-            _progress(chunk, lang)
+    turn = Turn(graph, thread, message, context, wait=wait)
+    failure: dict[str, str] | None = None
+    try:
+        for mode, chunk in turn.stream():
+            if events:
+                _event(mode, chunk)
+            elif mode == "custom" and show_progress and isinstance(chunk, dict):
+                _progress(chunk, lang)
+    except Busy:
+        failure = {"code": "busy", "message": catalog.text(lang, "ui.busy_refused")}
+    except TurnFailed as err:
+        failure = {
+            "code": "failed",
+            "ref": err.ref,
+            "message": catalog.text(lang, "ui.turn_failed_ref", ref=err.ref),
+        }
     if show_progress:
         sys.stderr.write("\n")
-    return summary(thread, graph.get_state(config).values)
+    result = summary(thread, turn.values())
+    if failure is not None:
+        return {
+            **result,
+            "error": failure,
+            "reply": failure["message"],
+            "choices": [],
+            "failed": failure["code"],
+        }
+    if turn.recovery is not None:
+        notice = turn.recovery.notice(lang)
+        result = {**result, "recovery": turn.recovery.as_dict(), "reply": notice + "\n\n" + result["reply"]}
+    return result
 
 
 def reply_text(result: dict[str, Any]) -> str:
@@ -144,9 +182,19 @@ def cmd_say(args: argparse.Namespace) -> int:
     text = sys.stdin.read().strip() if args.text == "-" else args.text
     graph = _graph(args.db)
     result = run_turn(
-        graph, args.thread, text, _context(args.db), progress_wanted(args), args.image, args.music
+        graph,
+        args.thread,
+        text,
+        _context(args.db),
+        progress_wanted(args),
+        args.image,
+        args.music,
+        wait=not args.no_wait,
+        events=args.events,
     )
     print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else reply_text(result))
+    if result.get("failed") == "failed":
+        return 1
     return EXIT_REFUSED if result["error"] else 0
 
 
@@ -331,9 +379,19 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--thread", default="main", help="conversation/project id")
         p.add_argument("--json", action="store_true", help="print JSON")
 
-    p = sub.add_parser("say", help="run one chat turn")
+    p = say_parser = sub.add_parser("say", help="run one chat turn")
     common(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="if another turn on this thread is running, refuse (exit 3) instead of waiting for it",
+    )
+    p.add_argument(
+        "--events",
+        action="store_true",
+        help="progress as JSON lines on stderr (each event, each finished node)",
+    )
     p.add_argument("--image", action="append", help="an image to animate as a shot (the shot the text names)")
     p.add_argument("--music", action="append", help="an audio file (WAV/MP3/M4A/OGG) to use as the music bed")
     p.add_argument("text", help="the message; - reads it from stdin")
@@ -368,8 +426,39 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=cmd_ui)
-    args = parser.parse_args(argv)
-    return int(args.func(args))
+    args = parser.parse_args(message_last(say_parser, list(sys.argv[1:] if argv is None else argv)))
+    if args.cmd not in ("users", "ui"):
+        setup_logging(Path(args.db).resolve().parent / "logs" if getattr(args, "db", None) else None)
+        sweep_stale(Path(_context(getattr(args, "db", None)).data_dir))
+    try:
+        return int(args.func(args))
+    except BrokenPipeError:  # `cinechat say … | head`: the reader left; say nothing more
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+
+
+def message_last(say: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """`cinechat say` argv with the message after `--`, so a message may start with '-'
+    ("-1 second shorter"): the options (and their values) first, then the words."""
+    if not argv or argv[0] != "say" or "--" in argv:
+        return argv
+    takes = {o: a.nargs != 0 for a in say._actions for o in a.option_strings}
+    options, words, i = [], [], 1
+    while i < len(argv):
+        token = argv[i]
+        name = token.split("=", 1)[0]
+        if name in takes:
+            options.append(token)
+            if takes[name] and "=" not in token and i + 1 < len(argv):
+                options.append(argv[i + 1])
+                i += 1
+        else:
+            words.append(token)
+        i += 1
+    if len(words) != 1 or not words[0].startswith("-") or words[0] == "-":
+        return argv
+    return ["say", *options, "--", *words]
 
 
 if __name__ == "__main__":

@@ -42,6 +42,24 @@ def default_db_path() -> Path:
     return Path(_env("CINECHAT_DB", str(home() / "cinechat.sqlite"))).expanduser()
 
 
+def setup_logging(folder: str | Path | None = None) -> Path:
+    """Send cinechat's log (a failed turn's traceback under its reference id, recoveries) to
+    `cinechat.log` in `folder` (default: the `logs` folder beside the database), rotated at
+    5 MB; the user sees only the reference. Returns the log file."""
+    import logging
+    from logging.handlers import RotatingFileHandler
+
+    path = Path(folder or default_db_path().parent / "logs") / "cinechat.log"
+    logger = logging.getLogger("cinechat")
+    if not any(getattr(h, "baseFilename", None) == str(path.resolve()) for h in logger.handlers):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = RotatingFileHandler(path, maxBytes=5_000_000, backupCount=3, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(name)s %(levelname)s %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+    return path
+
+
 @dataclass(kw_only=True)
 class Context:
     """Per-run settings of the cinechat graph."""

@@ -165,9 +165,16 @@ def _reader(
     """Reads a published label's values from the checkpoint its entry names; the current
     label's from the state, as its checkpoint is this turn's first and may still be saving."""
     current = {k: state.get(k) for k in RESTORED}
-    return lambda label: (
-        current if label == state.get("version") else version_values(graph, base, published[label])
-    )
+
+    def read(label: str) -> dict[str, Any]:
+        if label == state.get("version"):
+            return current
+        entry = published.get(label) or scan_index(graph, base).get(label)
+        if not entry or not entry.get("checkpoint_id"):  # a label whose turn never completed
+            raise LookupError(label)
+        return version_values(graph, base, entry)
+
+    return read
 
 
 def _history(state: ProjectState, published: dict[str, VersionEntry]) -> dict[str, Any]:
@@ -265,11 +272,22 @@ def make_versions_node(
         elif unknown:
             available = sorted(published, key=lambda k: published[k].get("order", 0))
             update = {"outcome": {"error": "unknown_version", "wanted": unknown, "available": available}}
-        elif name == "compare":
-            values = _reader(graph, base, published, state)
-            update = _compare(state, wanted, values, run_context(runtime.context).data_dir)
         else:
-            update = _move(state, name, wanted, _reader(graph, base, published, state))
+            values = _reader(graph, base, published, state)
+            try:
+                if name == "compare":
+                    update = _compare(state, wanted, values, run_context(runtime.context).data_dir)
+                else:
+                    update = _move(state, name, wanted, values)
+            except LookupError as missing:  # never a KeyError: the label is reported unavailable
+                available = sorted(published, key=lambda k: published[k].get("order", 0))
+                update = {
+                    "outcome": {
+                        "error": "unknown_version",
+                        "wanted": [str(missing.args[0])],
+                        "available": available,
+                    }
+                }
             then = intent["slots"].get("then")
             if then and not update["outcome"].get("error"):  # 'not that one': the edit again, elsewhere
                 update["intent"] = then

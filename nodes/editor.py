@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
 from graph.context import Context, run_context
@@ -40,7 +41,11 @@ def _export(state: ProjectState, context: Context) -> dict[str, Any]:
     fmt = state["intent"]["slots"].get("format", "mp4")
     title = (state.get("script") or {}).get("title", "cinechat")
     folder = Path(context.data_dir).resolve() / "exports"
-    done = export_render(state.get("render") or {}, title, state.get("version", "v1.0"), fmt, folder)
+    render = state.get("render") or {}
+    if not render.get("path") or not Path(render["path"]).is_file():  # nothing rendered at this version
+        return {"outcome": {"error": "no_render"}}
+    get_stream_writer()({"stage": "export", "percent": 0, "node": "editor"})
+    done = export_render(render, title, state.get("version", "v1.0"), fmt, folder)
     wanted, current = (
         state["intent"]["slots"].get("aspect"),
         (state.get("settings") or {}).get("aspect", "16:9"),

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tools import procs
 from tools.ffmpeg import MediaError, binary, run_ffmpeg_stderr
 
 ANALYSIS_WIDTH = 320
@@ -23,7 +23,7 @@ def frame_at(path: str | Path, t: float, width: int | None = None) -> Any:
     vf = ["-vf", f"scale={width}:-2"] if width else []
     cmd = [binary("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "error", "-ss", f"{t:.3f}"]
     cmd += ["-i", str(path), "-frames:v", "1", *vf, "-f", "image2pipe", "-vcodec", "png", "-"]
-    proc = subprocess.run(cmd, capture_output=True, timeout=120, check=False)
+    proc = procs.run(cmd, capture_output=True, timeout=120, check=False)
     if proc.returncode != 0 or not proc.stdout:
         raise MediaError(f"could not read a frame at {t:.2f}s", proc.stderr.decode(errors="replace"))
     return Image.open(io.BytesIO(proc.stdout)).convert("RGB")

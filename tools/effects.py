@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from tools import lexicon
+from tools.project import SAMPLE_RATE, sample_index
 
-SAMPLE_RATE = 48000
 EFFECTS = ("birdsong", "wind", "rain", "waves", "city", "footsteps", "drops", "wings")
 
 
@@ -35,13 +35,13 @@ def _t(n: int) -> Any:
 
 def birdsong(seconds: float, rng: np.random.Generator) -> Any:
     """Chirps: short rising/falling sine sweeps in bursts."""
-    n = int(seconds * SAMPLE_RATE)
+    n = sample_index(seconds)
     out = np.zeros(n, dtype=np.float32)
     t = 0.2
     while t < seconds - 0.3:
         for _ in range(int(rng.integers(2, 5))):
             length = float(rng.uniform(0.05, 0.12))
-            s0, m = int(t * SAMPLE_RATE), int(length * SAMPLE_RATE)
+            s0, m = sample_index(t), sample_index(length)
             if s0 + m >= n:
                 break
             tt = _t(m)
@@ -57,7 +57,7 @@ def birdsong(seconds: float, rng: np.random.Generator) -> Any:
 
 def wind(seconds: float, rng: np.random.Generator) -> Any:
     """Low-passed noise with a slow swell."""
-    n = int(seconds * SAMPLE_RATE)
+    n = sample_index(seconds)
     base = _lowpass(_noise(rng, n), 0.02)
     swell = 0.6 + 0.4 * np.sin(2 * np.pi * _t(n) / float(rng.uniform(4, 7)) + float(rng.uniform(0, 6)))
     return base / (np.max(np.abs(base)) or 1) * swell * 0.6
@@ -65,7 +65,7 @@ def wind(seconds: float, rng: np.random.Generator) -> Any:
 
 def rain(seconds: float, rng: np.random.Generator) -> Any:
     """A hiss of high noise with scattered drop ticks."""
-    n = int(seconds * SAMPLE_RATE)
+    n = sample_index(seconds)
     hiss = _noise(rng, n) - _lowpass(_noise(rng, n), 0.05)
     out = hiss / (np.max(np.abs(hiss)) or 1) * 0.25
     for pos in rng.integers(0, max(1, n - 800), size=int(seconds * 40)):
@@ -77,7 +77,7 @@ def rain(seconds: float, rng: np.random.Generator) -> Any:
 
 def waves(seconds: float, rng: np.random.Generator) -> Any:
     """Surf: low-passed noise swelling and breaking every few seconds."""
-    n = int(seconds * SAMPLE_RATE)
+    n = sample_index(seconds)
     base = _lowpass(_noise(rng, n), 0.01)
     period = float(rng.uniform(5, 7))
     phase = (_t(n) / period) % 1.0
@@ -87,12 +87,12 @@ def waves(seconds: float, rng: np.random.Generator) -> Any:
 
 def city(seconds: float, rng: np.random.Generator) -> Any:
     """Traffic rumble and a distant horn now and then."""
-    n = int(seconds * SAMPLE_RATE)
+    n = sample_index(seconds)
     rumble = _lowpass(_noise(rng, n), 0.005)
     out = rumble / (np.max(np.abs(rumble)) or 1) * 0.6
     for _ in range(max(1, int(seconds / 6))):
         s0 = int(rng.uniform(0, max(0.1, seconds - 1)) * SAMPLE_RATE)
-        m = int(0.4 * SAMPLE_RATE)
+        m = sample_index(0.4)
         if s0 + m < n:
             tt = _t(m)
             out[s0 : s0 + m] += 0.15 * np.sign(np.sin(2 * np.pi * 420 * tt)) * np.sin(np.pi * tt / 0.4)
@@ -101,15 +101,15 @@ def city(seconds: float, rng: np.random.Generator) -> Any:
 
 def footsteps(seconds: float, rng: np.random.Generator) -> Any:
     """Soft thumps at a walking pace."""
-    n = int(seconds * SAMPLE_RATE)
+    n = sample_index(seconds)
     out = np.zeros(n, dtype=np.float32)
     step = float(rng.uniform(0.45, 0.55))
-    m = int(0.08 * SAMPLE_RATE)
+    m = sample_index(0.08)
     thump = (_lowpass(_noise(rng, m), 0.1) * np.exp(-np.arange(m) / (0.02 * SAMPLE_RATE))).astype(np.float32)
     thump /= np.max(np.abs(thump)) or 1
     t = 0.1
     while t < seconds - 0.1:
-        s0 = int(t * SAMPLE_RATE)
+        s0 = sample_index(t)
         if s0 + m < n:
             out[s0 : s0 + m] += thump * float(rng.uniform(0.6, 0.9))
         t += step
@@ -118,15 +118,15 @@ def footsteps(seconds: float, rng: np.random.Generator) -> Any:
 
 def drops(seconds: float, rng: np.random.Generator) -> Any:
     """Water drops: a sine whose pitch rises quickly, decaying ('plink')."""
-    n = int(seconds * SAMPLE_RATE)
+    n = sample_index(seconds)
     out = np.zeros(n, dtype=np.float32)
-    m = int(0.15 * SAMPLE_RATE)
+    m = sample_index(0.15)
     tt = _t(m)
     t = 0.3
     while t < seconds - 0.2:
         f0 = float(rng.uniform(700, 1200))
         plink = np.sin(2 * np.pi * (f0 * tt + 2500 * tt**2)) * np.exp(-tt * 30)
-        s0 = int(t * SAMPLE_RATE)
+        s0 = sample_index(t)
         if s0 + m < n:
             out[s0 : s0 + m] += plink * 0.7
         t += float(rng.uniform(0.8, 2.0))
@@ -135,7 +135,7 @@ def drops(seconds: float, rng: np.random.Generator) -> Any:
 
 def wings(seconds: float, rng: np.random.Generator) -> Any:
     """Flutter: noise bursts amplitude-modulated at a wingbeat rate."""
-    n = int(seconds * SAMPLE_RATE)
+    n = sample_index(seconds)
     base = _lowpass(_noise(rng, n), 0.08)
     beat = np.abs(np.sin(2 * np.pi * 7 * _t(n))) ** 3
     burst = np.clip(np.sin(2 * np.pi * _t(n) / 3.0), 0, 1)
@@ -172,8 +172,8 @@ def synthesize(name: str, seconds: float, seed: int) -> Any:
     """One effect as mono float samples of `seconds`, normalised to a peak of 1."""
     rng = np.random.default_rng(seed)
     x = SYNTHS[name](seconds, rng)
-    n = int(seconds * SAMPLE_RATE)
-    fade = min(int(0.3 * SAMPLE_RATE), n // 4)
+    n = sample_index(seconds)
+    fade = min(sample_index(0.3), n // 4)
     if fade:
         x[:fade] *= np.linspace(0, 1, fade, dtype=np.float32)
         x[-fade:] *= np.linspace(1, 0, fade, dtype=np.float32)

@@ -62,6 +62,9 @@ CODES: dict[str, str] = {
     "audio_invalid": "a file that is not playable audio",
     "audio_too_large": "an audio file over the size limit",
     "audio_too_long": "an audio file over the length limit",
+    "audio_too_short": "an audio file too short to be a music bed",
+    "audio_not_file": "an audio path that is a folder, a device or a pipe, not a file",
+    "image_not_file": "an image path that is a folder, a device or a pipe, not a file",
 }
 
 

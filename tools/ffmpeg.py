@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tools import procs
 
 
 class MediaError(RuntimeError):
@@ -31,7 +32,7 @@ def binary(name: str) -> str:
 def run_ffmpeg(args: list[str], *, timeout: float = 600) -> None:
     """Run ffmpeg with `args` (no shell), quiet, overwriting outputs."""
     cmd = [binary("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    proc = procs.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     if proc.returncode != 0:
         raise MediaError(f"ffmpeg failed ({proc.returncode})", proc.stderr)
 
@@ -39,7 +40,7 @@ def run_ffmpeg(args: list[str], *, timeout: float = 600) -> None:
 def run_ffmpeg_stderr(args: list[str], *, timeout: float = 600) -> str:
     """Run an ffmpeg analysis pass (e.g. -f null) and return its log output."""
     cmd = [binary("ffmpeg"), "-hide_banner", "-nostdin", "-y", *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    proc = procs.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     if proc.returncode != 0:
         raise MediaError(f"ffmpeg analysis failed ({proc.returncode})", proc.stderr)
     return proc.stderr
@@ -77,7 +78,7 @@ def probe(path: str | Path) -> Probe:
         "-show_streams",
         str(path),
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
+    proc = procs.run(cmd, capture_output=True, text=True, timeout=60, check=False)
     if proc.returncode != 0:
         raise MediaError(f"ffprobe failed on {path}", proc.stderr)
     data = json.loads(proc.stdout or "{}")

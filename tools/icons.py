@@ -136,7 +136,7 @@ def raster(name: str, size: int) -> Any:
 
         png = cairosvg.svg2png(bytestring=svg(name, size).encode())
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".png", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".tmp-{os.getpid()}-", suffix=".png", dir=path.parent)
         with os.fdopen(fd, "wb") as out:
             out.write(png)
         os.replace(tmp, path)

@@ -173,6 +173,8 @@ def _ordinal_shots(text: str, count: int) -> list[int]:
         add(to_number(m.group(1)))
     for m in re.finditer(rf"({NUM})\s*号镜头", low):
         add(to_number(m.group(1)))
+    for m in re.finditer(r"(?:\b(?:shots?|scenes?|clips?)\s*#?|镜头|分镜|场景|第)\s*(?:-|−|负)\s*(\d+)", low):
+        add(-float(m.group(1)))  # 'shot -1', '镜头-1': a number no script has, refused as such
     for m in re.finditer(r"\b(?:shots?|scenes?|clips?)\s*#?\s*(\d+)((?:\s*(?:,|and|&|to|-)\s*\d+)*)", low):
         add(float(m.group(1)))
         for extra in re.findall(r"\d+", m.group(2)):
@@ -1313,11 +1315,15 @@ def relative_seconds(text: str) -> float | None:
         rf"{num}\s*(?:秒|seconds?|secs?)\s*longer",
         rf"(?:add|extend (?:it )?by|lengthen (?:it )?by)\s*{num}\s*(?:秒|seconds?|secs?|s\b)",
         rf"(?:延长|加长|增加)\s*{num}\s*秒",
+        rf"(?:longer|extend(?:ed)?|lengthen(?:ed)?|increase[d]?)\s*(?:it\s*)?by\s*{num}",
+        rf"^\s*\+\s*{num}\s*(?:秒|seconds?|secs?|s\b)",
     ]
     less = [
         rf"{num}\s*(?:秒|seconds?|secs?)\s*(?:shorter|less|fewer)",
         rf"(?:短|少|缩短|减少|砍掉?|剪掉?)\s*{num}\s*秒",
         rf"(?:cut|trim|shave|take)\s*(?:off\s*)?{num}\s*(?:秒|seconds?|secs?|s\b)(?:\s*off)?",
+        rf"(?:shorter|shorten(?:ed)?|reduce[d]?|trim(?:med)?|cut)\s*(?:it\s*)?by\s*{num}",
+        rf"^\s*[-−]\s*{num}\s*(?:秒|seconds?|secs?|s\b)",  # '-1 second for shot 2', said first
     ]
     for pattern in more:
         if m := re.search(pattern, t):

@@ -11,13 +11,19 @@ from typing import Any
 import numpy as np
 
 from tools.ffmpeg import run_ffmpeg, run_ffmpeg_stderr
-from tools.project import EFFECTS_GAIN_DB, MUSIC_GAIN_DB, TARGET_LUFS, TRUE_PEAK_MAX_DBTP
+from tools.project import (
+    EFFECTS_GAIN_DB,
+    MUSIC_GAIN_DB,
+    SAMPLE_RATE,
+    TARGET_LUFS,
+    TRUE_PEAK_MAX_DBTP,
+    sample_index,
+)
 
 TRUE_PEAK = TRUE_PEAK_MAX_DBTP - 0.5  # the master's limiter aims half a dB under the review's limit
 LRA = 11
 DUCK_DB = -10.0
 RAMP = 0.15
-SAMPLE_RATE = 48000
 
 
 def _load_voice(path: str) -> Any:
@@ -35,10 +41,10 @@ def _db(gain: float) -> float:
 def duck_envelope(n: int, lines: list[dict[str, Any]], duck_db: float = DUCK_DB, ramp: float = RAMP) -> Any:
     """Per-sample music gain: 1 between lines, `duck_db` under each line, linear ramps."""
     env = np.ones(n, dtype=np.float32)
-    low, r = _db(duck_db), int(ramp * SAMPLE_RATE)
+    low, r = _db(duck_db), sample_index(ramp)
     for line in lines:
-        s0 = int(line["start"] * SAMPLE_RATE)
-        s1 = min(n, int((line["start"] + line["duration"]) * SAMPLE_RATE))
+        s0 = sample_index(line["start"])
+        s1 = min(n, sample_index(line["start"] + line["duration"]))
         if s1 <= s0:
             continue
         env[s0:s1] = np.minimum(env[s0:s1], low)
@@ -64,16 +70,16 @@ def mix_tracks(
     Writes voice/music/effects stems into `stems` when given (for review and tests)."""
     from tools.effects import synthesize as effect
 
-    n = int(round(seconds * SAMPLE_RATE))
+    n = sample_index(seconds)
     voice = np.zeros(n, dtype=np.float32)
     for line in lines:
         x = _load_voice(line["path"])
-        keep = int(line["duration"] * SAMPLE_RATE)
+        keep = sample_index(line["duration"])
         if len(x) > keep:  # a line longer than its shot is cut with a short fade, never overlaps
             x = x[:keep].copy()
-            fade = min(len(x), int(0.08 * SAMPLE_RATE))
+            fade = min(len(x), sample_index(0.08))
             x[-fade:] *= np.linspace(1, 0, fade, dtype=np.float32)
-        s0 = int(line["start"] * SAMPLE_RATE)
+        s0 = sample_index(line["start"])
         x = x[: max(0, n - s0)]
         voice[s0 : s0 + len(x)] += x
     peak = float(np.max(np.abs(voice))) if lines else 0.0
@@ -88,7 +94,7 @@ def mix_tracks(
         bed *= duck_envelope(n, lines)[:, None]
     fx = np.zeros(n, dtype=np.float32)
     for spec in effects or []:
-        s0, s1 = int(spec["start"] * SAMPLE_RATE), min(n, int(spec["end"] * SAMPLE_RATE))
+        s0, s1 = sample_index(spec["start"]), min(n, sample_index(spec["end"]))
         if s1 - s0 > SAMPLE_RATE // 10:
             # the effect's length is rounded from seconds: it may come out a sample short
             clip = effect(spec["name"], (s1 - s0) / SAMPLE_RATE, int(spec["seed"]))[: s1 - s0]

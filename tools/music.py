@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import random
 import shutil
-import subprocess
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from tools import lexicon
+from tools import lexicon, procs
 from tools.errors import RequestError
 from tools.ffmpeg import MediaError, probe, run_ffmpeg
+from tools.project import SAMPLE_RATE, sample_index
 
-SAMPLE_RATE = 48000
 TICKS = 480
 SOUNDFONTS = (
     "/usr/share/sounds/sf2/TimGM6mb.sf2",
@@ -31,6 +30,8 @@ SOUNDFONTS = (
 FADE_IN, FADE_OUT = 1.0, 2.0
 MAX_UPLOAD_BYTES = 50 * 2**20
 MAX_UPLOAD_SECONDS = 600.0
+MIN_UPLOAD_SECONDS = 1.0
+"""A music bed shorter than this is refused (a truncated file, a click), not looped."""
 UPLOAD_FORMATS = {"wav", "mp3", "mov", "mp4", "m4a", "ogg", "flac"}
 
 
@@ -172,11 +173,11 @@ def read_midi(path: Path) -> dict[str, Any]:
 
 def _fit(samples: Any, seconds: float) -> Any:
     """Trim or pad to exactly `seconds`, with fades in and out; float stereo in [-1, 1]."""
-    n = int(round(seconds * SAMPLE_RATE))
+    n = sample_index(seconds)
     if len(samples) < n:
         samples = np.concatenate([samples, np.zeros((n - len(samples), 2), dtype=np.float32)])
     samples = samples[:n].astype(np.float32)
-    fi, fo = min(int(FADE_IN * SAMPLE_RATE), n // 4), min(int(FADE_OUT * SAMPLE_RATE), n // 3)
+    fi, fo = min(sample_index(FADE_IN), n // 4), min(sample_index(FADE_OUT), n // 3)
     if fi:
         samples[:fi] *= np.linspace(0, 1, fi, dtype=np.float32)[:, None]
     if fo:
@@ -207,11 +208,11 @@ def write_wav(samples: Any, path: Path) -> None:
 def _synthesize(piece: dict[str, Any], notes: list[Note]) -> Any:
     """The fallback: the same notes by additive synthesis (no FluidSynth)."""
     beat = 60.0 / piece["tempo"]
-    n = int(round(piece["seconds"] * SAMPLE_RATE)) + SAMPLE_RATE
+    n = sample_index(piece["seconds"]) + SAMPLE_RATE
     out = np.zeros(n, dtype=np.float32)
     for note in notes:
-        s0 = int(note.start * beat * SAMPLE_RATE)
-        length = int((note.length * beat + 0.3) * SAMPLE_RATE)
+        s0 = sample_index(note.start * beat)
+        length = sample_index(note.length * beat + 0.3)
         s1 = min(n, s0 + length)
         if s1 <= s0:
             continue
@@ -235,7 +236,7 @@ def render(piece: dict[str, Any], notes: list[Note], midi: Path, out_path: Path)
     engine = "numpy"
     if font and exe:
         raw = out_path.with_suffix(".fluid.wav")
-        proc = subprocess.run(
+        proc = procs.run(
             [exe, "-ni", "-q", "-g", "0.6", "-r", str(SAMPLE_RATE), "-F", str(raw), font, str(midi)],
             capture_output=True,
             text=True,
@@ -273,6 +274,8 @@ def compose(
 def check_upload(path: str | Path) -> dict[str, Any]:
     """Validate a user's music file by content (ffprobe), size and duration."""
     p = Path(path)
+    if p.exists() and not p.is_file():  # /dev/zero, a folder, a pipe: never read
+        raise MusicError("audio_not_file", path=str(path))
     if not p.is_file():
         raise MusicError("audio_missing", path=str(path))
     size = p.stat().st_size
@@ -286,6 +289,10 @@ def check_upload(path: str | Path) -> dict[str, Any]:
         raise MusicError("audio_invalid", reason="no audio")
     if info.format_names and not set(info.format_names) & UPLOAD_FORMATS:
         raise MusicError("audio_invalid", reason=",".join(info.format_names))
+    if info.audio_duration < MIN_UPLOAD_SECONDS:
+        raise MusicError(
+            "audio_too_short", seconds=round(info.audio_duration, 3), limit=round(MIN_UPLOAD_SECONDS)
+        )
     if info.audio_duration > MAX_UPLOAD_SECONDS:
         raise MusicError("audio_too_long", seconds=round(info.audio_duration), limit=int(MAX_UPLOAD_SECONDS))
     return {"duration": info.audio_duration, "format": info.format_names}

@@ -17,6 +17,16 @@ MUSIC_GAIN_DB = -12.0
 EFFECTS_GAIN_DB = -16.0
 """How far under the voice the sound effects sit by default (dB)."""
 TARGET_LUFS = -14.0
+SAMPLE_RATE = 48000
+"""The sample rate of every audio track (music, effects, narration, mix)."""
+
+
+def sample_index(seconds: float) -> int:
+    """The sample at `seconds`: the one rounding every audio position and length goes
+    through, so spans computed from the same times always have the same number of samples."""
+    return int(round(seconds * SAMPLE_RATE))
+
+
 """The master's integrated loudness (the streaming platforms' target)."""
 LOUDNESS_TOLERANCE_LU = 1.0
 """How far the measured loudness may be from the target before the review reports it."""

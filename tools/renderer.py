@@ -16,12 +16,13 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from tools import procs
 from tools import scene as scenes
 from tools.errors import RequestError
 from tools.ffmpeg import run_ffmpeg
 from tools.project import DEFAULT_MOOD, Grade, Script, Settings, ShotSpec
 
-RENDERER_VERSION = "animatic-3"
+RENDERER_VERSION = "animatic-4"
 X264_PRESET = os.environ.get("CINECHAT_X264_PRESET", "veryfast")
 X264_CRF = 23
 ENCODER = ["-c:v", "libx264", "-preset", X264_PRESET, "-crf", str(X264_CRF)]
@@ -60,22 +61,32 @@ def text_overlay(text: str, kind: str, position: str, size: tuple[int, int]) -> 
     font = ImageFont.truetype(CJK_FONT if cjk else LATIN_FONT, font_size)
     probe = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
     left, top, right, bottom = probe.textbbox((0, 0), text, font=font, stroke_width=3)
-    if right - left > w * 0.88:  # a title wider than the frame (a portrait video) is made smaller
+    if right - left > w * 0.88 and len(text) > 12:  # a long title is wrapped over two lines
+        text = _two_lines(text, cjk)
+        left, top, right, bottom = probe.multiline_textbbox(
+            (0, 0), text, font=font, stroke_width=3, align="center"
+        )
+    if right - left > w * 0.88:  # still wider than the frame (a portrait video): made smaller
         font_size = max(12, int(font_size * w * 0.88 / (right - left)))
         font = ImageFont.truetype(CJK_FONT if cjk else LATIN_FONT, font_size)
-        left, top, right, bottom = probe.textbbox((0, 0), text, font=font, stroke_width=3)
+        left, top, right, bottom = probe.multiline_textbbox(
+            (0, 0), text, font=font, stroke_width=3, align="center"
+        )
     pad = font_size // 3
     img = Image.new("RGBA", (int(right - left + 4 * pad), int(bottom - top + 4 * pad)), (0, 0, 0, 0))
     shadow = Image.new("RGBA", img.size, (0, 0, 0, 0))
-    ImageDraw.Draw(shadow).text((2 * pad - left + 4, 2 * pad - top + 4), text, font=font, fill=(0, 0, 0, 170))
+    ImageDraw.Draw(shadow).multiline_text(
+        (2 * pad - left + 4, 2 * pad - top + 4), text, font=font, fill=(0, 0, 0, 170), align="center"
+    )
     img.alpha_composite(shadow.filter(ImageFilter.GaussianBlur(pad / 2)))
-    ImageDraw.Draw(img).text(
+    ImageDraw.Draw(img).multiline_text(
         (2 * pad - left, 2 * pad - top),
         text,
         font=font,
         fill=(255, 255, 255, 255),
         stroke_width=2,
         stroke_fill=(0, 0, 0, 200),
+        align="center",
     )
     margin_x, margin_y = int(w * 0.05), int(h * 0.06)
     xs = {"left": margin_x, "center": (w - img.width) // 2, "right": w - img.width - margin_x}
@@ -84,6 +95,19 @@ def text_overlay(text: str, kind: str, position: str, size: tuple[int, int]) -> 
     if position in ("top", "bottom", "center"):
         vertical, horizontal = position, "center"
     return img, max(0, xs.get(horizontal, xs["center"])), max(0, ys.get(vertical, ys["top"]))
+
+
+def _two_lines(text: str, cjk: bool) -> str:
+    """A title split into two lines of about equal length: at the space nearest the middle,
+    or for Chinese at the middle character (after a punctuation mark if one is near)."""
+    middle = len(text) // 2
+    if not cjk and " " in text.strip():
+        spaces = [i for i, ch in enumerate(text) if ch == " "]
+        cut = min(spaces, key=lambda i: abs(i - middle))
+        return text[:cut].rstrip() + "\n" + text[cut + 1 :].lstrip()
+    marks = [i + 1 for i, ch in enumerate(text) if ch in "，、：；！？,:;!? " and abs(i + 1 - middle) <= 3]
+    cut = min(marks, key=lambda i: abs(i - middle)) if marks else middle
+    return text[:cut].rstrip() + "\n" + text[cut:].lstrip()
 
 
 def caption_image(text: str, size: tuple[int, int], scale: float = 1.0) -> Any:
@@ -248,7 +272,7 @@ def _keep(folder: Path | None, frames: list[Any], info: dict[str, Any]) -> None:
     if folder is None:
         return
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{os.getpid()}-", dir=folder.parent))
     for k, frame in enumerate(frames):
         frame.save(tmp / f"{k:04d}.png", compress_level=1)
     (tmp / "info.json").write_text(json.dumps(info))
@@ -535,7 +559,7 @@ def render_clip(
     # The camera move spans the shot whatever its playback speed; the things moving in it
     # (particles, birds, walkers) run at the shot's speed.
     offsets = camera_offsets(camera, comp.margin, 1.0, duration)
-    with tempfile.TemporaryDirectory(prefix="cinechat-clip-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=procs.temp_prefix("clip")) as tmp:
         graph = _FilterGraph(Path(tmp))
         if made:
             held = _generated_background(graph, made, int(info.get("fps") or 8), size, fps, duration)
@@ -564,6 +588,8 @@ def load_image(path: str | Path) -> Any:
     from PIL import Image, UnidentifiedImageError
 
     p = Path(path)
+    if p.exists() and not p.is_file():  # /dev/zero, a folder, a pipe: never read
+        raise ImageError("image_not_file", path=str(path))
     if not p.is_file():
         raise ImageError("image_missing", path=str(path))
     try:
@@ -634,7 +660,9 @@ def assemble(paths: list[Path], boundaries: list[str], fps: int, out_path: Path)
 
 def concat_clips(paths: list[Path], out_path: Path) -> None:
     """Join clips of identical encoding settings without re-encoding."""
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as fh:
+    with tempfile.NamedTemporaryFile(
+        "w", prefix=procs.temp_prefix("list"), suffix=".txt", delete=False, encoding="utf-8"
+    ) as fh:
         for p in paths:
             fh.write(f"file '{Path(p).resolve().as_posix()}'\n")
         listing = fh.name

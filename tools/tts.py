@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import wave
 from pathlib import Path
 
+from tools import procs
 from tools.project import VOICE_MAX_SPEEDUP
 
 VOICES = {
@@ -64,7 +64,7 @@ def phonemes(text: str, lang: str, gender: str = "female") -> str:
     exe = shutil.which("espeak-ng")
     if not exe:
         raise TTSError("espeak-ng is not installed (apt-get install espeak-ng)")
-    proc = subprocess.run(
+    proc = procs.run(
         [exe, "-v", voice_name(lang, gender), "-q", "-x", "--", text],
         capture_output=True,
         text=True,
@@ -135,7 +135,7 @@ def synthesize(
     if not exe:
         raise TTSError("espeak-ng is not installed (apt-get install espeak-ng)")
     wpm = int(BASE_RATE.get(lang, 160) * rate)
-    proc = subprocess.run(
+    proc = procs.run(
         [exe, "-v", voice_name(lang, gender), "-s", str(wpm), "-w", str(out_path), "--", text],
         capture_output=True,
         text=True,
