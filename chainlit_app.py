@@ -75,9 +75,10 @@ async def get_graph() -> Any:
 
         path = default_db_path()
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(str(path), check_same_thread=False)
+        conn = await aiosqlite.connect(str(path), check_same_thread=False, timeout=30)
         saver = AsyncSqliteSaver(conn)
         await saver.setup()
+        saver.lock_dir = path.resolve().parent / ".locks"  # the CLI's turn locks (graph/turns.py)
         _graph = build_graph(saver)
     return _graph
 
@@ -177,7 +178,7 @@ async def run_turn(text: str, images: list[str] | None = None, audio: list[str] 
         await progress.remove()
         await cl.Message(content=catalog.text(lang, "ui.turn_failed_ref", ref=err.ref)).send()
         return
-    values = turn.values()
+    values = await turn.avalues()
     intent = (values.get("intent") or {}).get("intent", "unclear")
     TURNS.labels(intent).inc()
     if (values.get("intent") or {}).get("slots", {}).get("error") or (values.get("outcome") or {}).get(

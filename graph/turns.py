@@ -121,6 +121,16 @@ def settled(graph: Any, config: dict[str, Any]) -> Any:
     return last
 
 
+async def asettled(graph: Any, config: dict[str, Any]) -> Any:
+    """`settled` through the async interface (the web app's saver)."""
+    last = None
+    async for snap in graph.aget_state_history(config):
+        last = snap
+        if not snap.next or waiting_for_answer(snap):
+            return await graph.aget_state(snap.config)
+    return last
+
+
 def words_of(message: Any) -> tuple[str, tuple[str, ...]]:
     """A message's text and attachments: what makes two messages the same request."""
     content = getattr(message, "content", "")
@@ -169,6 +179,13 @@ class Turn:
             snap = settled(self.graph, self.config)
         return dict(snap.values) if snap is not None else {}
 
+    async def avalues(self) -> dict[str, Any]:
+        """`values` through the async interface."""
+        snap = await self.graph.aget_state(self.config)
+        if interrupted(snap):
+            snap = await asettled(self.graph, self.config)
+        return dict(snap.values) if snap is not None else {}
+
     # -- planning, shared by the sync and async drivers -------------------------------------
 
     def _plan(self, snapshot: Any) -> tuple[bool, Recovery | None]:
@@ -180,14 +197,16 @@ class Turn:
         kind = "failed" if failed(snapshot) else "resumed"
         return kind == "resumed", Recovery(kind=kind, words=words[0], repeated=repeated)
 
-    def _start(self, snapshot: Any, recovery: Recovery | None) -> tuple[Any, dict[str, Any]] | None:
+    def _start(
+        self, snapshot: Any, recovery: Recovery | None, base: Any = None
+    ) -> tuple[Any, dict[str, Any]] | None:
         """The input and config of the new message's run, or None when the message repeated
-        a resumed turn (already answered)."""
+        a resumed turn (already answered). `base` is the settled snapshot, when the thread is
+        still in the middle of a turn."""
         if recovery is not None and recovery.kind == "resumed" and recovery.repeated:
             return None
         config = self.config
         if interrupted(snapshot):  # not resumed: start from where the last turn ended
-            base = settled(self.graph, config)
             if base is not None and base.config["configurable"].get("checkpoint_id"):
                 snapshot = base
                 config = {"configurable": {**config["configurable"], **base.config["configurable"]}}
@@ -197,11 +216,6 @@ class Turn:
         ref = _reference()
         log.error("turn failed [%s] thread=%s", ref, self.thread, exc_info=error)
         return TurnFailed(ref, error)
-
-    def _settle(self, recovery: Recovery | None) -> None:
-        if recovery is not None:
-            recovery.version = self.values().get("version")
-        self.recovery = recovery
 
     # -- drivers ----------------------------------------------------------------------------
 
@@ -222,10 +236,13 @@ class Turn:
                     assert recovery is not None
                     recovery.kind = "rolled_back"
                 snapshot = self.graph.get_state(self.config)
-            start = self._start(snapshot, recovery)
+            base = settled(self.graph, self.config) if interrupted(snapshot) else None
+            start = self._start(snapshot, recovery, base)
             if start is not None:
                 yield from self._run(*start)
-            self._settle(recovery)
+            if recovery is not None:
+                recovery.version = self.values().get("version")
+            self.recovery = recovery
         finally:
             lock.release()
 
@@ -255,11 +272,14 @@ class Turn:
                     assert recovery is not None
                     recovery.kind = "rolled_back"
                 snapshot = await self.graph.aget_state(self.config)
-            start = self._start(snapshot, recovery)
+            base = await asettled(self.graph, self.config) if interrupted(snapshot) else None
+            start = self._start(snapshot, recovery, base)
             if start is not None:
                 async for chunk in self._arun(*start):
                     yield chunk
-            self._settle(recovery)
+            if recovery is not None:
+                recovery.version = (await self.avalues()).get("version")
+            self.recovery = recovery
         finally:
             with contextlib.suppress(Exception):
                 await lock.release()

@@ -290,3 +290,28 @@ def test_an_edit_to_what_already_is_says_so_and_makes_no_version(app: Any, text:
     assert said in reply and "Changed" not in reply and "已修改" not in reply, reply
     assert after["version"] == first["version"] and after["settings"] == first["settings"]
     assert after["script"] == first["script"]
+
+
+def test_music_shorter_than_a_second_and_special_files_are_refused(tmp_path: Path) -> None:
+    from tools.music import MusicError, check_upload
+    from tools.renderer import ImageError, load_image
+
+    short = tmp_path / "click.wav"
+    with wave.open(str(short), "wb") as w:  # 1.75 ms: a truncated file
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\x10\x00" * 14)
+    with pytest.raises(MusicError) as err:
+        check_upload(short)
+    assert err.value.code == "audio_too_short"
+    for special in ("/dev/zero", str(tmp_path)):
+        with pytest.raises(MusicError) as err:
+            check_upload(special)
+        assert err.value.code == "audio_not_file"
+        with pytest.raises(ImageError) as bad:
+            load_image(special)
+        assert bad.value.code == "image_not_file"
+    with pytest.raises(MusicError) as err:
+        check_upload(tmp_path / "nope.wav")
+    assert err.value.code == "audio_missing"

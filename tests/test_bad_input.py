@@ -46,6 +46,9 @@ def test_undo_on_a_thread_without_versions(say: Say) -> None:
         ("嗯……", "不太确定"),
         ("加一个镜头", "什么样的镜头"),
         ("make shot 1 eighty seconds long", "must be between"),
+        ("make shot -1 brighter", "no shot -1"),  # not every shot
+        ("镜头-2调亮一点", "没有镜头-2"),
+        ("make shot 0 brighter", "no shot 0"),
     ],
 )
 def test_bad_input_leaves_project_unchanged(say: Say, text: str, needle: str) -> None:
@@ -59,3 +62,22 @@ def test_language_of_reply_follows_message(say: Say) -> None:
     say("我想创建一个关于春天的30秒短视频")
     assert "There is no shot 9" in say("make shot 9 brighter")["reply"]
     assert "没有镜头9" in say("第9个镜头调亮一点")["reply"]
+
+
+@pytest.mark.parametrize(
+    ("text", "shot", "delta"),
+    [
+        ("make shot 1 longer by 1 second", 0, 1.0),
+        ("shot 2 shorter by 2 seconds", 1, -2.0),
+        ("把第三个镜头延长1秒", 2, 1.0),
+        ("-1 second for shot 2", 1, -1.0),
+    ],
+)
+def test_longer_by_adds_to_the_shot(say: Say, text: str, shot: int, delta: float) -> None:
+    """'longer by 1 second' adds a second (it does not set the shot to 1 s); the total stays."""
+    before = say("我想创建一个关于春天的30秒短视频")
+    after = say(text)
+    was = [s["duration"] for s in before["script"]["shots"]]
+    now = [s["duration"] for s in after["script"]["shots"]]
+    assert now[shot] == pytest.approx(was[shot] + delta, abs=0.05), (was, now)
+    assert sum(now) == pytest.approx(sum(was))

@@ -299,6 +299,42 @@ def test_two_users_render_at_once_and_stay_apart(server: dict[str, Any], browser
     b.context.close()
 
 
+def test_two_tabs_on_one_chat_each_edit_lands_once(server: dict[str, Any], browser: Any, shots: Path) -> None:
+    """Two tabs of one user on the same chat send an edit at the same moment: the turns run
+    one after the other, both edits are in the project, the labels are unique and the
+    history does not fork."""
+    from graph import build_graph, open_checkpointer
+
+    a = Session(browser, server["url"], shots)
+    a.login("alice", "alice-password")
+    a.say("Make a 20 second video about a quiet harbour at dawn")
+    a.wait_text("First draft ready")
+    a.idle()
+    assert "/thread/" in a.page.url
+    chat = a.page.url.rsplit("/thread/", 1)[1].split("?")[0]
+    other = a.context.new_page()  # the second tab: the same login, the chat opened by its address
+    other.goto(a.page.url)
+    other.get_by_text("First draft ready").first.wait_for(timeout=30_000)
+    other.locator("#chat-input").wait_for(timeout=30_000)
+    a.page.fill("#chat-input", "add a shot of a cat after shot 1")
+    other.fill("#chat-input", "add a shot of a dog after shot 1")
+    a.page.click("#chat-submit")
+    other.click("#chat-submit")
+    for page in (a.page, other):
+        page.locator("#stop-button").wait_for(state="detached", timeout=120_000)
+    a.page.wait_for_timeout(1000)
+    a.shot("10-two-tabs")
+    graph = build_graph(open_checkpointer(server["state"] / "cinechat.sqlite"))
+    values = graph.get_state({"configurable": {"thread_id": f"alice:{chat}"}}).values
+    added = sorted(s["description"] for s in values["script"]["shots"] if s["description"].startswith("a "))
+    assert added == ["a cat", "a dog"], added
+    index = values["version_index"]
+    assert sorted(index) == ["v1.0", "v1.1", "v1.2"] and values["version"] == "v1.2"
+    assert len({e["parent"] for e in index.values()}) == 3  # a chain, not a fork
+    graph.checkpointer.conn.close()
+    a.context.close()
+
+
 def test_uploads_are_checked_and_used(
     server: dict[str, Any], browser: Any, shots: Path, tmp_path: Path
 ) -> None:

@@ -280,3 +280,22 @@ def test_mood_looks_differ_measurably(tmp_path: Path) -> None:
             top = np.asarray(analysis.frame_at(out, 0.3), dtype=np.float32)[:8]
             assert top.mean() < 20  # letterbox bars
     assert stats["cheerful"].saturation > stats["sad"].saturation + 10
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (720, 1280), (720, 720), (1920, 1080)])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Quiet Harbour Awakens at First Light",
+        "一个关于老灯塔看守人和他的猫的温暖故事，三十秒",
+        "Supercalifragilistic-expialidocious-ness",
+    ],
+)
+def test_a_long_title_wraps_and_stays_inside_the_frame(size: tuple[int, int], text: str) -> None:
+    from tools.renderer import text_overlay
+
+    img, x, y = text_overlay(text, "title", "center", size)
+    assert x >= 0 and y >= 0 and x + img.width <= size[0] and y + img.height <= size[1]
+    alpha = np.asarray(img)[:, :, 3]
+    rows = np.flatnonzero(alpha.max(axis=1) > 200)
+    assert rows.size and rows[-1] - rows[0] >= 0.035 * min(size)  # still big enough to read
