@@ -77,7 +77,7 @@ class Context:
     aspect: str = field(default_factory=lambda: _env("CINECHAT_ASPECT", "16:9"))
     """Default aspect ratio of new projects: 16:9, 9:16 or 1:1."""
     resolution: str = field(default_factory=lambda: _env("CINECHAT_RESOLUTION", "1080p"))
-    """Default resolution of new projects: 720p, 1080p or 2160p."""
+    """Default resolution of new projects: 720p, 1080p or 2160p (360p: a quick draft)."""
     fps: int = field(default_factory=lambda: int(_env("CINECHAT_FPS", "24")))
     """Default frame rate of new projects."""
     voice: str = field(default_factory=lambda: _env("CINECHAT_VOICE", "female"))
@@ -131,7 +131,7 @@ class ClientContext(BaseModel):
 
     aspect: Literal["16:9", "9:16", "1:1"] | None = None
     """Aspect ratio of new projects."""
-    resolution: Literal["720p", "1080p", "2160p"] | None = None
+    resolution: Literal["360p", "720p", "1080p", "2160p"] | None = None
     """Resolution of new projects."""
     language: Literal["zh", "en"] | None = None
     """The reply language when a message does not show one."""
@@ -189,7 +189,7 @@ ENVIRONMENT: list[tuple[str, str]] = [
     ("CINECHAT_DATA", "the media store (<db dir>/media)"),
     ("CINECHAT_STATE", "users, chat history, login secret (the database's folder)"),
     ("CINECHAT_ASPECT", "new projects' aspect: 16:9, 9:16, 1:1 (16:9)"),
-    ("CINECHAT_RESOLUTION", "new projects' resolution: 720p, 1080p, 2160p (1080p)"),
+    ("CINECHAT_RESOLUTION", "new projects' resolution: 360p (draft), 720p, 1080p, 2160p (1080p)"),
     ("CINECHAT_FPS", "new projects' frame rate (24)"),
     ("CINECHAT_VOICE", "new projects' narration voice: female, male (female)"),
     ("CINECHAT_LANGUAGE", "reply language when a message shows none: zh, en (zh)"),

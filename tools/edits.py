@@ -262,8 +262,9 @@ class NarrationOperation(Operation):
     params = (ONE_SHOT, TEXT)
 
     def edit(self, work: EditResult, params: dict[str, Any]) -> None:
-        """Replace the narration of the named shots."""
-        if not params.get("shots"):
+        """Replace the narration of the named shots; an empty text with no shot named takes
+        the narration out of every shot ('把旁白去掉，只留音乐', 'no narration')."""
+        if not params.get("shots") and str(params.get("text") or ""):
             raise RequestError("which_shot")
         targets, work.detail = _where(work.script, params)
         for i in targets:

@@ -106,8 +106,17 @@ def apply_fixes(
             if target.get("camera") != fix["camera"]:
                 target["camera"] = fix["camera"]
                 done.append({"code": p["code"], "shot": shot, "value": fix["camera"]})
+        elif fix.get("motes"):
+            target = script["shots"][int(shot or 0) - 1]
+            if not target.get("motes"):
+                target["motes"] = True
+                done.append({"code": p["code"], "shot": shot, "value": "motes"})
         elif "master_offset_db" in fix and not any(d["code"] in ("loudness", "true_peak") for d in done):
-            new = round(float(settings.get("master_offset_db", 0.0)) + fix["master_offset_db"], 1)
+            # never more than 12 dB either way: the master's loudness target stays a level
+            new = round(
+                max(-12.0, min(12.0, float(settings.get("master_offset_db", 0.0)) + fix["master_offset_db"])),
+                1,
+            )
             settings["master_offset_db"] = new
             done.append({"code": p["code"], "shot": None, "value": new})
         elif (

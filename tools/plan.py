@@ -11,7 +11,7 @@ from typing import Any
 
 from tools.assets import content_key
 from tools.project import DEFAULT_MOOD, NarrationLine, PlanItem, Script, Settings, Shot, ShotResult, ShotSpec
-from tools.renderer import RENDERER_VERSION, TRANSITION_SECONDS, XFADE, boundaries, frame_size
+from tools.renderer import RENDERER_VERSION, XFADE, boundaries, frame_size, handle_frames
 
 FADE_SECONDS = 0.4
 """How long a fade boundary fades out and in inside the clips."""
@@ -81,6 +81,7 @@ def shot_spec(
         "description": shot["description"],
         "shot_type": shot["shot_type"],
         "camera": shot.get("camera", "drift"),
+        **({"motes": True} if shot.get("motes") else {}),
         "mood": script.get("mood", DEFAULT_MOOD),
         "width": width,
         "height": height,
@@ -113,7 +114,7 @@ def build_plan(
     handle of half the transition, so the joined video keeps its length."""
     fps = int(settings.get("fps", 24))
     cuts = boundaries(script, settings)
-    handle = round(TRANSITION_SECONDS * fps / 2)
+    handle = handle_frames(fps)
     plan: list[PlanItem] = []
     start = 0.0
     for i, shot in enumerate(script["shots"]):

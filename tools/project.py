@@ -79,6 +79,7 @@ class Shot(TypedDict, total=False):
     shot_type: str
     description: str
     camera: str
+    motes: bool
     narration: str
     duration: float
     grade: Grade
@@ -171,6 +172,7 @@ class ShotSpec(TypedDict, total=False):
     description: str
     shot_type: str
     camera: str
+    motes: bool
     mood: str
     width: int
     height: int

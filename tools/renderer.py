@@ -28,11 +28,26 @@ X264_CRF = 23
 ENCODER = ["-c:v", "libx264", "-preset", X264_PRESET, "-crf", str(X264_CRF)]
 CJK_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 LATIN_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-RESOLUTIONS = {"720p": 720, "1080p": 1080, "2160p": 2160}
+RESOLUTIONS = {"360p": 360, "720p": 720, "1080p": 1080, "2160p": 2160}
+"""Picture heights; 360p is a quick draft size (and what renders drop to under load)."""
 ASPECTS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
 TRANSITIONS = ("cut", "fade", "dissolve", "wipe", "slide")
 XFADE = {"dissolve": "dissolve", "wipe": "wipeleft", "slide": "slideleft"}
 TRANSITION_SECONDS = 0.6
+
+
+def handle_frames(fps: int) -> int:
+    """Frames each side of a crossfade adds to its clip: half the transition, rounded. The
+    crossfade itself lasts exactly both handles (`crossfade_seconds`), so a joined video keeps
+    its planned length at every frame rate."""
+    return round(TRANSITION_SECONDS * fps / 2)
+
+
+def crossfade_seconds(fps: int) -> float:
+    """How long a dissolve, wipe or slide lasts at `fps`: both clips' handles."""
+    return 2 * handle_frames(fps) / fps
+
+
 MAX_IMAGE_PIXELS = 40_000_000
 CORES = os.cpu_count() or 2
 # Each clip is one ffmpeg process; at most one per core runs at a time (the fan-out may start
@@ -554,7 +569,15 @@ def render_clip(
     if spec.get("diffusion"):
         image, made, info = _generate(spec, image, on_progress, generated)
     seed, shot_type = int(spec.get("seed", 0)), spec.get("shot_type", "medium")
-    comp = scenes.compose(spec["description"], spec.get("mood", DEFAULT_MOOD), size, seed, shot_type, image)
+    comp = scenes.compose(
+        spec["description"],
+        spec.get("mood", DEFAULT_MOOD),
+        size,
+        seed,
+        shot_type,
+        image,
+        bool(spec.get("motes")),
+    )
     camera = spec.get("camera", "drift")
     # The camera move spans the shot whatever its playback speed; the things moving in it
     # (particles, birds, walkers) run at the shot's speed.
@@ -629,12 +652,13 @@ def assemble(paths: list[Path], boundaries: list[str], fps: int, out_path: Path)
 
     lengths = [probe(p).duration for p in paths]
     chains, prev, elapsed = [], "0:v", lengths[0]
+    overlap = crossfade_seconds(fps)
     for i, kind in enumerate(boundaries, start=1):
         label = f"x{i}"
         if kind in XFADE:
-            elapsed -= TRANSITION_SECONDS
+            elapsed -= overlap
             chains.append(
-                f"[{prev}][{i}:v]xfade=transition={XFADE[kind]}:duration={TRANSITION_SECONDS}:offset={elapsed:.4f}[{label}]"
+                f"[{prev}][{i}:v]xfade=transition={XFADE[kind]}:duration={overlap:.6f}:offset={elapsed:.6f}[{label}]"
             )
         else:
             chains.append(f"[{prev}][{i}:v]concat=n=2:v=1:a=0[{label}]")

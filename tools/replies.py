@@ -318,7 +318,15 @@ def problem_lines(problems: list[Problem], lang: str) -> list[str]:
 
 def gate_lines(fixed: list[dict[str, Any]], lang: str) -> list[str]:
     """One line per defect the quality gate fixed on its own."""
-    return [_say(lang, f"fixed_{f['code']}", shot=f.get("shot"), value=f.get("value")) for f in fixed]
+    return [
+        _say(
+            lang,
+            f"fixed_{f['code']}" + ("_motes" if f.get("value") == "motes" else ""),
+            shot=f.get("shot"),
+            value=f.get("value"),
+        )
+        for f in fixed
+    ]
 
 
 def review_reply(review: Review, fixed: list[dict[str, Any]], version: str | None, lang: str) -> str:

@@ -442,8 +442,11 @@ def _check_frozen(spans: list[tuple[float, float]], plan: list[PlanItem], durati
         b = min(b, duration)
         n = _shot_at(plan, (a + b) / 2)
         camera = plan[n - 1]["spec"].get("camera") if 0 < n <= len(plan) else None
-        # a slow push-in changes every pixel: the known fix for a shot that stands still
-        fix = {"camera": "push_in"} if camera not in ("push_in", "crane_up") else None
+        # a slow push-in changes every pixel: the known fix for a shot that stands still; a
+        # shot that still stands still (an almost empty frame) gets motes drifting through it
+        fix: dict[str, Any] = (
+            {"camera": "push_in"} if camera not in ("push_in", "crane_up") else {"motes": True}
+        )
         problems.append(_problem("frozen", n, fix, start=a, end=b))
     return problems
 
@@ -458,8 +461,15 @@ def _check_exposure(shot: int, luma: float) -> list[Problem]:
     return []
 
 
+SILENT_LUFS = -60.0
+"""A master at or under this integrated loudness is silence, not a mix that is too quiet."""
+
+
 def _check_loudness(loud: analysis.Loudness) -> list[Problem]:
-    """The master's loudness off its target, fixed by offsetting the master."""
+    """The master's loudness off its target, fixed by offsetting the master. A silent master
+    (no music, narration or effects: under -60 LUFS) has nothing to normalise."""
+    if loud.integrated <= SILENT_LUFS:
+        return []
     if abs(loud.integrated - TARGET_LUFS) > LOUDNESS_TOLERANCE_LU:
         fix = {"master_offset_db": round(TARGET_LUFS - loud.integrated, 1)}
         return [_problem("loudness", None, fix, lufs=loud.integrated, target=TARGET_LUFS)]

@@ -768,13 +768,13 @@ def _particles(kind: str, p: _Painter, palette: dict[str, Any], seed: int) -> Sp
             r = p.u * rng.uniform(0.008, 0.014)
             col = rng.choice([(210, 120, 40), (190, 70, 40), (220, 170, 60)])
             draw.ellipse([x - r, y - r * 0.5, x + r, y + r * 0.5], fill=(*col, 240))
-        else:
-            r = p.u * rng.uniform(0.002, 0.005)
-            draw.ellipse([x - r, y - r, x + r, y + r], fill=(255, 245, 220, 120))
+        else:  # motes in the light: big enough to see drift even in a draft-size frame
+            r = p.u * rng.uniform(0.004, 0.009)
+            draw.ellipse([x - r, y - r, x + r, y + r], fill=(255, 245, 220, 150))
     tile = Image.new("RGBA", (w, 2 * h), (0, 0, 0, 0))
     tile.paste(half, (0, 0))
     tile.paste(half, (0, h))
-    speed = {"rain": 2.2, "snow": 0.12, "petals": 0.1, "leaves": 0.13, "dust": 0.03}[kind] * h
+    speed = {"rain": 2.2, "snow": 0.12, "petals": 0.1, "leaves": 0.13, "dust": 0.05}[kind] * h
     # x is in frame coordinates (depth 0 = no parallax); y loops over one tile height.
     return Sprite(
         [tile], 0, -h, vy=speed, loop=h / speed, depth=0.0, sway=p.u * (0.02 if kind != "rain" else 0)
@@ -1120,8 +1120,10 @@ def compose(
     seed: int,
     shot_type: str = "medium",
     image: Any = None,
+    motes: bool = False,
 ) -> Composition:
-    """Compose a shot: read the description and draw its layers and sprites for `frame`."""
+    """Compose a shot: read the description and draw its layers and sprites for `frame`;
+    `motes` adds drifting motes (the reviewer's fix for a shot that stands still)."""
     data = lexicon.load("scenes")
     w, h = frame
     margin = (round(w * 0.06 / 2) * 2, round(h * 0.06 / 2) * 2)
@@ -1178,6 +1180,8 @@ def compose(
     )
     if particle:
         sprites.append(_particles(particle, p, palette, seed + 7))
+    if motes and particle != "dust":
+        sprites.append(_particles("dust", p, palette, seed + 11))
     return Composition(
         sky=sky,
         layers=[layer for layer in layers if layer],
