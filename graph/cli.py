@@ -308,6 +308,42 @@ def cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
+def _home(db: str | None) -> Path:
+    return Path(db).resolve().parent if db else default_db_path().parent
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Back up every database (online, while the app runs) and the media manifest."""
+    from tools.backup import BackupError, backup
+
+    try:
+        made = backup(Path(args.db or default_db_path()).resolve(), Path(args.dest), media=args.media)
+    except BackupError as err:
+        print(f"cannot back up: {err}", file=sys.stderr)
+        return 2
+    files = made["media"]["files"]
+    print(
+        f"backed up {', '.join([made['checkpoints'], *made['databases']])} and {len(files)} media files"
+        f" ({'copied' if made['media']['copied'] else 'listed'}) to {args.dest} in {made['seconds']}s"
+    )
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore a backup into this home (which must have no databases yet)."""
+    from tools.backup import BackupError, restore
+
+    try:
+        done = restore(Path(args.src), Path(args.db or default_db_path()).resolve())
+    except BackupError as err:
+        print(f"cannot restore: {err}", file=sys.stderr)
+        return 2
+    print(f"restored {', '.join([done['checkpoints'], *done['databases']])} into {_home(args.db)}")
+    if done["missing"]:
+        print(f"{len(done['missing'])} media files are not in the backup; their clips re-render when needed")
+    return 0
+
+
 def chainlit_app_file() -> str:
     """The Chainlit app module's file: in the checkout, or where the wheel installed it."""
     import importlib.util
@@ -422,12 +458,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--password", help="default: CINECHAT_PASSWORD or a prompt")
     p.add_argument("--db", help="checkpoint database; users live beside it")
     p.set_defaults(func=cmd_users)
+    p = sub.add_parser(
+        "backup", help="copy every database and the media manifest to DEST, while the app runs"
+    )
+    p.add_argument("dest")
+    p.add_argument("--media", action="store_true", help="copy the media files too")
+    p.add_argument("--db", help="checkpoint database; the home is its folder")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="restore a backup into a home that has no databases yet")
+    p.add_argument("src")
+    p.add_argument("--db", help="checkpoint database to restore to; the home is its folder")
+    p.set_defaults(func=cmd_restore)
     p = sub.add_parser("ui", help="start the Chainlit web app")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=cmd_ui)
     args = parser.parse_args(message_last(say_parser, list(sys.argv[1:] if argv is None else argv)))
-    if args.cmd not in ("users", "ui"):
+    if args.cmd not in ("users", "ui", "backup", "restore"):
         setup_logging(Path(args.db).resolve().parent / "logs" if getattr(args, "db", None) else None)
         sweep_stale(Path(_context(getattr(args, "db", None)).data_dir))
     try:

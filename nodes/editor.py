@@ -11,11 +11,12 @@ from langgraph.runtime import Runtime
 
 from graph.context import Context, run_context
 from graph.state import ProjectState, version_bump
-from tools.assets import AssetStore, ingest
+from tools.assets import AssetStore, ingest, relocate
 from tools.drawing import annotate
 from tools.edits import Operation, darkest_shot, describe, lookup, operation_for
 from tools.errors import RequestError
 from tools.exporter import export_render
+from tools.project import Render
 from tools.replies import note, undrawn_notes
 
 REPLY_SLOTS = ("amount", "size", "look", "text", "position")
@@ -41,7 +42,12 @@ def _export(state: ProjectState, context: Context) -> dict[str, Any]:
     fmt = state["intent"]["slots"].get("format", "mp4")
     title = (state.get("script") or {}).get("title", "cinechat")
     folder = Path(context.data_dir).resolve() / "exports"
-    render = state.get("render") or {}
+    render: Render = {**(state.get("render") or {})}  # type: ignore[typeddict-item]
+    # a home restored from a backup keeps the media in its own folder
+    if render.get("path"):
+        render["path"] = str(relocate(render["path"], context.data_dir))
+    if render.get("srt"):
+        render["srt"] = str(relocate(render["srt"], context.data_dir))
     if not render.get("path") or not Path(render["path"]).is_file():  # nothing rendered at this version
         return {"outcome": {"error": "no_render"}}
     get_stream_writer()({"stage": "export", "percent": 0, "node": "editor"})

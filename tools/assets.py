@@ -93,3 +93,13 @@ def ingest(store: AssetStore, src: str | Path, kind: str) -> StoredFile:
         shutil.copyfile(src, tmp)
         store.commit(tmp, kind, key, ext, source=Path(src).name)
     return {"key": key, "path": str(store.path(kind, key, ext))}
+
+
+def relocate(path: str | Path, root: str | Path) -> Path:
+    """A stored file's path as this store sees it: the recorded path, or, when that is gone
+    (a home restored from a backup, or moved), the same file in this store's folder of its kind."""
+    recorded = Path(path)
+    if recorded.is_file():
+        return recorded
+    here = Path(root).resolve() / recorded.parent.name / recorded.name
+    return here if here.is_file() else recorded
