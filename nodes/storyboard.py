@@ -11,10 +11,11 @@ from langgraph.runtime import Runtime
 
 from graph.context import Context, run_context
 from graph.state import ProjectState
-from tools import tts
+from tools import load, tts
 from tools.assets import AssetStore
 from tools.narration import narrate
 from tools.plan import build_plan
+from tools.replies import note
 
 
 def storyboard(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -29,9 +30,17 @@ def storyboard(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]
         percent = round(100 * done / total)
         writer({"stage": "narration", "percent": percent, "node": "storyboard", "shot": done, "of": total})
 
+    lower = load.degraded(dict(settings))
+    notes_before: list[str] = []
+    if lower is not None:  # busy: this render is made smaller; the project's settings stay
+        running = load.backlog()
+        notes_before.append(
+            note("degraded", backlog=running, resolution=lower["resolution"], fps=lower["fps"])
+        )
+        settings = lower  # type: ignore[assignment]
     provider = "openai" if context.use_llm and tts.speech_configured() else "espeak"
     timing = build_plan(script, settings)  # the shots' times, for the narration
     lines, notes = narrate(AssetStore(context.data_dir), timing, script, settings, provider, tick)
     plan = build_plan(script, settings, {ln["shot_id"]: ln for ln in lines}, context.diffusion_models())
     writer({"stage": "storyboard", "percent": 100, "node": "storyboard", "shots": len(plan)})
-    return {"plan": plan, "shot_results": None, "notes": notes, "run": uuid.uuid4().hex[:12]}
+    return {"plan": plan, "shot_results": None, "notes": notes_before + notes, "run": uuid.uuid4().hex[:12]}

@@ -12,6 +12,7 @@ from langgraph.runtime import Runtime
 
 from graph.context import Context, run_context
 from graph.state import ProjectState, ShotTask, version_bump
+from tools import load
 from tools.assets import AssetStore
 from tools.plan import RunProgress, model_names, picture_key, shot_backends
 from tools.project import Render, ShotResult
@@ -36,7 +37,8 @@ def render_shot(task: ShotTask, runtime: Runtime[Context]) -> dict[str, Any]:
         def step(done: int, total: int) -> None:
             writer({"stage": "diffusion", "percent": round(100 * done / total), **shot})
 
-        info = render_clip(item["spec"], tmp, item.get("image_path"), step, kept)
+        with load.rendering():  # the backlog that degrades new renders under load
+            info = render_clip(item["spec"], tmp, item.get("image_path"), step, kept)
         if info.get("fallback"):
             # an animatic stand-in is not what the spec asked for: not cached under its key
             tmp.replace(store.path("fallback", key, "mp4"))

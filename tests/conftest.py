@@ -13,6 +13,15 @@ from graph import Context, build_graph, open_checkpointer
 from tests.helpers import SEED, Say, turn
 
 
+@pytest.fixture(autouse=True)
+def closed_breakers() -> Iterator[None]:
+    """Every test starts with the providers' circuit breakers closed (they are per process)."""
+    from tools import breaker
+
+    breaker.reset()
+    yield
+
+
 @pytest.fixture(scope="session")
 def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One content-addressed store for the session, so identical shots render once."""

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from graph import Context
 from tests.helpers import Say, ffprobe, turn
 
 
@@ -110,3 +111,21 @@ def test_threads_are_separate(app: Any) -> None:
     assert a["script"]["title"] != b["script"]["title"]
     assert sum(s["duration"] for s in b["script"]["shots"]) == pytest.approx(20)
     assert b["language"] == "en" and "First draft" in b["reply"]
+
+
+def test_a_render_under_load_is_made_smaller_and_says_so(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the render backlog at its threshold, a new render drops to the next lower
+    resolution and 15 fps, the reply says so, and the project's settings stay as they were."""
+    from tools import load
+
+    monkeypatch.setenv("CINECHAT_DEGRADE_BACKLOG", "1")
+    context = Context(data_dir=app.test_context.data_dir, use_llm=False, resolution="720p", fps=24)
+    turn(app, "busy", "Make a 10 second video about a quiet winter town", context)
+    with load.rendering():  # another user's shot is rendering in this process
+        v = turn(app, "busy", "go ahead", context)
+    assert v["status"] == "rendered" and (v["render"]["width"], v["render"]["height"]) == (640, 360)
+    assert round(v["render"]["probe"]["fps"]) == 15
+    assert "Busy right now" in v["reply"] and "360p" in v["reply"]
+    assert v["settings"]["resolution"] == "720p" and v["settings"]["fps"] == 24
+    calm = turn(app, "busy", "make shot 1 brighter", context)  # nothing else rendering: full quality
+    assert (calm["render"]["width"], calm["render"]["height"]) == (1280, 720) and "Busy" not in calm["reply"]

@@ -298,3 +298,56 @@ def test_an_llm_draft_that_leaves_out_the_subject_is_not_accepted(app: Any, prov
     assert v["script"]["title"] != "LLM Spring Story"
     assert all("robot" in s["description"].lower() for s in v["script"]["shots"][:2])
     assert "left out “robot”" in v["reply"]
+
+
+def test_a_failing_provider_is_skipped_after_three_failures_and_the_reply_says_so(
+    app: Any, provider: Any
+) -> None:
+    """The breaker opens after three failed calls: the next turns do not wait on the dead
+    endpoint, fall back offline, and say the model is paused; after the cool-down one call
+    tries again."""
+    from tools import breaker
+
+    srv = provider("error")
+    ctx = Context(data_dir=app.test_context.data_dir, use_llm=True, model="fake-model", llm_router="always")
+    replies = []
+    for n in range(5):
+        replies.append(
+            turn(app, f"cb{n}", "I need a 15 second TikTok ad for our new running shoes, energetic", ctx)
+        )
+    asked = len(srv.calls)
+    assert 3 <= asked <= 4  # three failures (with its client's own retries off) open it; then skipped
+    assert all(v["script"] for v in replies)  # the offline writer made every script
+    assert "paused" in replies[-1]["reply"] and "offline" in replies[-1]["reply"]
+    llm_breaker = breaker.breaker("llm")
+    assert llm_breaker.state() == "open"
+    llm_breaker.opened = (llm_breaker.opened or 0) - llm_breaker.cooldown  # the cool-down is over
+    assert llm_breaker.state() == "half_open"
+    srv.mode = "ok"
+    v = turn(app, "cb-ok", "I need a 15 second TikTok ad for our new running shoes, energetic", ctx)
+    assert len(srv.calls) > asked and llm_breaker.state() == "closed"
+    assert "paused" not in v["reply"]
+
+
+def test_breaker_states_with_a_clock() -> None:
+    from tools.breaker import Breaker, CircuitOpen
+
+    now = [0.0]
+    b = Breaker("x", threshold=2, cooldown=10, clock=lambda: now[0])
+
+    def boom() -> None:
+        raise OSError("down")
+
+    for _ in range(2):
+        with pytest.raises(OSError):
+            b.call(boom)
+    assert b.state() == "open"
+    with pytest.raises(CircuitOpen):
+        b.call(lambda: 1)
+    now[0] = 10.5
+    assert b.state() == "half_open"
+    with pytest.raises(OSError):  # the one try fails: open again, for a new cool-down
+        b.call(boom)
+    assert b.state() == "open"
+    now[0] = 21
+    assert b.call(lambda: 7) == 7 and b.state() == "closed" and b.failures == 0

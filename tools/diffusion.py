@@ -17,6 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from tools.breaker import breaker
+
 # Shots render in parallel threads, but a pipeline is neither loaded nor run by two at once
 # (model loading uses process-wide state; one accelerator runs one generation at a time).
 _lock = threading.RLock()
@@ -319,7 +321,7 @@ def generate(
                 args["image"] = image.convert("RGB").resize((w, h))
             args = {k: v for k, v in args.items() if accepts(pipe, k)}
             try:
-                out = pipe(**args)
+                out = breaker("diffusion").call(pipe, **args)
                 result = out.images if kind == "t2i" else out.frames[0]
                 return list(result), notes
             except Exception as exc:  # OOM retries once smaller; anything else is a failure

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from tools.breaker import breaker
+
 NOSTREAM = "nostream"  # LangGraph's tag for model calls left out of the messages stream
 KEYLESS_PROVIDERS = {"ollama"}
 
@@ -95,7 +97,7 @@ def structured(schema: type, model: str | None, system: str, user: str) -> Any:
     """Ask the model for an instance of `schema`; raises on any provider or parse failure."""
     llm = _chat_model(provider_settings(model))
     runnable = llm.with_structured_output(schema, method="json_schema").with_config(tags=[NOSTREAM])
-    result = runnable.invoke([("system", system), ("human", user)])
+    result = breaker("llm").call(runnable.invoke, [("system", system), ("human", user)])
     if not isinstance(result, schema):
         raise ValueError("the model returned no structured answer")
     return result
@@ -103,7 +105,9 @@ def structured(schema: type, model: str | None, system: str, user: str) -> Any:
 
 def chat_text(model: str | None, system: str, user: str) -> str:
     """A plain text answer from the model; raises on any provider failure."""
-    answer = _chat_model(provider_settings(model)).invoke([("system", system), ("human", user)])
+    answer = breaker("llm").call(
+        _chat_model(provider_settings(model)).invoke, [("system", system), ("human", user)]
+    )
     text = answer.content if isinstance(answer.content, str) else str(answer.content)
     if not text.strip():
         raise ValueError("the model returned an empty answer")

@@ -379,7 +379,9 @@ def notes_text(notes: list[str], lang: str) -> str:
     text = ""
     for kind in ("llm_fallback", "tts_fallback"):
         why = [n.split(":", 1)[1] for n in notes if n.startswith(kind + ":")]
-        if why:
+        if "CircuitOpen" in why:  # skipped after repeated failures, not tried this time
+            text += "\n\n" + _say(lang, f"{kind}_paused")
+        elif why:
             text += "\n\n" + _say(lang, kind, why=", ".join(why))
     for note in notes:  # 'note:<code>|<json params>': a remark with its values
         if note.startswith("note:"):

@@ -11,6 +11,7 @@ import wave
 from pathlib import Path
 
 from tools import procs
+from tools.breaker import breaker
 from tools.project import VOICE_MAX_SPEEDUP
 
 VOICES = {
@@ -128,7 +129,7 @@ def synthesize(
 ) -> float:
     """Speak `text` into a WAV at `out_path`; returns its duration in seconds."""
     if provider == "openai":
-        openai_speech(text, gender, out_path, rate)
+        breaker("speech").call(openai_speech, text, gender, out_path, rate)
         trim_silence(out_path)
         return wav_duration(out_path)
     exe = shutil.which("espeak-ng")
