@@ -286,6 +286,22 @@ ROWS = [
     ("icon_clips_s", "  of which the four clips", "s", ""),
     ("icon_ratio", "  against the encode above (same run)", "x", "≤ 1.5 x (aim 1.0 x)"),
     (
+        "recover_full_render_s",
+        "30 s seed project rendered by `cinechat say` (1080p24, fresh process)",
+        "s",
+        "",
+    ),
+    ("recover_left_s", "  killed with SIGKILL after 2 of its 4 shots: the work that was left", "s", ""),
+    (
+        "recover_s",
+        "  the next message finishing it (fresh process, rendered shots reused)",
+        "s",
+        "≤ the work left",
+    ),
+    ("recover_startup_s", "  a fresh process answering a simple turn, for scale", "s", ""),
+    ("backup_200_s", "Online backup of a 200-turn project (every database)", "s", ""),
+    ("backup_200_mb", "  backup size", "MB", ""),
+    (
         "simple_turn_p95_s",
         "Simple turn (classify and reply, no render) through the graph, p95",
         "s",
@@ -413,13 +429,82 @@ def icon_bench(count: int) -> dict[str, float]:
     return {key: median_of(runs, key) for key in runs[0]}
 
 
+def _say(db: Path, text: str, *extra: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    cmd = [sys.executable, "-m", "graph.cli", "say", "--db", str(db), "--thread", "b", "--json", *extra, text]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+
+
+def _turn_s(db: Path, text: str) -> float:
+    t0 = time.perf_counter()
+    proc = _say(db, text, "--quiet")
+    out, err = proc.communicate(timeout=900)
+    assert proc.returncode == 0, err
+    return time.perf_counter() - t0
+
+
+def recovery_run(workdir: Path) -> dict[str, float]:
+    """The seed project rendered whole by `cinechat say`, and the same render (fresh media)
+    killed with SIGKILL once half its shots are done and finished by the next message: the
+    recovery's time against the work that was left, with a fresh process's start-up for scale."""
+    full_db, cut_db = workdir / "full" / "c.sqlite", workdir / "cut" / "c.sqlite"
+    for db in (full_db, cut_db):
+        _turn_s(db, SEED)
+    full = _turn_s(full_db, "继续生成")
+    t0 = time.perf_counter()
+    proc, done = _say(cut_db, "继续生成", "--events"), 0
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        done += '"stage": "render"' in line
+        if done >= 2:  # two of the four shots rendered, two running
+            break
+    killed_at = time.perf_counter() - t0
+    proc.kill()
+    proc.wait()
+    recovery = _turn_s(cut_db, "继续生成")
+    startup = _turn_s(cut_db, "有哪些版本？")  # a fresh process answering a simple turn
+    return {
+        "recover_full_render_s": full,
+        "recover_killed_at_s": killed_at,
+        "recover_left_s": max(0.0, full - killed_at),
+        "recover_s": recovery,
+        "recover_startup_s": startup,
+    }
+
+
+def reliability_bench(count: int) -> dict[str, float]:
+    """Recovering an interrupted 30 s render, and the online backup of a 200-turn project."""
+    from tools.backup import backup
+
+    runs = []
+    for _ in range(count):
+        with tempfile.TemporaryDirectory(prefix="cinechat-recover-") as tmp:
+            runs.append(recovery_run(Path(tmp)))
+        print(f"recovery: {runs[-1]}", file=sys.stderr)
+    out = {key: median_of(runs, key) for key in runs[0]}
+    with tempfile.TemporaryDirectory(prefix="cinechat-backup-") as tmp:
+        work = Path(tmp)
+        version_turns(work, 200)  # a thread of 200 script turns
+        times = []
+        for k in range(count):
+            t0 = time.perf_counter()
+            made = backup(work / "versions-200.sqlite", work / f"copy-{k}")
+            times.append(time.perf_counter() - t0)
+        out["backup_200_s"] = statistics.median(times)
+        out["backup_200_mb"] = (
+            sum(f.stat().st_size for f in (work / "copy-0").rglob("*") if f.is_file()) / 2**20
+        )
+        assert made["checkpoints"] == "versions-200.sqlite"
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-readme", action="store_true")
     parser.add_argument(
         "--only",
-        choices=["history", "router", "icons"],
+        choices=["history", "router", "icons", "reliability"],
         help="measure only this part, keeping the other figures",
     )
     args = parser.parse_args()
@@ -442,6 +527,8 @@ def main() -> int:
         results["medians"] = {**results["medians"], **router_bench()}
     if args.only in (None, "icons"):
         results["medians"] = {**results["medians"], **icon_bench(args.runs)}
+    if args.only in (None, "reliability"):
+        results["medians"] = {**results["medians"], **reliability_bench(args.runs)}
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     if not args.no_readme:
         write_readme(results)

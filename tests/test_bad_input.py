@@ -81,3 +81,16 @@ def test_longer_by_adds_to_the_shot(say: Say, text: str, shot: int, delta: float
     now = [s["duration"] for s in after["script"]["shots"]]
     assert now[shot] == pytest.approx(was[shot] + delta, abs=0.05), (was, now)
     assert sum(now) == pytest.approx(sum(was))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["背景音乐换成钢琴曲", "use a dissolve transition between all shots", "所有镜头之间用淡入淡出转场"],
+)
+def test_the_same_edit_twice_makes_no_second_version(say: Say, text: str) -> None:
+    say("我想创建一个关于春天的30秒短视频")
+    first = say(text)
+    second = say(text)
+    assert first["version"] == "v1.1" and second["version"] == "v1.1"
+    assert project(second) == project(first)
+    assert "没有新版本" in second["reply"] or "no new version" in second["reply"]

@@ -70,7 +70,8 @@ def test_black_and_frozen_shots_are_caught(seed_project: dict[str, Any], tmp_pat
 
 def test_a_frozen_shot_is_fixed_with_a_push_in(seed_project: dict[str, Any]) -> None:
     """The gate's fix for a shot that stands still: its camera becomes a slow push-in (a zoom
-    changes every pixel), unless it already zooms."""
+    changes every pixel), unless it already zooms, and motes drift through it (an almost empty
+    frame barely changes under a zoom)."""
     from tools.gate import apply_fixes
 
     v = seed_project["rendered"]
@@ -82,13 +83,14 @@ def test_a_frozen_shot_is_fixed_with_a_push_in(seed_project: dict[str, Any]) -> 
     reports[0], reports[2] = zooming, still
     result = review_media(v["render"], plan, v["script"], SIZE, combine(plan, reports))
     frozen = {p["shot"]: p for p in result["problems"] if p["code"] == "frozen"}
-    assert set(frozen) == {1, 3} and "fix" not in frozen[1]
-    assert frozen[3]["fix"] == {"camera": "push_in"}
+    assert set(frozen) == {1, 3} and frozen[1]["fix"] == {"motes": True}  # it zooms already
+    assert frozen[3]["fix"] == {"camera": "push_in", "motes": True}
     state = copy.deepcopy(dict(v))
     state["script"]["shots"][2]["camera"] = "pan"
     script, _, done = apply_fixes(state["script"], state["settings"], list(frozen.values()), {})
     assert script["shots"][2]["camera"] == "push_in" and state["script"]["shots"][2]["camera"] == "pan"
-    assert done == [{"code": "frozen", "shot": 3, "value": "push_in"}]
+    assert script["shots"][0]["motes"] and script["shots"][2]["motes"]
+    assert sorted((d["shot"], d["value"]) for d in done) == [(1, "motes"), (3, "motes"), (3, "push_in")]
 
 
 def test_missing_narration_line_is_caught(seed_project: dict[str, Any], tmp_path: Path) -> None:

@@ -106,11 +106,6 @@ def apply_fixes(
             if target.get("camera") != fix["camera"]:
                 target["camera"] = fix["camera"]
                 done.append({"code": p["code"], "shot": shot, "value": fix["camera"]})
-        elif fix.get("motes"):
-            target = script["shots"][int(shot or 0) - 1]
-            if not target.get("motes"):
-                target["motes"] = True
-                done.append({"code": p["code"], "shot": shot, "value": "motes"})
         elif "master_offset_db" in fix and not any(d["code"] in ("loudness", "true_peak") for d in done):
             # never more than 12 dB either way: the master's loudness target stays a level
             new = round(
@@ -125,6 +120,11 @@ def apply_fixes(
         ):
             settings["voice_max_speedup"] = fix["voice_max_speedup"]
             done.append({"code": p["code"], "shot": shot, "value": fix["voice_max_speedup"]})
+        if fix.get("motes"):  # with a camera fix or alone
+            target = script["shots"][int(shot or 0) - 1]
+            if not target.get("motes"):
+                target["motes"] = True
+                done.append({"code": p["code"], "shot": shot, "value": "motes"})
     return script, settings, done
 
 

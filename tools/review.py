@@ -444,8 +444,9 @@ def _check_frozen(spans: list[tuple[float, float]], plan: list[PlanItem], durati
         camera = plan[n - 1]["spec"].get("camera") if 0 < n <= len(plan) else None
         # a slow push-in changes every pixel: the known fix for a shot that stands still; a
         # shot that still stands still (an almost empty frame) gets motes drifting through it
+        # (both at once: the gate has two rounds, and an almost empty frame needs the motes)
         fix: dict[str, Any] = (
-            {"camera": "push_in"} if camera not in ("push_in", "crane_up") else {"motes": True}
+            {"camera": "push_in", "motes": True} if camera not in ("push_in", "crane_up") else {"motes": True}
         )
         problems.append(_problem("frozen", n, fix, start=a, end=b))
     return problems

@@ -751,7 +751,7 @@ def _particles(kind: str, p: _Painter, palette: dict[str, Any], seed: int) -> Sp
     half = Image.new("RGBA", (w, h), (0, 0, 0, 0))
     draw = ImageDraw.Draw(half, "RGBA")
     accent = _c(palette["accent"])
-    count = {"rain": 260, "snow": 140, "petals": 40, "leaves": 30, "dust": 60}[kind]
+    count = {"rain": 260, "snow": 140, "petals": 40, "leaves": 30, "dust": 60, "motes": 60}[kind]
     for _ in range(count):
         x, y = rng.uniform(0, w), rng.uniform(0, h)
         if kind == "rain":
@@ -768,13 +768,16 @@ def _particles(kind: str, p: _Painter, palette: dict[str, Any], seed: int) -> Sp
             r = p.u * rng.uniform(0.008, 0.014)
             col = rng.choice([(210, 120, 40), (190, 70, 40), (220, 170, 60)])
             draw.ellipse([x - r, y - r * 0.5, x + r, y + r * 0.5], fill=(*col, 240))
-        else:  # motes in the light: big enough to see drift even in a draft-size frame
+        elif kind == "motes":  # the reviewer's fix: big enough to see drift in a draft-size frame
             r = p.u * rng.uniform(0.004, 0.009)
             draw.ellipse([x - r, y - r, x + r, y + r], fill=(255, 245, 220, 150))
+        else:
+            r = p.u * rng.uniform(0.002, 0.005)
+            draw.ellipse([x - r, y - r, x + r, y + r], fill=(255, 245, 220, 120))
     tile = Image.new("RGBA", (w, 2 * h), (0, 0, 0, 0))
     tile.paste(half, (0, 0))
     tile.paste(half, (0, h))
-    speed = {"rain": 2.2, "snow": 0.12, "petals": 0.1, "leaves": 0.13, "dust": 0.05}[kind] * h
+    speed = {"rain": 2.2, "snow": 0.12, "petals": 0.1, "leaves": 0.13, "dust": 0.03, "motes": 0.05}[kind] * h
     # x is in frame coordinates (depth 0 = no parallax); y loops over one tile height.
     return Sprite(
         [tile], 0, -h, vy=speed, loop=h / speed, depth=0.0, sway=p.u * (0.02 if kind != "rain" else 0)
@@ -1144,7 +1147,8 @@ def compose(
             scene.setting = "room"
     if image is not None:
         fitted = _cover(image.convert("RGB"), p.size)
-        return Composition(apply_look(fitted, look).convert("RGB"), [], [], margin, (0.5, 0.5), look)
+        drifting = [_particles("motes", p, palette, seed + 11)] if motes else []  # a flat picture still moves
+        return Composition(apply_look(fitted, look).convert("RGB"), [], drifting, margin, (0.5, 0.5), look)
     horizon = _horizon(scene, p, shot_type)
     sky = _bloom(
         apply_look(_sky(scene, palette, p, horizon), look).convert("RGB"), float(look.get("bloom", 0))
@@ -1180,8 +1184,8 @@ def compose(
     )
     if particle:
         sprites.append(_particles(particle, p, palette, seed + 7))
-    if motes and particle != "dust":
-        sprites.append(_particles("dust", p, palette, seed + 11))
+    if motes:
+        sprites.append(_particles("motes", p, palette, seed + 11))
     return Composition(
         sky=sky,
         layers=[layer for layer in layers if layer],
