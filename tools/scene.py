@@ -751,7 +751,7 @@ def _particles(kind: str, p: _Painter, palette: dict[str, Any], seed: int) -> Sp
     half = Image.new("RGBA", (w, h), (0, 0, 0, 0))
     draw = ImageDraw.Draw(half, "RGBA")
     accent = _c(palette["accent"])
-    count = {"rain": 260, "snow": 140, "petals": 40, "leaves": 30, "dust": 60, "motes": 60}[kind]
+    count = {"rain": 260, "snow": 140, "petals": 40, "leaves": 30, "dust": 60, "motes": 120}[kind]
     for _ in range(count):
         x, y = rng.uniform(0, w), rng.uniform(0, h)
         if kind == "rain":
@@ -769,15 +769,15 @@ def _particles(kind: str, p: _Painter, palette: dict[str, Any], seed: int) -> Sp
             col = rng.choice([(210, 120, 40), (190, 70, 40), (220, 170, 60)])
             draw.ellipse([x - r, y - r * 0.5, x + r, y + r * 0.5], fill=(*col, 240))
         elif kind == "motes":  # the reviewer's fix: big enough to see drift in a draft-size frame
-            r = p.u * rng.uniform(0.004, 0.009)
-            draw.ellipse([x - r, y - r, x + r, y + r], fill=(255, 245, 220, 150))
+            r = p.u * rng.uniform(0.006, 0.012)
+            draw.ellipse([x - r, y - r, x + r, y + r], fill=(255, 245, 220, 170))
         else:
             r = p.u * rng.uniform(0.002, 0.005)
             draw.ellipse([x - r, y - r, x + r, y + r], fill=(255, 245, 220, 120))
     tile = Image.new("RGBA", (w, 2 * h), (0, 0, 0, 0))
     tile.paste(half, (0, 0))
     tile.paste(half, (0, h))
-    speed = {"rain": 2.2, "snow": 0.12, "petals": 0.1, "leaves": 0.13, "dust": 0.03, "motes": 0.05}[kind] * h
+    speed = {"rain": 2.2, "snow": 0.12, "petals": 0.1, "leaves": 0.13, "dust": 0.03, "motes": 0.08}[kind] * h
     # x is in frame coordinates (depth 0 = no parallax); y loops over one tile height.
     return Sprite(
         [tile], 0, -h, vy=speed, loop=h / speed, depth=0.0, sway=p.u * (0.02 if kind != "rain" else 0)
