@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.test_turns import ENV, ROOT, say
+from tests.test_turns import ENV, ROOT, command, say
 
 
 def cinechat(*args: str) -> subprocess.CompletedProcess[str]:
@@ -31,19 +31,7 @@ def test_backup_while_a_turn_runs_then_restore_and_continue(tmp_path: Path) -> N
     say(db, "继续生成")
     say(db, "第二个镜头调亮一点")
     busy = subprocess.Popen(  # a turn writing while the backup is made
-        [
-            sys.executable,
-            "-m",
-            "graph.cli",
-            "say",
-            "--db",
-            str(db),
-            "--thread",
-            "p",
-            "--json",
-            "--quiet",
-            "背景音乐调低一点",
-        ],
+        command(db, "背景音乐调低一点", "--quiet"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
