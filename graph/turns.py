@@ -99,10 +99,17 @@ def lock_file(checkpointer: Any, thread: str) -> Path:
     return folder / (hashlib.sha256(thread.encode()).hexdigest()[:32] + ".lock")
 
 
+def unfinished(snapshot: Any) -> bool:
+    """Whether a checkpoint is in the middle of a turn: nodes still to run, or a step whose
+    tasks all saved their writes but whose own checkpoint was never written (the process died
+    between the two; LangGraph then lists the step's tasks, with their writes, and no `next`)."""
+    return bool(getattr(snapshot, "next", ())) or bool(getattr(snapshot, "tasks", ()))
+
+
 def interrupted(snapshot: Any) -> bool:
-    """Whether a thread's newest checkpoint is in the middle of a turn: nodes still to run and
-    no question waiting for the user's answer."""
-    return bool(getattr(snapshot, "next", ())) and not waiting_for_answer(snapshot)
+    """Whether a thread's newest checkpoint is in the middle of a turn and no question waits
+    for the user's answer."""
+    return unfinished(snapshot) and not waiting_for_answer(snapshot)
 
 
 def failed(snapshot: Any) -> bool:
@@ -116,7 +123,7 @@ def settled(graph: Any, config: dict[str, Any]) -> Any:
     last = None
     for snap in graph.get_state_history(config):
         last = snap
-        if not snap.next or waiting_for_answer(snap):
+        if not unfinished(snap) or waiting_for_answer(snap):
             return graph.get_state(snap.config)
     return last
 
@@ -126,7 +133,7 @@ async def asettled(graph: Any, config: dict[str, Any]) -> Any:
     last = None
     async for snap in graph.aget_state_history(config):
         last = snap
-        if not snap.next or waiting_for_answer(snap):
+        if not unfinished(snap) or waiting_for_answer(snap):
             return await graph.aget_state(snap.config)
     return last
 

@@ -338,3 +338,45 @@ def test_stale_temporary_files_are_swept_and_live_ones_kept(tmp_path: Path) -> N
     assert sweep_stale(media) == 3
     assert all(not p.exists() for p in gone) and all(p.exists() for p in kept)
     assert temp_prefix("clip") == f"cinechat-clip-{os.getpid()}-"
+
+
+def test_a_step_killed_after_its_writes_but_before_its_checkpoint_is_unfinished(tmp_path: Path) -> None:
+    """A process killed between a step's task writes and the step's checkpoint leaves a
+    checkpoint whose snapshot lists the step's tasks, with their writes, and no `next`. That
+    is still the middle of a turn: it must be resumed, and it is not where a turn ended."""
+    import sqlite3
+    from typing import TypedDict
+
+    from langgraph.checkpoint.sqlite import SqliteSaver
+    from langgraph.graph import END, START, StateGraph
+
+    from graph.turns import interrupted, settled
+
+    class S(TypedDict, total=False):
+        trail: str
+
+    builder = StateGraph(S)
+    builder.add_node("a", lambda s: {"trail": s.get("trail", "") + "a"})
+    builder.add_node("b", lambda s: {"trail": s.get("trail", "") + "b"})
+    builder.add_edge(START, "a")
+    builder.add_edge("a", "b")
+    builder.add_edge("b", END)
+    db = tmp_path / "g.sqlite"
+    conn = sqlite3.connect(db, check_same_thread=False)
+    graph = builder.compile(checkpointer=SqliteSaver(conn))
+    config = {"configurable": {"thread_id": "t"}}
+    graph.invoke({"trail": ""}, config, durability="sync")
+    assert not interrupted(graph.get_state(config))  # a finished turn
+    # what the kill leaves: the checkpoint before step "a" ran, and a's saved writes
+    steps = conn.execute("select checkpoint_id, json_extract(metadata, '$.step') from checkpoints").fetchall()
+    before_a = max(step for _, step in steps if step is not None and step <= 0)
+    doomed = [cid for cid, step in steps if step > before_a]
+    conn.executemany("delete from checkpoints where checkpoint_id = ?", [(c,) for c in doomed])
+    conn.executemany("delete from writes where checkpoint_id = ?", [(c,) for c in doomed])
+    conn.commit()
+    snap = graph.get_state(config)
+    assert snap.next == () and snap.tasks and snap.values["trail"] == "a"  # LangGraph's view
+    assert interrupted(snap)
+    assert settled(graph, config).values.get("trail", "") == ""  # the last turn end is before it
+    graph.invoke(None, config, durability="sync")  # resuming finishes it: b runs, a does not again
+    assert graph.get_state(config).values["trail"] == "ab"
