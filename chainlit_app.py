@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from graph import Context, build_graph
 from graph import chat_store as store
-from graph.context import ROOT, default_db_path, setup_logging
+from graph.context import ROOT, checkpoints_location, setup_logging
 from graph.presentation import Media, Picker, chat_settings, media, starters, step_summary, turn_context
 from graph.progress import progress_text
 from graph.state import user_message
@@ -67,13 +67,20 @@ _graph: Any = None
 
 
 async def get_graph() -> Any:
-    """The compiled graph over an async SQLite checkpointer (made once, in the server's loop)."""
+    """The compiled graph over an async checkpointer (made once, in the server's loop): the
+    SQLite file, or the PostgreSQL history of scaled mode (CINECHAT_CHECKPOINTS)."""
     global _graph
     if _graph is None:
         import aiosqlite
         from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-        path = default_db_path()
+        place = checkpoints_location()
+        if isinstance(place, str):
+            from graph.postgres import aopen_postgres
+
+            _graph = build_graph(await aopen_postgres(place))
+            return _graph
+        path = place
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(str(path), check_same_thread=False, timeout=30)
         saver = AsyncSqliteSaver(conn)

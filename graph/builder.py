@@ -21,7 +21,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import RetryPolicy
 
-from graph.context import Context, default_db_path
+from graph.context import Context, checkpoints_location, parse_location
 from graph.routing import (
     fan_out,
     route_after_edit,
@@ -99,10 +99,17 @@ class SqliteCheckpointer(SqliteSaver):
         await asyncio.to_thread(self.delete_thread, thread_id)
 
 
-def open_checkpointer(path: str | Path | None = None) -> SqliteCheckpointer:
-    """The SQLite checkpointer (the version history) at `path`, sync and async; nodes run in a
-    thread pool, so the connection is shared across threads behind the saver's lock."""
-    db = Path(path or default_db_path())
+def open_checkpointer(path: str | Path | None = None) -> Any:
+    """The checkpointer (the version history) at `path`: a SQLite file (the default,
+    CINECHAT_CHECKPOINTS or CINECHAT_DB), sync and async, whose one connection is shared by the
+    node threads behind the saver's lock; or, for a `postgresql://` address, LangGraph's
+    PostgreSQL saver on a connection pool (graph/postgres.py)."""
+    place = parse_location(path) if path else checkpoints_location()
+    if isinstance(place, str):
+        from graph.postgres import open_postgres
+
+        return open_postgres(place)
+    db = place
     db.parent.mkdir(parents=True, exist_ok=True)
     # several processes may write one file (two CLI turns on different threads, the web app):
     # a writer waits up to 30 s for another's transaction instead of failing at once

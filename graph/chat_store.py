@@ -12,11 +12,11 @@ from typing import Any
 
 from chainlit.data.storage_clients.base import BaseStorageClient
 
-from graph.context import ROOT, default_db_path
+from graph.context import ROOT, checkpoints_location, home_of
 from tools.ffmpeg import binary
 from tools.users import UserError, add_user, count, new_password, verify
 
-STATE_DIR = Path(os.environ.get("CINECHAT_STATE", str(default_db_path().parent))).resolve()
+STATE_DIR = Path(os.environ.get("CINECHAT_STATE", str(home_of(None)))).resolve()
 """Where the chat history, the users and the chat's files live."""
 CHAT_DB = STATE_DIR / "chainlit.sqlite"
 USERS_DB = STATE_DIR / "users.sqlite"
@@ -143,12 +143,18 @@ def thread_of(user: str | None, chat_thread: str) -> str:
 def health() -> tuple[bool, dict[str, Any]]:
     """Whether the checkpoint database answers and ffmpeg is installed, with each check."""
     checks: dict[str, Any] = {}
-    try:
-        with sqlite3.connect(default_db_path()) as conn:
-            conn.execute("select 1").fetchone()
-        checks["checkpoints"] = "ok"
-    except sqlite3.Error as exc:
-        checks["checkpoints"] = f"error: {exc}"
+    place = checkpoints_location()
+    if isinstance(place, str):  # scaled mode: the PostgreSQL history
+        from graph.postgres import health as pg_health
+
+        checks["checkpoints"] = pg_health(place)
+    else:
+        try:
+            with sqlite3.connect(place) as conn:
+                conn.execute("select 1").fetchone()
+            checks["checkpoints"] = "ok"
+        except sqlite3.Error as exc:
+            checks["checkpoints"] = f"error: {exc}"
     try:
         checks["ffmpeg"] = binary("ffmpeg")
     except Exception as exc:  # missing binary

@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from graph import build_graph, classify, open_checkpointer
-from graph.context import ENVIRONMENT, ROOT, Context, default_db_path, setup_logging
+from graph.context import (
+    ENVIRONMENT,
+    ROOT,
+    Context,
+    checkpoints_location,
+    home_of,
+    parse_location,
+    setup_logging,
+)
 from graph.presentation import contact_sheet_of
 from graph.progress import progress_text
 from graph.state import user_message
@@ -23,12 +31,12 @@ from tools.text import detect_language
 
 
 def _graph(db: str | None) -> Any:
-    return build_graph(open_checkpointer(db or default_db_path()))
+    return build_graph(open_checkpointer(db))
 
 
 def _context(db: str | None) -> Context:
     if db and not os.environ.get("CINECHAT_DATA"):
-        return Context(data_dir=str(Path(db).resolve().parent / "media"))
+        return Context(data_dir=str(home_of(db) / "media"))
     return Context()
 
 
@@ -295,7 +303,7 @@ def cmd_users(args: argparse.Namespace) -> int:
 
     from graph.chat_store import UserError, add_user
 
-    state = Path(args.db).resolve().parent if args.db else default_db_path().parent
+    state = home_of(args.db)
     password = (
         args.password or os.environ.get("CINECHAT_PASSWORD") or getpass.getpass(f"password for {args.name}: ")
     )
@@ -308,16 +316,28 @@ def cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
-def _home(db: str | None) -> Path:
-    return Path(db).resolve().parent if db else default_db_path().parent
+def _sqlite_home(db: str | None, what: str) -> Path | None:
+    """The SQLite history file `backup`/`restore` work on, or None (said) for a server's."""
+    place = parse_location(db) if db else checkpoints_location()
+    if isinstance(place, str):
+        print(
+            f"cannot {what}: the version history is in PostgreSQL; back it up with pg_dump"
+            " (cinechat backup copies a SQLite home)",
+            file=sys.stderr,
+        )
+        return None
+    return place.resolve()
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
     """Back up every database (online, while the app runs) and the media manifest."""
     from tools.backup import BackupError, backup
 
+    source = _sqlite_home(args.db, "back up")
+    if source is None:
+        return 2
     try:
-        made = backup(Path(args.db or default_db_path()).resolve(), Path(args.dest), media=args.media)
+        made = backup(source, Path(args.dest), media=args.media)
     except BackupError as err:
         print(f"cannot back up: {err}", file=sys.stderr)
         return 2
@@ -329,16 +349,47 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Copy version histories from one checkpoint store to another (SQLite into PostgreSQL)."""
+    from graph.migrate import migrate
+
+    if str(parse_location(args.source)) == str(parse_location(args.target)):
+        print("cannot migrate: the source and the target are the same store", file=sys.stderr)
+        return 2
+    source, target = open_checkpointer(args.source), open_checkpointer(args.target)
+    try:
+        moved = migrate(source, target, args.thread or None)
+    finally:
+        for saver in (source, target):
+            getattr(saver, "close", lambda: None)()
+    if args.json:
+        print(json.dumps(moved))
+    else:
+        print(
+            f"copied {len(moved['threads'])} threads ({moved['checkpoints']} checkpoints,"
+            f" {moved['writes']} pending writes) in {moved['seconds']}s"
+        )
+        if moved["skipped"]:
+            print(
+                f"skipped {len(moved['skipped'])} threads the target already has: {', '.join(moved['skipped'])}"
+            )
+        print("media stay where they are: point CINECHAT_DATA at the old media folder, or copy it")
+    return 0
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
     """Restore a backup into this home (which must have no databases yet)."""
     from tools.backup import BackupError, restore
 
+    target = _sqlite_home(args.db, "restore")
+    if target is None:
+        return 2
     try:
-        done = restore(Path(args.src), Path(args.db or default_db_path()).resolve())
+        done = restore(Path(args.src), target)
     except BackupError as err:
         print(f"cannot restore: {err}", file=sys.stderr)
         return 2
-    print(f"restored {', '.join([done['checkpoints'], *done['databases']])} into {_home(args.db)}")
+    print(f"restored {', '.join([done['checkpoints'], *done['databases']])} into {home_of(args.db)}")
     if done["missing"]:
         print(f"{len(done['missing'])} media files are not in the backup; their clips re-render when needed")
     return 0
@@ -469,13 +520,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("src")
     p.add_argument("--db", help="checkpoint database to restore to; the home is its folder")
     p.set_defaults(func=cmd_restore)
+    p = sub.add_parser(
+        "migrate",
+        help="copy version histories between stores: cinechat migrate SRC DST (sqlite path or postgresql://)",
+    )
+    p.add_argument("source", help="the store to copy from: a SQLite file or a postgresql:// address")
+    p.add_argument("target", help="the store to copy into (its tables are made if missing)")
+    p.add_argument("--thread", action="append", help="only this thread (repeatable; default all)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_migrate)
     p = sub.add_parser("ui", help="start the Chainlit web app")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=cmd_ui)
     args = parser.parse_args(message_last(say_parser, list(sys.argv[1:] if argv is None else argv)))
-    if args.cmd not in ("users", "ui", "backup", "restore"):
-        setup_logging(Path(args.db).resolve().parent / "logs" if getattr(args, "db", None) else None)
+    if args.cmd not in ("users", "ui", "backup", "restore", "migrate"):
+        setup_logging(home_of(args.db) / "logs" if getattr(args, "db", None) else None)
         sweep_stale(Path(_context(getattr(args, "db", None)).data_dir))
     try:
         return int(args.func(args))

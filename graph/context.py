@@ -42,6 +42,30 @@ def default_db_path() -> Path:
     return Path(_env("CINECHAT_DB", str(home() / "cinechat.sqlite"))).expanduser()
 
 
+def checkpoints_location() -> str | Path:
+    """Where the version history lives: CINECHAT_CHECKPOINTS (`sqlite:///path` or
+    `postgresql://…`), else the SQLite file `default_db_path()`."""
+    return parse_location(os.environ.get("CINECHAT_CHECKPOINTS") or default_db_path())
+
+
+def parse_location(location: str | Path) -> str | Path:
+    """A history location as given (`--db`, CINECHAT_CHECKPOINTS): a PostgreSQL address stays a
+    string; `sqlite:///path` and a bare path become the file's path."""
+    text = str(location)
+    if text.startswith(("postgresql://", "postgres://")):
+        return text
+    if text.startswith("sqlite:///"):
+        text = text[len("sqlite:///") :]
+    return Path(text).expanduser()
+
+
+def home_of(location: str | Path | None) -> Path:
+    """The folder of a history's media, logs, users and locks: a SQLite file's folder, or
+    `home()` for a database server."""
+    place = parse_location(location) if location else checkpoints_location()
+    return place.resolve().parent if isinstance(place, Path) else home()
+
+
 def setup_logging(folder: str | Path | None = None) -> Path:
     """Send cinechat's log (a failed turn's traceback under its reference id, recoveries) to
     `cinechat.log` in `folder` (default: the `logs` folder beside the database), rotated at
@@ -49,7 +73,7 @@ def setup_logging(folder: str | Path | None = None) -> Path:
     import logging
     from logging.handlers import RotatingFileHandler
 
-    path = Path(folder or default_db_path().parent / "logs") / "cinechat.log"
+    path = Path(folder or home_of(None) / "logs") / "cinechat.log"
     logger = logging.getLogger("cinechat")
     if not any(getattr(h, "baseFilename", None) == str(path.resolve()) for h in logger.handlers):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -64,9 +88,7 @@ def setup_logging(folder: str | Path | None = None) -> Path:
 class Context:
     """Per-run settings of the cinechat graph."""
 
-    data_dir: str = field(
-        default_factory=lambda: _env("CINECHAT_DATA", str(default_db_path().parent / "media"))
-    )
+    data_dir: str = field(default_factory=lambda: _env("CINECHAT_DATA", str(home_of(None) / "media")))
     """Where rendered clips, audio, videos and exports are stored (content-addressed)."""
     use_llm: bool = field(default_factory=lambda: llm.configured() and _env("CINECHAT_USE_LLM", "1") != "0")
     """Use the configured LLM for routing and writing when available."""
@@ -186,6 +208,8 @@ def run_context(context: Context | ClientContext | dict[str, Any] | None) -> Con
 ENVIRONMENT: list[tuple[str, str]] = [
     ("CINECHAT_HOME", "state folder (default checkpoints/ in a checkout, else the user data dir)"),
     ("CINECHAT_DB", "the checkpoint database: the version history (<home>/cinechat.sqlite)"),
+    ("CINECHAT_CHECKPOINTS", "the version history: sqlite:///path (CINECHAT_DB) or postgresql://…"),
+    ("CINECHAT_PG_POOL", "PostgreSQL connections per process (10)"),
     ("CINECHAT_DATA", "the media store (<db dir>/media)"),
     ("CINECHAT_STATE", "users, chat history, login secret (the database's folder)"),
     ("CINECHAT_ASPECT", "new projects' aspect: 16:9, 9:16, 1:1 (16:9)"),

@@ -99,6 +99,27 @@ def lock_file(checkpointer: Any, thread: str) -> Path:
     return folder / (hashlib.sha256(thread.encode()).hexdigest()[:32] + ".lock")
 
 
+def turn_lock(checkpointer: Any, thread: str) -> Any:
+    """The lock one turn on `thread` holds: an advisory lock in the PostgreSQL history
+    (graph/postgres.py) when there is one, else the thread's lock file."""
+    url = getattr(checkpointer, "lock_url", None)
+    if url:
+        from graph.postgres import AdvisoryLock
+
+        return AdvisoryLock(url, thread, poll_interval=LOCK_POLL)
+    return FileLock(lock_file(checkpointer, thread), poll_interval=LOCK_POLL)
+
+
+def aturn_lock(checkpointer: Any, thread: str) -> Any:
+    """`turn_lock` for the event loop."""
+    url = getattr(checkpointer, "lock_url", None)
+    if url:
+        from graph.postgres import AsyncAdvisoryLock
+
+        return AsyncAdvisoryLock(url, thread, poll_interval=LOCK_POLL)
+    return AsyncFileLock(lock_file(checkpointer, thread), poll_interval=LOCK_POLL)
+
+
 def unfinished(snapshot: Any) -> bool:
     """Whether a checkpoint is in the middle of a turn: nodes still to run, or a step whose
     tasks all saved their writes but whose own checkpoint was never written (the process died
@@ -228,7 +249,7 @@ class Turn:
 
     def stream(self) -> Iterator[tuple[str, Any]]:
         """Run the turn under the thread's lock, yielding (mode, chunk) from the graph."""
-        lock = FileLock(lock_file(self.graph.checkpointer, self.thread), poll_interval=LOCK_POLL)
+        lock = turn_lock(self.graph.checkpointer, self.thread)
         try:
             lock.acquire(timeout=-1 if self.wait else 0)
         except Timeout as busy:
@@ -263,7 +284,7 @@ class Turn:
 
     async def astream(self) -> AsyncIterator[tuple[str, Any]]:
         """The async driver (the Chainlit app): the same turn with `astream`."""
-        lock = AsyncFileLock(lock_file(self.graph.checkpointer, self.thread), poll_interval=LOCK_POLL)
+        lock = aturn_lock(self.graph.checkpointer, self.thread)
         try:
             await lock.acquire(timeout=-1 if self.wait else 0)
         except Timeout as busy:

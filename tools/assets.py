@@ -1,5 +1,5 @@
 """Content-addressed asset store: files named by the hash of what determines them, catalogued
-with sqlite-utils so a clip, a narration line or a final render is made once and reused."""
+in SQLite so a clip, a narration line or a final render is made once and reused."""
 
 from __future__ import annotations
 
@@ -11,11 +11,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from tools.project import StoredFile
+from tools.sqlite import immediate
 
 _lock = threading.Lock()
+
+CATALOGUE = (
+    "CREATE TABLE IF NOT EXISTS assets (key TEXT, kind TEXT, path TEXT, bytes INTEGER,"
+    " created FLOAT, meta TEXT, PRIMARY KEY (kind, key))"
+)
+"""The catalogue table (the columns sqlite-utils made for earlier versions' files)."""
 
 
 def content_key(spec: Any, *, salt: str = "") -> str:
@@ -65,12 +70,15 @@ class AssetStore:
             "created": time.time(),
             "meta": json.dumps(meta, ensure_ascii=False),
         }
-        with _lock:
-            db = sqlite_utils.Database(self._db_path)
-            try:
-                db["assets"].upsert(row, pk=("kind", "key"))  # type: ignore[union-attr]
-            finally:
-                db.close()
+        with _lock, immediate(self._db_path) as conn:  # other processes write it too
+            conn.execute(CATALOGUE)
+            conn.execute(
+                "INSERT INTO assets (key, kind, path, bytes, created, meta)"
+                " VALUES (:key, :kind, :path, :bytes, :created, :meta)"
+                " ON CONFLICT (kind, key) DO UPDATE SET path = excluded.path, bytes = excluded.bytes,"
+                " created = excluded.created, meta = excluded.meta",
+                row,
+            )
 
 
 def file_key(path: str | Path) -> str:

@@ -11,6 +11,8 @@ import sqlite_utils
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from tools.sqlite import immediate
+
 _hasher = PasswordHasher()
 NAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 
@@ -19,12 +21,17 @@ class UserError(ValueError):
     """A user name or password that cannot be used."""
 
 
+SCHEMA = "CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, hash TEXT, created FLOAT)"
+
+
 def _table(db: Path) -> sqlite_utils.db.Table:
+    """The users table for reading (created, under the write lock, if missing)."""
     db.parent.mkdir(parents=True, exist_ok=True)
     table = sqlite_utils.Database(db)["users"]
     assert isinstance(table, sqlite_utils.db.Table)
     if not table.exists():
-        table.create({"name": str, "hash": str, "created": float}, pk="name")
+        with immediate(db) as conn:
+            conn.execute(SCHEMA)
     return table
 
 
@@ -34,7 +41,15 @@ def add_user(db: Path, name: str, password: str) -> None:
         raise UserError("names are 2-64 letters, digits or _.@-")
     if len(password) < 8:
         raise UserError("passwords need at least 8 characters")
-    _table(db).upsert({"name": name, "hash": _hasher.hash(password), "created": time.time()}, pk="name")
+    row = {"name": name, "hash": _hasher.hash(password), "created": time.time()}
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with immediate(db) as conn:  # the CLI and the web app may both write it
+        conn.execute(SCHEMA)
+        conn.execute(
+            "INSERT INTO users (name, hash, created) VALUES (:name, :hash, :created)"
+            " ON CONFLICT (name) DO UPDATE SET hash = excluded.hash, created = excluded.created",
+            row,
+        )
 
 
 def verify(db: Path, name: str, password: str) -> bool:
