@@ -5,6 +5,7 @@ Every page fails the test on a console error (after login) or any request off th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -42,13 +43,20 @@ def _port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     state = tmp_path_factory.mktemp("ui")
+    with serve(state, {"CINECHAT_DB": str(state / "cinechat.sqlite")}) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def serve(state: Path, settings: dict[str, str]) -> Iterator[dict[str, Any]]:
+    """A real Chainlit server with two users, its state in `state` and its version history
+    where `settings` say (CINECHAT_DB or CINECHAT_CHECKPOINTS)."""
     add_user(state / "users.sqlite", "alice", "alice-password")
     add_user(state / "users.sqlite", "bob", "bob-password")
     tiny_sd(state / "models", "tiny-sd")  # offered in the chat settings' model picker
     port = _port()
     env = {
         **os.environ,
-        "CINECHAT_DB": str(state / "cinechat.sqlite"),
         "CINECHAT_STATE": str(state),
         "CINECHAT_RESOLUTION": "720p",
         "CHAINLIT_AUTH_SECRET": "test-secret-" + "x" * 40,
@@ -57,6 +65,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         "CINECHAT_DIFFUSION_STEPS": "2",
         "CINECHAT_DIFFUSION_WIDTH": "64",
         "CINECHAT_DIFFUSION_HEIGHT": "32",
+        **settings,
     }
     for var in ("OPENAI_API_KEY", "CINECHAT_T2I_MODEL", "CINECHAT_T2V_MODEL", "CINECHAT_I2V_MODEL"):
         env.pop(var, None)
@@ -75,10 +84,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     else:
         proc.kill()
         raise RuntimeError((state / "server.log").read_text()[-3000:])
-    yield {"url": url, "state": state}
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    history = (
+        settings.get("CINECHAT_CHECKPOINTS") or settings.get("CINECHAT_DB") or str(state / "cinechat.sqlite")
+    )
+    try:
+        yield {"url": url, "state": state, "history": history}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -324,7 +338,7 @@ def test_two_tabs_on_one_chat_each_edit_lands_once(server: dict[str, Any], brows
         page.locator("#stop-button").wait_for(state="detached", timeout=120_000)
     a.page.wait_for_timeout(1000)
     a.shot("10-two-tabs")
-    graph = build_graph(open_checkpointer(server["state"] / "cinechat.sqlite"))
+    graph = build_graph(open_checkpointer(server["history"]))
     values = graph.get_state({"configurable": {"thread_id": f"alice:{chat}"}}).values
     added = sorted(s["description"] for s in values["script"]["shots"] if s["description"].startswith("a "))
     assert added == ["a cat", "a dog"], added

@@ -7,6 +7,7 @@ makes its own database and drops it afterwards."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -28,8 +29,15 @@ PG_ADMIN = os.environ.get("CINECHAT_TEST_PG", "postgresql://postgres@127.0.0.1:5
 
 
 @pytest.fixture
-def pg(tmp_path: Path) -> Iterator[str]:
+def pg() -> Iterator[str]:
     """A new, empty database's address; dropped (with its connections) after the test."""
+    with new_database() as url:
+        yield url
+
+
+@contextlib.contextmanager
+def new_database() -> Iterator[str]:
+    """Make a database on the test server; drop it (with its connections) afterwards."""
     import psycopg
 
     name = f"cinechat_test_{uuid.uuid4().hex[:12]}"
