@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := ffmpeg espeak-ng fluidsynth timgm6mb-soundfont fonts-wqy-microhei fonts-dejavu-core fonts-noto-color-emoji libcairo2 chromium
+APT_PACKAGES := ffmpeg espeak-ng fluidsynth timgm6mb-soundfont fonts-wqy-microhei fonts-dejavu-core fonts-noto-color-emoji libcairo2 chromium haproxy
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint system venv clean bench sheet screenshot train eval

@@ -431,7 +431,29 @@ def cmd_ui(args: argparse.Namespace) -> int:
         )
     root = chat_store.app_root()
     env = {**os.environ, "CINECHAT_STATE": str(chat_store.STATE_DIR), "CHAINLIT_APP_ROOT": str(root)}
-    return subprocess.call(chainlit_command(args.host, args.port), cwd=str(root), env=env)
+    if args.workers <= 1:
+        return subprocess.call(chainlit_command(args.host, args.port), cwd=str(root), env=env)
+    from graph.cluster import Cluster
+
+    cluster = Cluster(
+        args.host, args.port, args.workers, chat_store.STATE_DIR / "cluster", chainlit_command, env, str(root)
+    )
+    try:
+        cluster.start()
+    except (RuntimeError, FileNotFoundError) as err:
+        print(f"cannot start the cluster: {err}", file=sys.stderr)
+        return 1
+    print(f"serving on http://{args.host}:{args.port} ({args.workers} workers behind HAProxy)", flush=True)
+    return cluster.supervise()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def package_version() -> str:
@@ -532,6 +554,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("ui", help="start the Chainlit web app")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="chat processes behind HAProxy, pinned per browser by a cookie (default 1: no balancer)",
+    )
     p.set_defaults(func=cmd_ui)
     args = parser.parse_args(message_last(say_parser, list(sys.argv[1:] if argv is None else argv)))
     if args.cmd not in ("users", "ui", "backup", "restore", "migrate"):
