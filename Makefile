@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 APT_PACKAGES := ffmpeg espeak-ng fluidsynth timgm6mb-soundfont fonts-wqy-microhei fonts-dejavu-core fonts-noto-color-emoji libcairo2 chromium haproxy
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint system venv clean bench sheet screenshot train eval
+.PHONY: load run test lint system venv clean bench sheet screenshot train eval
 
 system:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -48,6 +48,13 @@ eval: venv
 
 bench: venv
 	$(PY) bench/run.py --runs $${RUNS:-3}
+
+# Load test on loopback (bench/load.py): 100, 500 and 1000 chat sessions sending simple turns at
+# 50 per second, embedded (one process, SQLite) and scaled (WORKERS processes behind HAProxy,
+# PostgreSQL), and a mixed run where 5% of the turns render; figures into bench/results.json.
+load: venv
+	$(PY) bench/load.py --mode embedded --mixed
+	$(PY) bench/load.py --mode scaled --workers $${WORKERS:-2} --mixed
 
 # The README's contact sheets: the seed project, and ten projects on varied topics (bench/topic_sheet.py), rendered in scratch databases, one frame per shot.
 sheet: venv

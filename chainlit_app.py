@@ -85,6 +85,7 @@ async def get_graph() -> Any:
         path = place
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(str(path), check_same_thread=False, timeout=30)
+        await conn.execute(f"PRAGMA journal_mode={store.JOURNAL}")
         saver = AsyncSqliteSaver(conn)
         await saver.setup()
         saver.lock_dir = path.resolve().parent / ".locks"  # the CLI's turn locks (graph/turns.py)

@@ -114,6 +114,7 @@ def open_checkpointer(path: str | Path | None = None) -> Any:
     # several processes may write one file (two CLI turns on different threads, the web app):
     # a writer waits up to 30 s for another's transaction instead of failing at once
     conn = sqlite3.connect(str(db), check_same_thread=False, timeout=30)
+    conn.execute("PRAGMA journal_mode=WAL")  # as the web app's saver: readers never wait (chat_store.JOURNAL)
     saver = SqliteCheckpointer(conn)
     saver.setup()
     saver.lock_dir = db.resolve().parent / ".locks"  # one turn at a time per thread (graph/turns.py)

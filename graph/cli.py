@@ -26,7 +26,7 @@ from graph.progress import progress_text
 from graph.state import user_message
 from graph.turns import Busy, Turn, TurnFailed
 from tools import catalog
-from tools.procs import sweep_stale
+from tools.procs import sweep_stale, tied
 from tools.text import detect_language
 
 
@@ -431,8 +431,8 @@ def cmd_ui(args: argparse.Namespace) -> int:
         )
     root = chat_store.app_root()
     env = {**os.environ, "CINECHAT_STATE": str(chat_store.STATE_DIR), "CHAINLIT_APP_ROOT": str(root)}
-    if args.workers <= 1:
-        return subprocess.call(chainlit_command(args.host, args.port), cwd=str(root), env=env)
+    if args.workers <= 1:  # the server goes when this process goes (a supervisor's SIGTERM)
+        return subprocess.call(tied(chainlit_command(args.host, args.port)), cwd=str(root), env=env)
     from graph.cluster import Cluster
 
     cluster = Cluster(

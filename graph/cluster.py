@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tools.procs import tied
+
 CONFIG = """\
 global
     maxconn {maxconn}
@@ -103,9 +105,9 @@ class Cluster:
     def _start_worker(self, name: str) -> None:
         log = open(self.state / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it
         self.procs[name] = subprocess.Popen(
-            self.command("127.0.0.1", self.ports[name]),
+            tied(self.command("127.0.0.1", self.ports[name])),  # gone if the supervisor dies
             cwd=self.cwd,
-            env=self.env | {"CINECHAT_WORKER": name},
+            env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -144,7 +146,7 @@ class Cluster:
         config.write_text(haproxy_config(self.host, self.port, self.ports))
         log = open(self.state / "haproxy.log", "ab")  # noqa: SIM115 - the child owns it
         self.balancer = subprocess.Popen(
-            [haproxy_binary(), "-db", "-f", str(config)], stdout=log, stderr=subprocess.STDOUT
+            tied([haproxy_binary(), "-db", "-f", str(config)]), stdout=log, stderr=subprocess.STDOUT
         )
         log.close()
         self._publish()

@@ -29,6 +29,13 @@ def _setpriv() -> list[str]:
     return [found, "--pdeathsig", "KILL", "--"] if probe.returncode == 0 else []
 
 
+def tied(cmd: list[str], signal: str = "TERM") -> list[str]:
+    """`cmd` wrapped so that it gets `signal` when this process dies (a long-lived child: a
+    server this process started and supervises), where the system has setpriv."""
+    wrapper = _setpriv()
+    return [wrapper[0], "--pdeathsig", signal, "--", *cmd] if wrapper else list(cmd)
+
+
 def run(cmd: list[str], **kwargs: Any) -> subprocess.CompletedProcess[Any]:
     """`subprocess.run` for an external tool: its own process group, and killed when this
     process dies (the tool's own pid: setpriv execs it)."""
