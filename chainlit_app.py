@@ -31,6 +31,7 @@ from graph.progress import progress_text
 from graph.state import user_message
 from graph.turns import Busy, Turn, TurnFailed
 from tools import catalog
+from tools.load import backlog
 from tools.procs import sweep_stale
 from tools.text import detect_language
 
@@ -39,6 +40,8 @@ ERRORS = Counter("cinechat_errors_total", "Turns that failed or were refused", [
 NODE_SECONDS = Histogram("cinechat_node_seconds", "Time per node run", ["node"])
 RENDER_SECONDS = Histogram("cinechat_render_seconds", "Wall time of turns that rendered")
 SESSIONS = Gauge("cinechat_active_sessions", "Open chat sessions")
+BACKLOG = Gauge("cinechat_render_backlog", "Shots rendering in this process now (the render queue's depth)")
+BACKLOG.set_function(backlog)
 
 _first_password = store.prepare()  # so `chainlit run chainlit_app.py` works as `cinechat ui` does
 if _first_password:

@@ -404,6 +404,7 @@ def test_health_metrics_and_login(server: dict[str, Any]) -> None:
         "cinechat_turns_total" in text
         and "cinechat_node_seconds" in text
         and "cinechat_active_sessions" in text
+        and "cinechat_render_backlog 0.0" in text  # nothing renders now
     )
     form = urllib.parse.urlencode({"username": "alice", "password": "wrong-password"}).encode()
     with pytest.raises(urllib.error.HTTPError) as err:
