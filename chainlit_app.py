@@ -42,6 +42,9 @@ RENDER_SECONDS = Histogram("cinechat_render_seconds", "Wall time of turns that r
 SESSIONS = Gauge("cinechat_active_sessions", "Open chat sessions")
 BACKLOG = Gauge("cinechat_render_backlog", "Shots rendering in this process now (the render queue's depth)")
 BACKLOG.set_function(backlog)
+QUEUE = Gauge(
+    "cinechat_render_queue_depth", "Shot renders waiting for a worker (CINECHAT_RENDER=celery)", ["queue"]
+)
 
 _first_password = store.prepare()  # so `chainlit run chainlit_app.py` works as `cinechat ui` does
 if _first_password:
@@ -54,8 +57,8 @@ _storage = store.LocalStorage(store.FILES)
 
 @cl.data_layer
 def get_data_layer() -> SQLAlchemyDataLayer:
-    """Chat history in SQLite, elements on local disk."""
-    return SQLAlchemyDataLayer(conninfo=store.chat_db_url(), storage_provider=_storage)
+    """Chat history in SQLite or PostgreSQL (CINECHAT_CHAT_DB), elements on local disk."""
+    return store.ChatDataLayer(conninfo=store.chat_db_url(), storage_provider=_storage)
 
 
 @cl.password_auth_callback
@@ -271,7 +274,16 @@ async def healthz(request: Any) -> JSONResponse:
 
 
 async def metrics(request: Any) -> Response:
-    """Prometheus text: turns, node latencies, render seconds, errors, active sessions."""
+    """Prometheus text: turns, node latencies, render seconds, errors, active sessions, the
+    render backlog here and, with render workers, their queues' depth."""
+    if Context().render == "celery":
+        from tools import jobs
+
+        try:
+            for kind, waiting in (await asyncio.to_thread(jobs.depth)).items():
+                QUEUE.labels(kind).set(waiting)
+        except Exception:  # the broker is down: /healthz says so; the other figures still come
+            pass
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -5,11 +5,13 @@ of what the app depends on."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from pathlib import Path
 from typing import Any
 
+from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 from chainlit.data.storage_clients.base import BaseStorageClient
 
 from graph.context import ROOT, checkpoints_location, home_of
@@ -20,9 +22,14 @@ STATE_DIR = Path(os.environ.get("CINECHAT_STATE", str(home_of(None)))).resolve()
 """Where the chat history, the users and the chat's files live."""
 CHAT_DB = STATE_DIR / "chainlit.sqlite"
 USERS_DB = STATE_DIR / "users.sqlite"
+CHAT_DB_URL = os.environ.get("CINECHAT_CHAT_DB") or f"sqlite+aiosqlite:///{CHAT_DB}"
+"""The chat history's SQLAlchemy address: CINECHAT_CHAT_DB (`sqlite+aiosqlite:///…` or
+`postgresql+asyncpg://…`), else the SQLite file in the state folder."""
 FILES = STATE_DIR / "chat-files"
 __all__ = [
     "CHAT_DB",
+    "CHAT_DB_URL",
+    "ChatDataLayer",
     "FILES",
     "USERS_DB",
     "LocalStorage",
@@ -39,6 +46,7 @@ __all__ = [
     "new_password",
     "owner_of",
     "thread_of",
+    "users_location",
 ]
 
 SCHEMA = """
@@ -64,6 +72,47 @@ CREATE TABLE IF NOT EXISTS feedbacks ("id" TEXT PRIMARY KEY, "forId" TEXT NOT NU
 """
 
 
+PG_SCHEMA = """
+CREATE TABLE IF NOT EXISTS users ("id" UUID PRIMARY KEY, "identifier" TEXT NOT NULL UNIQUE,
+  "metadata" JSONB NOT NULL, "createdAt" TEXT);
+CREATE TABLE IF NOT EXISTS threads ("id" UUID PRIMARY KEY, "createdAt" TEXT, "name" TEXT,
+  "userId" UUID, "userIdentifier" TEXT, "tags" TEXT[], "metadata" JSONB,
+  FOREIGN KEY ("userId") REFERENCES users("id") ON DELETE CASCADE);
+CREATE TABLE IF NOT EXISTS steps ("id" UUID PRIMARY KEY, "name" TEXT NOT NULL, "type" TEXT NOT NULL,
+  "threadId" UUID NOT NULL, "parentId" UUID, "streaming" BOOLEAN NOT NULL, "waitForAnswer" BOOLEAN,
+  "isError" BOOLEAN, "metadata" JSONB, "tags" TEXT[], "input" TEXT, "output" TEXT, "createdAt" TEXT,
+  "command" TEXT, "start" TEXT, "end" TEXT, "generation" JSONB, "showInput" TEXT, "language" TEXT,
+  "indent" INT, "defaultOpen" BOOLEAN, "autoCollapse" BOOLEAN, "modes" JSONB,
+  FOREIGN KEY ("threadId") REFERENCES threads("id") ON DELETE CASCADE);
+CREATE TABLE IF NOT EXISTS elements ("id" UUID PRIMARY KEY, "threadId" UUID, "type" TEXT, "url" TEXT,
+  "chainlitKey" TEXT, "name" TEXT NOT NULL, "display" TEXT, "objectKey" TEXT, "size" TEXT,
+  "page" INT, "language" TEXT, "forId" UUID, "mime" TEXT, "props" JSONB, "autoPlay" BOOLEAN,
+  "playerConfig" JSONB,
+  FOREIGN KEY ("threadId") REFERENCES threads("id") ON DELETE CASCADE);
+CREATE TABLE IF NOT EXISTS feedbacks ("id" UUID PRIMARY KEY, "forId" UUID NOT NULL, "threadId" UUID NOT NULL,
+  "value" INT NOT NULL, "comment" TEXT,
+  FOREIGN KEY ("threadId") REFERENCES threads("id") ON DELETE CASCADE);
+CREATE INDEX IF NOT EXISTS steps_thread ON steps ("threadId");
+CREATE INDEX IF NOT EXISTS elements_object ON elements ("objectKey");
+CREATE INDEX IF NOT EXISTS threads_user ON threads ("userIdentifier");
+"""
+"""Chainlit's documented PostgreSQL schema for its SQLAlchemy data layer (docs.chainlit.io,
+data-layers/sqlalchemy: with `command`, `defaultOpen` and `modes`), plus the columns 2.12 writes
+(`autoCollapse`, `autoPlay`, `playerConfig`) and the indexes the app's reads use."""
+
+
+def on_server(url: str | None = None) -> bool:
+    """Whether the chat history is in PostgreSQL."""
+    return (url or CHAT_DB_URL).startswith(("postgresql", "postgres"))
+
+
+def server_dsn(url: str | None = None) -> str:
+    """The chat database's address for psycopg (without SQLAlchemy's driver name)."""
+    url = url or CHAT_DB_URL
+    scheme, rest = url.split("://", 1)
+    return f"postgresql://{rest}" if scheme.startswith("postgres") else url
+
+
 JOURNAL = "WAL"
 """The SQLite files the web app writes at every step (the chat history, the version history) use
 write-ahead logging: readers never wait for the writer, and a commit is one append and one
@@ -72,16 +121,44 @@ about 13 simple turns a second, its connections sleeping in SQLite's busy handle
 
 
 def create_tables(path: Path = CHAT_DB) -> None:
-    """The tables Chainlit's SQLAlchemy data layer needs, on SQLite."""
+    """The tables Chainlit's SQLAlchemy data layer needs, on SQLite, or on PostgreSQL (once,
+    under an advisory lock, when several processes start together) when CINECHAT_CHAT_DB
+    names a server."""
+    if on_server():
+        import psycopg
+
+        with psycopg.connect(server_dsn(), autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(hashtext('cinechat-chat-schema'))")
+            try:
+                conn.execute(PG_SCHEMA)  # type: ignore[arg-type]
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(hashtext('cinechat-chat-schema'))")
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     with sqlite3.connect(path) as conn:
         conn.execute(f"PRAGMA journal_mode={JOURNAL}")  # kept in the file: every connection's
         conn.executescript(SCHEMA)
 
 
-def chat_db_url(path: Path = CHAT_DB) -> str:
+def chat_db_url(path: Path | None = None) -> str:
     """The SQLAlchemy address of the chat history."""
-    return f"sqlite+aiosqlite:///{path}"
+    return f"sqlite+aiosqlite:///{path}" if path else CHAT_DB_URL
+
+
+def users_location(state_dir: Path = STATE_DIR) -> Path | str:
+    """Where the chat users are: beside the chat history in PostgreSQL, else users.sqlite."""
+    return server_dsn() if on_server() else state_dir / "users.sqlite"
+
+
+class ChatDataLayer(SQLAlchemyDataLayer):
+    """Chainlit's SQLAlchemy data layer, with every dict parameter sent as JSON text: a step's
+    non-empty `modes` (and an element's `playerConfig`) reach the driver as dicts, which
+    asyncpg refuses for a JSONB column (Chainlit issue #2930) and SQLite cannot bind."""
+
+    async def execute_sql(self, query: str, parameters: dict[str, Any]) -> Any:
+        """Run a query with dict parameters as JSON text."""
+        sent = {k: json.dumps(v) if isinstance(v, dict) else v for k, v in parameters.items()}
+        return await super().execute_sql(query=query, parameters=sent)
 
 
 class LocalStorage(BaseStorageClient):
@@ -128,11 +205,21 @@ class LocalStorage(BaseStorageClient):
 
 def can_log_in(username: str, password: str) -> bool:
     """Whether the name and password match a chat user (argon2 hashes)."""
-    return verify(USERS_DB, username, password)
+    return verify(users_location(), username, password)
 
 
 def owner_of(key: str, path: Path = CHAT_DB) -> str | None:
     """The user whose thread holds the stored element `key`, from the chat history."""
+    if on_server():
+        import psycopg
+
+        with psycopg.connect(server_dsn()) as pg:
+            found = pg.execute(
+                'SELECT t."userIdentifier" FROM elements e JOIN threads t ON t.id = e."threadId" '
+                'WHERE e."objectKey" = %s',
+                (key,),
+            ).fetchone()
+        return str(found[0]) if found and found[0] else None
     with sqlite3.connect(path) as conn:
         row = conn.execute(
             'SELECT t."userIdentifier" FROM elements e JOIN threads t ON t.id = e."threadId" '
@@ -163,11 +250,20 @@ def health() -> tuple[bool, dict[str, Any]]:
             checks["checkpoints"] = "ok"
         except sqlite3.Error as exc:
             checks["checkpoints"] = f"error: {exc}"
+    if on_server():  # the chat history in PostgreSQL
+        from graph.postgres import health as pg_health
+
+        checks["chat_history"] = pg_health(server_dsn())
+    if os.environ.get("CINECHAT_RENDER", "local") == "celery":  # render workers: broker and Redis
+        from tools import jobs
+
+        checks["render_queue"] = jobs.health()
     try:
         checks["ffmpeg"] = binary("ffmpeg")
     except Exception as exc:  # missing binary
         checks["ffmpeg"] = f"error: {exc}"
-    return checks["checkpoints"] == "ok" and not str(checks["ffmpeg"]).startswith("error"), checks
+    failed = [name for name, said in checks.items() if str(said).startswith("error")]
+    return not failed and checks["checkpoints"] == "ok", checks
 
 
 def auth_secret(state_dir: Path = STATE_DIR) -> str:
@@ -189,7 +285,7 @@ def prepare(state_dir: Path = STATE_DIR) -> str | None:
     """What the web app needs before it serves: the login secret in the environment and a
     first user. Returns the first user's new password when one was made (to print once)."""
     os.environ["CHAINLIT_AUTH_SECRET"] = auth_secret(state_dir)
-    users = state_dir / "users.sqlite"
+    users = users_location(state_dir)
     if count(users) == 0:
         password = new_password()
         add_user(users, "admin", password)

@@ -301,14 +301,14 @@ def cmd_users(args: argparse.Namespace) -> int:
     """Add (or reset) a chat user."""
     import getpass
 
-    from graph.chat_store import UserError, add_user
+    from graph.chat_store import UserError, add_user, users_location
 
     state = home_of(args.db)
     password = (
         args.password or os.environ.get("CINECHAT_PASSWORD") or getpass.getpass(f"password for {args.name}: ")
     )
     try:
-        add_user(state / "users.sqlite", args.name, password)
+        add_user(users_location(state), args.name, password)
     except UserError as err:
         print(f"cannot add {args.name}: {err}", file=sys.stderr)
         return 2
@@ -447,6 +447,34 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return cluster.supervise()
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Start Celery render workers (CINECHAT_RENDER=celery): one per queue asked for; the gpu
+    queue's runs one job at a time."""
+    import subprocess
+
+    from tools import jobs, procs
+
+    kinds = [k.strip() for k in args.queues.split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in jobs.QUEUES]
+    if unknown or not kinds:
+        print(f"unknown queue {', '.join(unknown) or '(none)'}: use cpu, gpu or cpu,gpu", file=sys.stderr)
+        return 2
+    setup_logging(home_of(None) / "logs")
+    if len(kinds) == 1:
+        jobs.app.worker_main(jobs.worker_argv(kinds[0], args.concurrency))
+        return 0
+    # one worker process per queue, each dying with this one
+    cmd = [sys.executable, "-m", "graph.cli", "worker"]
+    extra = ["--concurrency", str(args.concurrency)] if args.concurrency else []
+    children = [subprocess.Popen(procs.tied([*cmd, "--queues", kind, *extra])) for kind in kinds]
+    try:
+        return max(child.wait() for child in children)
+    except KeyboardInterrupt:
+        for child in children:
+            child.terminate()
+        return max(child.wait() for child in children)
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on now."""
     import socket
@@ -561,8 +589,12 @@ def main(argv: list[str] | None = None) -> int:
         help="chat processes behind HAProxy, pinned per browser by a cookie (default 1: no balancer)",
     )
     p.set_defaults(func=cmd_ui)
+    p = sub.add_parser("worker", help="start Celery render workers (CINECHAT_RENDER=celery)")
+    p.add_argument("--queues", default="cpu", help="cpu, gpu or cpu,gpu (default cpu)")
+    p.add_argument("--concurrency", type=int, help="cpu renders at once (default: one per core)")
+    p.set_defaults(func=cmd_worker)
     args = parser.parse_args(message_last(say_parser, list(sys.argv[1:] if argv is None else argv)))
-    if args.cmd not in ("users", "ui", "backup", "restore", "migrate"):
+    if args.cmd not in ("users", "ui", "backup", "restore", "migrate", "worker"):
         setup_logging(home_of(args.db) / "logs" if getattr(args, "db", None) else None)
         sweep_stale(Path(_context(getattr(args, "db", None)).data_dir))
     try:

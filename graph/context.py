@@ -106,6 +106,8 @@ class Context:
     """Default narration voice of new projects: female or male."""
     language: str = field(default_factory=lambda: _env("CINECHAT_LANGUAGE", "zh"))
     """The reply language when a message does not show one (digits, names)."""
+    render: str = field(default_factory=lambda: _env("CINECHAT_RENDER", "local"))
+    """Where shots render: 'local' (threads of this process) or 'celery' (render workers)."""
     t2i_model: str = field(default_factory=lambda: _env("CINECHAT_T2I_MODEL", ""))
     """A text-to-image diffusers model (folder or hub id) for keyframes; empty: none."""
     t2v_model: str = field(default_factory=lambda: _env("CINECHAT_T2V_MODEL", ""))
@@ -209,9 +211,22 @@ ENVIRONMENT: list[tuple[str, str]] = [
     ("CINECHAT_HOME", "state folder (default checkpoints/ in a checkout, else the user data dir)"),
     ("CINECHAT_DB", "the checkpoint database: the version history (<home>/cinechat.sqlite)"),
     ("CINECHAT_CHECKPOINTS", "the version history: sqlite:///path (CINECHAT_DB) or postgresql://…"),
+    (
+        "CINECHAT_CHAT_DB",
+        "the chat history and users: sqlite+aiosqlite:///… or postgresql+asyncpg://… (<state>/chainlit.sqlite)",
+    ),
     ("CINECHAT_PG_POOL", "PostgreSQL connections per process (10)"),
     ("CINECHAT_DATA", "the media store (<db dir>/media)"),
     ("CINECHAT_STATE", "users, chat history, login secret (the database's folder)"),
+    ("CINECHAT_RENDER", "where shots render: local (this process) or celery (cinechat worker) (local)"),
+    ("CINECHAT_BROKER_URL", "the render queue's broker: redis://… or amqp://… (redis://127.0.0.1:6379/0)"),
+    ("CINECHAT_REDIS_URL", "Redis for render progress, locks and results (the broker when Redis)"),
+    ("CINECHAT_QUEUE_PREFIX", "name space of render queues, channels and locks (cinechat)"),
+    ("CINECHAT_RENDER_TIMEOUT", "seconds a queued render may take (3600)"),
+    (
+        "CINECHAT_BROKER_VISIBILITY",
+        "seconds before Redis hands an unacknowledged render to another worker (7200)",
+    ),
     ("CINECHAT_ASPECT", "new projects' aspect: 16:9, 9:16, 1:1 (16:9)"),
     ("CINECHAT_RESOLUTION", "new projects' resolution: 360p (draft), 720p, 1080p, 2160p (1080p)"),
     ("CINECHAT_FPS", "new projects' frame rate (24)"),

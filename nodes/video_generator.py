@@ -37,13 +37,18 @@ def render_shot(task: ShotTask, runtime: Runtime[Context]) -> dict[str, Any]:
         def step(done: int, total: int) -> None:
             writer({"stage": "diffusion", "percent": round(100 * done / total), **shot})
 
-        with load.rendering():  # the backlog that degrades new renders under load
-            info = render_clip(item["spec"], tmp, item.get("image_path"), step, kept)
-        if info.get("fallback"):
-            # an animatic stand-in is not what the spec asked for: not cached under its key
-            tmp.replace(store.path("fallback", key, "mp4"))
+        if run_context(runtime.context).render == "celery":  # a render worker makes and stores it
+            from tools import jobs
+
+            info = jobs.render(item["spec"], item.get("image_path"), store.root, key, item["shot_id"], step)
         else:
-            store.commit(tmp, "clips", key, "mp4", shot=item["shot_id"])
+            with load.rendering():  # the backlog that degrades new renders under load
+                info = render_clip(item["spec"], tmp, item.get("image_path"), step, kept)
+            if info.get("fallback"):
+                # an animatic stand-in is not what the spec asked for: not cached under its key
+                tmp.replace(store.path("fallback", key, "mp4"))
+            else:
+                store.commit(tmp, "clips", key, "mp4", shot=item["shot_id"])
     percent, eta = _progress.tick(task["run"], task["total"])
     writer({"stage": "render", "percent": round(percent, 1), "eta": round(eta, 1), "cached": cached, **shot})
     result: ShotResult = {

@@ -51,8 +51,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
 def serve(state: Path, settings: dict[str, str]) -> Iterator[dict[str, Any]]:
     """A real Chainlit server with two users, its state in `state` and its version history
     where `settings` say (CINECHAT_DB or CINECHAT_CHECKPOINTS)."""
-    add_user(state / "users.sqlite", "alice", "alice-password")
-    add_user(state / "users.sqlite", "bob", "bob-password")
+    from graph.chat_store import on_server, server_dsn
+
+    chat = settings.get("CINECHAT_CHAT_DB", "")
+    users: Path | str = server_dsn(chat) if chat and on_server(chat) else state / "users.sqlite"
+    add_user(users, "alice", "alice-password")
+    add_user(users, "bob", "bob-password")
     tiny_sd(state / "models", "tiny-sd")  # offered in the chat settings' model picker
     port = _port()
     env = {

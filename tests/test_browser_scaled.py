@@ -1,8 +1,13 @@
 """The web app in scaled mode: the same browser dialogues as tests/test_browser.py, on a Chainlit
-server whose version history is in the real PostgreSQL (CINECHAT_CHECKPOINTS alone)."""
+server configured by settings alone: the version history in the real PostgreSQL
+(CINECHAT_CHECKPOINTS), the chat history and the users in PostgreSQL too (CINECHAT_CHAT_DB,
+Chainlit's data layer on asyncpg), and the shot renders on a Celery worker over Redis
+(CINECHAT_RENDER=celery)."""
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,15 +18,37 @@ from tests import test_browser as face
 from tests.test_browser import browser, pytestmark  # noqa: F401 - the fixture and the skip
 from tests.test_scaled import new_database, tables_of
 
+RENDER = (
+    "CINECHAT_RENDER",
+    "CINECHAT_BROKER_URL",
+    "CINECHAT_REDIS_URL",
+    "CINECHAT_QUEUE_PREFIX",
+    "CINECHAT_RENDER_TIMEOUT",
+)
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    from tests.test_render_queue import REDIS, Worker, cleaned, queue_env
+
     state = tmp_path_factory.mktemp("ui-scaled")
-    with (
-        new_database() as url,
-        face.serve(state, {"CINECHAT_CHECKPOINTS": url, "CINECHAT_HOME": str(state)}) as running,
-    ):
-        yield running
+    with new_database() as url:
+        queue = queue_env(state, broker=REDIS)
+        settings = {
+            "CINECHAT_CHECKPOINTS": url,
+            "CINECHAT_CHAT_DB": "postgresql+asyncpg://" + url.split("://", 1)[1],
+            "CINECHAT_HOME": str(state),
+            **{name: queue[name] for name in RENDER},
+        }
+        with cleaned(queue):
+            worker = Worker(
+                queue | settings | {"CINECHAT_RESOLUTION": "720p"}, state / "worker.log", concurrency=2
+            )
+            try:
+                with face.serve(state, settings) as running:
+                    yield running | {"queue": queue}
+            finally:
+                worker.stop()
 
 
 @pytest.fixture
@@ -39,3 +66,26 @@ def test_seed_dialogue_in_the_browser_on_postgres(server: dict[str, Any], browse
 
 def test_two_tabs_on_one_chat_on_postgres(server: dict[str, Any], browser: Any, shots: Path) -> None:  # noqa: F811
     face.test_two_tabs_on_one_chat_each_edit_lands_once(server, browser, shots)
+
+
+def test_chat_rows_users_and_renders_are_on_the_servers(server: dict[str, Any]) -> None:
+    """Read back what the seed dialogue left: Chainlit's rows and the users in PostgreSQL,
+    every clip made by the worker, and no embedded file beside them."""
+    import psycopg
+
+    from tests.test_render_queue import counts
+
+    with psycopg.connect(server["history"]) as conn:
+        threads = {r[0] for r in conn.execute('select "userIdentifier" from threads')}
+        steps = conn.execute("select count(*) from steps").fetchone()[0]  # type: ignore[index]
+        videos = conn.execute("select count(*) from elements where type = 'video'").fetchone()[0]  # type: ignore[index]
+        users = {r[0] for r in conn.execute("select name from cinechat_users")}
+    assert "alice" in threads and steps > 10 and videos >= 3
+    assert {"alice", "bob"} <= users
+    for embedded in ("chainlit.sqlite", "users.sqlite", "cinechat.sqlite"):
+        assert not (server["state"] / embedded).exists(), embedded
+    made = counts(server["queue"])
+    assert made and all(c["finished"] == 1 for c in made.values())
+    with urllib.request.urlopen(server["url"] + "/healthz") as r:
+        body = json.loads(r.read())
+    assert body["ok"] and body["chat_history"] == "ok" and body["render_queue"] == "ok"

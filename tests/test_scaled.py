@@ -76,7 +76,21 @@ def tables_of(url: str) -> set[str]:
 
 
 def test_seed_dialogue_on_postgres_by_the_setting_alone(tmp_path: Path, pg: str) -> None:
-    env = env_for(tmp_path, pg)
+    """The scaled configuration: the history in PostgreSQL, the renders on a Celery worker
+    with Redis as the broker."""
+    from tests.test_render_queue import REDIS, Worker, cleaned, counts, queue_env
+
+    env = queue_env(tmp_path, broker=REDIS) | {"CINECHAT_CHECKPOINTS": pg}
+    with cleaned(env):
+        worker = Worker(env, tmp_path / "worker.log", concurrency=2)
+        try:
+            seed_dialogue(tmp_path, pg, env)
+            assert counts(env) and all(c["finished"] == 1 for c in counts(env).values())
+        finally:
+            worker.stop()
+
+
+def seed_dialogue(tmp_path: Path, pg: str, env: dict[str, str]) -> None:
     first = talk(env, "做一个关于老街早市的12秒视频，热闹一点")
     assert first["status"] == "awaiting_approval" and first["version"] == "v1.0"
     assert {"checkpoints", "checkpoint_blobs", "checkpoint_writes"} <= tables_of(pg)
@@ -239,3 +253,49 @@ def test_health_and_backup_name_the_postgres_history(tmp_path: Path, pg: str) ->
     ok, said = json.loads(out.stdout)
     assert not ok and said.startswith("error") and "127.0.0.1" not in said
     assert time.monotonic() - started < 60
+
+
+def test_chat_data_layer_on_asyncpg_keeps_a_step_with_modes(pg: str) -> None:
+    """Chainlit #2930: a step with a non-empty `modes` dict fails on asyncpg's JSONB. The app's
+    data layer sends dicts as JSON text; the schema is the migration's."""
+    import asyncio
+
+    import psycopg
+    from chainlit.user import User
+
+    url = "postgresql+asyncpg://" + pg.split("://", 1)[1]
+    env = {**os.environ, "CINECHAT_CHAT_DB": url}
+    script = "from graph import chat_store; chat_store.create_tables(); chat_store.create_tables()"  # twice: idempotent
+    subprocess.run([sys.executable, "-c", script], check=True, env=env, cwd=ROOT, timeout=120)
+    from graph.chat_store import ChatDataLayer
+
+    async def scenario() -> dict[str, Any]:
+        from chainlit.context import init_http_context
+
+        init_http_context()  # the data layer's writes look for a Chainlit session
+        layer = ChatDataLayer(conninfo=url)
+        user = await layer.create_user(User(identifier="carol", metadata={"role": "user"}))
+        assert user is not None
+        thread = str(uuid.uuid4())
+        await layer.update_thread(thread, name="t", user_id=user.id, metadata={"a": 1}, tags=["x"])
+        step = {
+            "id": str(uuid.uuid4()),
+            "threadId": thread,
+            "name": "intent_router",
+            "type": "tool",
+            "streaming": False,
+            "output": "create",
+            "modes": {"model": "tiny-sd"},
+            "metadata": {"k": "v"},
+        }
+        await layer.create_step(step)  # type: ignore[arg-type]
+        found = await layer.get_thread(thread)
+        await layer.engine.dispose()
+        assert found is not None
+        return dict(found)
+
+    found = asyncio.run(scenario())
+    assert [s["output"] for s in found["steps"]] == ["create"]
+    with psycopg.connect(pg) as conn:
+        modes = conn.execute("select modes from steps").fetchone()[0]  # type: ignore[index]
+    assert modes == {"model": "tiny-sd"}

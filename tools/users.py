@@ -1,4 +1,5 @@
-"""Chat users: names with salted argon2 password hashes in a SQLite table (sqlite-utils)."""
+"""Chat users: names with salted argon2 password hashes in a SQLite table (sqlite-utils), or in
+the PostgreSQL database of a scaled chat history (`db` a `postgresql://` address)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,25 @@ class UserError(ValueError):
 
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, hash TEXT, created FLOAT)"
+PG_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS cinechat_users (name TEXT PRIMARY KEY, hash TEXT, created DOUBLE PRECISION)"
+)
+"""The users table in PostgreSQL (Chainlit's own `users` table is beside it)."""
+
+Location = Path | str
+
+
+def _on_server(db: Location) -> bool:
+    return isinstance(db, str) and db.startswith(("postgresql://", "postgres://"))
+
+
+def _pg_rows(db: str, query: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    import psycopg
+
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute(PG_SCHEMA)
+        cur = conn.execute(query, params)
+        return list(cur.fetchall()) if cur.description else []
 
 
 def _table(db: Path) -> sqlite_utils.db.Table:
@@ -35,13 +55,22 @@ def _table(db: Path) -> sqlite_utils.db.Table:
     return table
 
 
-def add_user(db: Path, name: str, password: str) -> None:
+def add_user(db: Location, name: str, password: str) -> None:
     """Create or replace a user (the password is stored only as an argon2 hash)."""
     if not NAME.match(name):
         raise UserError("names are 2-64 letters, digits or _.@-")
     if len(password) < 8:
         raise UserError("passwords need at least 8 characters")
     row = {"name": name, "hash": _hasher.hash(password), "created": time.time()}
+    if _on_server(db):
+        _pg_rows(
+            str(db),
+            "INSERT INTO cinechat_users (name, hash, created) VALUES (%s, %s, %s)"
+            " ON CONFLICT (name) DO UPDATE SET hash = excluded.hash, created = excluded.created",
+            (row["name"], row["hash"], row["created"]),
+        )
+        return
+    db = Path(db)
     db.parent.mkdir(parents=True, exist_ok=True)
     with immediate(db) as conn:  # the CLI and the web app may both write it
         conn.execute(SCHEMA)
@@ -52,20 +81,29 @@ def add_user(db: Path, name: str, password: str) -> None:
         )
 
 
-def verify(db: Path, name: str, password: str) -> bool:
+def _hash_of(db: Location, name: str) -> str | None:
+    if _on_server(db):
+        found = _pg_rows(str(db), "SELECT hash FROM cinechat_users WHERE name = %s", (name,))
+        return str(found[0][0]) if found else None
+    rows = list(_table(Path(db)).rows_where("name = ?", [name]))
+    return str(rows[0]["hash"]) if rows else None
+
+
+def verify(db: Location, name: str, password: str) -> bool:
     """Whether the password is the user's (constant work whether or not the user exists)."""
-    table = _table(db)
-    rows = list(table.rows_where("name = ?", [name]))
-    stored = rows[0]["hash"] if rows else _hasher.hash(secrets.token_hex(8))
+    known = _hash_of(db, name)
+    stored = known or _hasher.hash(secrets.token_hex(8))
     try:
-        return _hasher.verify(stored, password) and bool(rows)
+        return _hasher.verify(stored, password) and known is not None
     except (VerificationError, InvalidHashError):
         return False
 
 
-def count(db: Path) -> int:
+def count(db: Location) -> int:
     """How many users exist."""
-    return _table(db).count
+    if _on_server(db):
+        return int(_pg_rows(str(db), "SELECT count(*) FROM cinechat_users")[0][0])  # type: ignore[call-overload]
+    return _table(Path(db)).count
 
 
 def new_password() -> str:
