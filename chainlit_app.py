@@ -8,12 +8,14 @@ type. Login, chat history (SQLAlchemy data layer on SQLite), /healthz and /metri
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import time
 from pathlib import Path
 from typing import Any
 
 import chainlit as cl
+import chainlit.auth
 import chainlit.server as chainlit_server
 from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 from chainlit.input_widget import InputWidget, Select, Switch
@@ -21,16 +23,17 @@ from chainlit.server import app as server
 from fastapi import HTTPException
 from fastapi.responses import FileResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
-from graph import Context, build_graph
+from graph import Context, build_graph, websec
 from graph import chat_store as store
 from graph.context import ROOT, checkpoints_location, setup_logging
 from graph.presentation import Media, Picker, chat_settings, media, starters, step_summary, turn_context
 from graph.progress import progress_text
 from graph.state import user_message
 from graph.turns import Busy, Turn, TurnFailed
-from tools import catalog
+from tools import audit, catalog
 from tools.load import backlog
 from tools.procs import sweep_stale
 from tools.text import detect_language
@@ -61,14 +64,64 @@ def get_data_layer() -> SQLAlchemyDataLayer:
     return store.ChatDataLayer(conninfo=store.chat_db_url(), storage_provider=_storage)
 
 
+_limits = websec.LIMITS
+
+
+def _audit_refused(name: str, address: str | None, wait: float) -> None:
+    ERRORS.labels("login_locked").inc()
+    audit.record(
+        store.audit_location(),
+        "login_locked",
+        user=name,
+        address=address,
+        outcome="refused",
+        detail=f"retry in {wait:.0f} s",
+    )
+
+
+_limits.on_refused = _audit_refused
+
+
+async def audit_entry(action: str, **fields: Any) -> None:
+    """One audit log entry, with the client's address, written off the event loop."""
+    fields.setdefault("address", websec.client_address.get())
+    await asyncio.to_thread(audit.record, store.audit_location(), action, **fields)
+
+
 @cl.password_auth_callback
 async def auth(username: str, password: str) -> cl.User | None:
-    """Password login against the users table. The argon2 check (~0.15 s of CPU) runs in a
-    worker thread: on the event loop it would stall every session of this process."""
+    """Password login against the users table, limited per name and per client address (the
+    guard answers HTTP 429 with the wait before this is called). The argon2 check (~0.15 s of CPU) runs in a worker thread: on the event
+    loop it would stall every session of this process. Every try is audited."""
+    address = websec.client_address.get()  # a name or address that must wait got 429 from websec.Guard
     if await asyncio.to_thread(store.can_log_in, username, password):
+        _limits.succeeded(username)
+        await audit_entry("login", user=username)
         return cl.User(identifier=username, metadata={"role": "user", "provider": "credentials"})
+    _limits.failed(username, address)
     ERRORS.labels("login").inc()
+    await audit_entry("login_failed", user=username, outcome="refused")
     return None
+
+
+@cl.on_logout
+async def logout(request: Any, response: Any) -> dict[str, bool]:
+    """A logout voids every token of the user issued until now, on the server."""
+    import jwt as pyjwt
+    from chainlit.auth import get_token_from_cookies
+    from chainlit.auth.jwt import get_jwt_secret
+
+    token = get_token_from_cookies(dict(request.cookies))
+    name = None
+    if token:
+        try:
+            name = pyjwt.decode(token, get_jwt_secret(), algorithms=["HS256"]).get("identifier")
+        except pyjwt.InvalidTokenError:
+            name = None
+    if name:
+        await asyncio.to_thread(audit.revoke, store.audit_location(), str(name))
+        await audit_entry("logout", user=str(name))
+    return {"success": True}
 
 
 _graph: Any = None
@@ -197,6 +250,7 @@ async def run_turn(text: str, images: list[str] | None = None, audio: list[str] 
     values = await turn.avalues()
     intent = (values.get("intent") or {}).get("intent", "unclear")
     TURNS.labels(intent).inc()
+    await _audit_turn(thread, intent, values, before)
     if (values.get("intent") or {}).get("slots", {}).get("error") or (values.get("outcome") or {}).get(
         "error"
     ):
@@ -215,6 +269,31 @@ async def run_turn(text: str, images: list[str] | None = None, audio: list[str] 
             for c in values.get("choices") or []
         ],
     ).send()
+
+
+async def _audit_turn(thread: str, intent: str, values: dict[str, Any], before: dict[str, Any]) -> None:
+    """The turn in the audit log, and what it did that costs or exposes something: a render,
+    an export, a restore."""
+    user = _user_name()
+    outcome = values.get("outcome") or {}
+    refused = bool((values.get("intent") or {}).get("slots", {}).get("error") or outcome.get("error"))
+    version = values.get("version")
+    common = {"user": user, "thread": thread, "version": version}
+    await audit_entry("turn", **common, outcome="refused" if refused else "ok", detail={"intent": intent})
+    render = values.get("render") or {}
+    if render.get("path") and render.get("path") != (before.get("render") or {}).get("path"):
+        await audit_entry("render", **common, detail={"rendered": render.get("rendered", 0)})
+    if outcome.get("kind") == "export" and outcome.get("path"):
+        await audit_entry(
+            "export", **common, detail={"format": outcome.get("format"), "file": Path(outcome["path"]).name}
+        )
+    if intent == "restore" and not refused and version != before.get("version"):
+        await audit_entry("restore", **common, detail={"from": before.get("version")})
+
+
+def _user_name() -> str | None:
+    user = cl.user_session.get("user")
+    return getattr(user, "identifier", None)
 
 
 async def _stream(turn: Turn, text: str, progress: cl.Message, lang: str) -> None:
@@ -275,7 +354,13 @@ async def healthz(request: Any) -> JSONResponse:
 
 async def metrics(request: Any) -> Response:
     """Prometheus text: turns, node latencies, render seconds, errors, active sessions, the
-    render backlog here and, with render workers, their queues' depth."""
+    render backlog here and, with render workers, their queues' depth. For the bearer of the
+    metrics token only."""
+    import hmac
+
+    given = request.headers.get("authorization", "")
+    if not hmac.compare_digest(given.encode(), f"Bearer {store.metrics_token()}".encode()):
+        return Response("metrics need the bearer token (CINECHAT_METRICS_TOKEN)", status_code=401)
     if Context().render == "celery":
         from tools import jobs
 
@@ -314,10 +399,24 @@ _page = chainlit_server.get_html_template
 def _offline_page(*args: Any, **kwargs: Any) -> str:
     """Chainlit's page without requests to the internet: no font-server preconnect, no CDN
     stylesheet (KaTeX, unused: LaTeX is off); the fonts are local."""
-    return re.sub(r'<link\b[^>]*href="https?://[^"]*"[^>]*>', "", _page(*args, **kwargs))
+    page = re.sub(r'<link\b[^>]*href="https?://[^"]*"[^>]*>', "", _page(*args, **kwargs))
+    return websec.SCRIPTS.note(page)  # its inline scripts' hashes go into the CSP
 
 
 chainlit_server.get_html_template = _offline_page
+
+# The guards (graph/websec.py): origins, security headers, client address; CORS for the
+# configured public URLs only (Chainlit's config.toml said "*", with credentials); socket.io
+# connections from the app's own origin only; tokens that a logout voids.
+server.add_middleware(websec.Guard)
+for layer in server.user_middleware:
+    if getattr(layer, "cls", None) is CORSMiddleware:
+        layer.kwargs["allow_origins"] = websec.public_origins()
+chainlit_server.sio.eio.cors_allowed_origins = websec.socket_origin_check
+chainlit_server.create_jwt = websec.create_token
+_revoked = functools.partial(audit.revoked_before, store.audit_location())
+chainlit.auth.decode_jwt = websec.checked_decoder(chainlit.auth.decode_jwt, _revoked)
+chainlit_server.decode_jwt = chainlit.auth.decode_jwt
 
 # Chainlit's catch-all page route would shadow routes added after it: put ours first.
 for route in (Route("/healthz", healthz), Route("/metrics", metrics), Route("/files/{key:path}", files)):

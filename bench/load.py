@@ -109,10 +109,12 @@ class Chat:
         self.ended = asyncio.Event()
         self.busy = False
         self.replies = 0
+        self.task_ends = 0
         self.sio.on("task_end", self._task_end)
         self.sio.on("new_message", self._message)
 
     async def _task_end(self, *_: Any) -> None:
+        self.task_ends += 1
         self.ended.set()
 
     async def _message(self, step: Any, *_: Any) -> None:
@@ -130,7 +132,13 @@ class Chat:
         )
         self.ended.clear()
         await self.sio.emit("connection_successful")
-        await asyncio.wait_for(self.ended.wait(), 60)  # the server's first task_end: ready
+        # ready after two task_ends: the connection's, then the chat start's (its settings)
+        deadline = time.monotonic() + 60
+        while self.task_ends < 2:
+            self.ended.clear()
+            if self.task_ends >= 2:
+                break
+            await asyncio.wait_for(self.ended.wait(), max(0.1, deadline - time.monotonic()))
 
     async def turn(self, text: str, timeout: float = 300) -> float:
         """Send one message; seconds until its task ended."""

@@ -140,19 +140,26 @@ def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20, method="inclusive")[-1]
 
 
-def version_turns(workdir: Path, turns: int) -> dict[str, float]:
+def version_turns(workdir: Path, turns: int, server: str | None = None) -> dict[str, float]:
     """History and undo turns (each undo then redone) on a thread of `turns` script turns:
-    median and p95 seconds of VERSION_REPEATS each, and the database size before them."""
+    median and p95 seconds of VERSION_REPEATS each, and the database size before them. With
+    `server` (a PostgreSQL address) the history is there, and the figures' names end in _pg."""
     db = workdir / f"versions-{turns}.sqlite"
-    graph = build_graph(open_checkpointer(db))
+    graph = build_graph(open_checkpointer(server or db))
     context = Context(data_dir=str(workdir / "media"), use_llm=False)
     timed_turn(graph, "v", SEED, context)
     for i in range(turns - 1):
         _, _, values = timed_turn(graph, "v", REVISIONS[i % 2], context)
         assert values["outcome"].get("kind") == "script", values["outcome"]
-    with sqlite3.connect(db) as conn:  # move the write-ahead log into the file before sizing it
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    size_mb = db.stat().st_size / 2**20
+    if server:
+        import psycopg
+
+        with psycopg.connect(server) as pg:
+            size_mb = int(pg.execute("select pg_database_size(current_database())").fetchone()[0]) / 2**20  # type: ignore[index]
+    else:
+        with sqlite3.connect(db) as conn:  # move the write-ahead log into the file before sizing it
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        size_mb = db.stat().st_size / 2**20
     history, undo = [], []
     for _ in range(VERSION_REPEATS):
         history_s, _, values = timed_turn(graph, "v", "有哪些版本？", context)
@@ -162,13 +169,37 @@ def version_turns(workdir: Path, turns: int) -> dict[str, float]:
         timed_turn(graph, "v", "重做", context)  # back to the newest version for the next round
         history.append(history_s)
         undo.append(undo_s)
+    end = "_pg" if server else ""
     return {
-        f"history_{turns}_s": statistics.median(history),
-        f"history_{turns}_p95_s": p95(history),
-        f"undo_{turns}_s": statistics.median(undo),
-        f"undo_{turns}_p95_s": p95(undo),
-        f"db_{turns}_mb": size_mb,
+        f"history_{turns}{end}_s": statistics.median(history),
+        f"history_{turns}{end}_p95_s": p95(history),
+        f"undo_{turns}{end}_s": statistics.median(undo),
+        f"undo_{turns}{end}_p95_s": p95(undo),
+        f"db_{turns}{end}_mb": size_mb,
     }
+
+
+PG_ADMIN = os.environ.get("CINECHAT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def versions_pg_bench() -> dict[str, float]:
+    """The 200-turn version figures with the history in PostgreSQL (a database made for the
+    run on the local server, dropped afterwards)."""
+    import uuid
+
+    import psycopg
+
+    name = f"cinechat_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        with tempfile.TemporaryDirectory(prefix="cinechat-bench-") as tmp:
+            figures = version_turns(Path(tmp), 200, PG_ADMIN.rsplit("/", 1)[0] + f"/{name}")
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    print("versions on PostgreSQL: " + " ".join(f"{k} {v:.3f}" for k, v in figures.items()), file=sys.stderr)
+    return {k: round(v, 3) for k, v in figures.items()}
 
 
 def versions_bench() -> dict[str, float]:
@@ -272,6 +303,11 @@ ROWS = [
     ("undo_200_s", "Undo turn, thread of 200 turns", "s", ""),
     ("undo_200_p95_s", "  p95", "s", "< 0.3 s"),
     ("db_200_mb", "Checkpoint database after 200 script turns", "MB", ""),
+    ("history_200_pg_s", "History turn, thread of 200 turns, history in PostgreSQL", "s", ""),
+    ("history_200_pg_p95_s", "  p95", "s", "< 0.3 s"),
+    ("undo_200_pg_s", "Undo turn, thread of 200 turns, history in PostgreSQL", "s", ""),
+    ("undo_200_pg_p95_s", "  p95", "s", "< 0.3 s"),
+    ("db_200_pg_mb", "PostgreSQL database after 200 script turns", "MB", ""),
     ("router_load_s", "Router classifiers loaded (fresh process)", "s", "< 0.3 s"),
     ("router_load_mb", "  memory they add", "MB", "< 100 MB"),
     ("classify_median_s", "One message classified (held-out dev messages), in-process", "s", ""),
@@ -504,7 +540,7 @@ def main() -> int:
     parser.add_argument("--no-readme", action="store_true")
     parser.add_argument(
         "--only",
-        choices=["history", "router", "icons", "reliability"],
+        choices=["history", "history-pg", "router", "icons", "reliability"],
         help="measure only this part, keeping the other figures",
     )
     args = parser.parse_args()
@@ -523,6 +559,8 @@ def main() -> int:
         }
     if args.only in (None, "history"):
         results["medians"] = {**results["medians"], **versions_bench()}
+    if args.only in (None, "history-pg"):
+        results["medians"] = {**results["medians"], **versions_pg_bench()}
     if args.only in (None, "router"):
         results["medians"] = {**results["medians"], **router_bench()}
     if args.only in (None, "icons"):

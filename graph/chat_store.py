@@ -36,7 +36,9 @@ __all__ = [
     "UserError",
     "add_user",
     "app_root",
+    "audit_location",
     "auth_secret",
+    "metrics_token",
     "prepare",
     "can_log_in",
     "chat_db_url",
@@ -150,6 +152,26 @@ def users_location(state_dir: Path = STATE_DIR) -> Path | str:
     return server_dsn() if on_server() else state_dir / "users.sqlite"
 
 
+def audit_location(state_dir: Path = STATE_DIR) -> Path | str:
+    """Where the audit log and the logout revocations are: beside the users."""
+    return users_location(state_dir)
+
+
+def metrics_token(state_dir: Path = STATE_DIR) -> str:
+    """The bearer token /metrics asks for: CINECHAT_METRICS_TOKEN, else one generated once
+    into <state>/.metrics_token (mode 600) for the scraper to read."""
+    import secrets
+
+    if os.environ.get("CINECHAT_METRICS_TOKEN"):
+        return os.environ["CINECHAT_METRICS_TOKEN"]
+    path = state_dir / ".metrics_token"
+    if not path.exists():
+        state_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 class ChatDataLayer(SQLAlchemyDataLayer):
     """Chainlit's SQLAlchemy data layer, with every dict parameter sent as JSON text: a step's
     non-empty `modes` (and an element's `playerConfig`) reach the driver as dicts, which
@@ -259,9 +281,10 @@ def health() -> tuple[bool, dict[str, Any]]:
 
         checks["render_queue"] = jobs.health()
     try:
-        checks["ffmpeg"] = binary("ffmpeg")
-    except Exception as exc:  # missing binary
-        checks["ffmpeg"] = f"error: {exc}"
+        binary("ffmpeg")
+        checks["ffmpeg"] = "ok"  # no paths: /healthz is public
+    except Exception:  # missing binary
+        checks["ffmpeg"] = "error: not installed"
     failed = [name for name, said in checks.items() if str(said).startswith("error")]
     return not failed and checks["checkpoints"] == "ok", checks
 
@@ -285,6 +308,7 @@ def prepare(state_dir: Path = STATE_DIR) -> str | None:
     """What the web app needs before it serves: the login secret in the environment and a
     first user. Returns the first user's new password when one was made (to print once)."""
     os.environ["CHAINLIT_AUTH_SECRET"] = auth_secret(state_dir)
+    metrics_token(state_dir)  # made now, so a scraper can read it before the first scrape
     users = users_location(state_dir)
     if count(users) == 0:
         password = new_password()

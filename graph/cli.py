@@ -309,6 +309,9 @@ def cmd_users(args: argparse.Namespace) -> int:
     )
     try:
         add_user(users_location(state), args.name, password)
+        from tools import audit
+
+        audit.record(users_location(state), "user_added", user=args.name, address="cli")
     except UserError as err:
         print(f"cannot add {args.name}: {err}", file=sys.stderr)
         return 2
@@ -445,6 +448,36 @@ def cmd_ui(args: argparse.Namespace) -> int:
         return 1
     print(f"serving on http://{args.host}:{args.port} ({args.workers} workers behind HAProxy)", flush=True)
     return cluster.supervise()
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Print the audit log (oldest first), of one user and/or since a date."""
+    from datetime import datetime
+
+    from graph.chat_store import audit_location
+    from tools import audit
+
+    since = None
+    if args.since:
+        try:
+            since = datetime.fromisoformat(args.since).timestamp()
+        except ValueError:
+            print(
+                f"--since wants a date or time such as 2026-12-01 or 2026-12-01T08:00, not {args.since!r}",
+                file=sys.stderr,
+            )
+            return 2
+    rows = audit.entries(audit_location(), user=args.user, since=since)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for row in rows:
+        when = datetime.fromtimestamp(row["at"]).strftime("%Y-%m-%d %H:%M:%S")
+        where = " ".join(str(row[k]) for k in ("thread", "version") if row[k])
+        print(
+            f"{when}  {row['user'] or '-':<12} {row['address'] or '-':<15} {row['action']:<13} {row['outcome']:<8} {where} {row['detail']}".rstrip()
+        )
+    return 0
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -589,12 +622,17 @@ def main(argv: list[str] | None = None) -> int:
         help="chat processes behind HAProxy, pinned per browser by a cookie (default 1: no balancer)",
     )
     p.set_defaults(func=cmd_ui)
+    p = sub.add_parser("audit", help="the audit log: logins, turns, renders, exports, restores, deletions")
+    p.add_argument("--user", help="only this user's entries")
+    p.add_argument("--since", help="only entries since this date or time (2026-12-01, 2026-12-01T08:00)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_audit)
     p = sub.add_parser("worker", help="start Celery render workers (CINECHAT_RENDER=celery)")
     p.add_argument("--queues", default="cpu", help="cpu, gpu or cpu,gpu (default cpu)")
     p.add_argument("--concurrency", type=int, help="cpu renders at once (default: one per core)")
     p.set_defaults(func=cmd_worker)
     args = parser.parse_args(message_last(say_parser, list(sys.argv[1:] if argv is None else argv)))
-    if args.cmd not in ("users", "ui", "backup", "restore", "migrate", "worker"):
+    if args.cmd not in ("users", "ui", "backup", "restore", "migrate", "worker", "audit"):
         setup_logging(home_of(args.db) / "logs" if getattr(args, "db", None) else None)
         sweep_stale(Path(_context(getattr(args, "db", None)).data_dir))
     try:

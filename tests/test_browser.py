@@ -131,8 +131,8 @@ class Session:
         self.page.on("console", self._console)
 
     def _console(self, msg: Any) -> None:
-        if msg.type == "error" and self.watching:
-            self.errors.append(msg.text)
+        if msg.type == "error" and (self.watching or "Content Security Policy" in msg.text):
+            self.errors.append(msg.text)  # a CSP violation counts from the login page on
 
     def login(self, name: str, password: str) -> None:
         self.page.goto(self.url + "/")
@@ -401,7 +401,9 @@ def test_health_metrics_and_login(server: dict[str, Any]) -> None:
         assert r.headers["content-type"].startswith("application/json")
         body = json.loads(r.read())
         assert body["ok"] and body["checkpoints"] == "ok"
-    with urllib.request.urlopen(url + "/metrics") as r:
+    token = (server["state"] / ".metrics_token").read_text().strip()  # /metrics is for its bearer
+    metrics = urllib.request.Request(url + "/metrics", headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(metrics) as r:
         assert r.headers["content-type"].startswith("text/plain")
         text = r.read().decode()
     assert (

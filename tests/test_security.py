@@ -1,0 +1,252 @@
+"""Security probes against a real Chainlit server (issue 19's measured gaps, each a test):
+cross-origin calls and socket.io connections refused, security headers on every response,
+a logout that voids the token on the server, login limits with backoff and the wait said, the
+password check off the event loop, /metrics behind a token, /healthz without paths, and the
+audit log: one entry per action, append-only, kept when a chat is deleted."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests import test_browser as face
+from tools import audit
+from tools.users import add_user
+
+EVIL = "http://evil.example"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    state = tmp_path_factory.mktemp("ui-security")
+    for name in ("carol", "dave", "erin"):
+        add_user(state / "users.sqlite", name, f"{name}-password")
+    with face.serve(
+        state, {"CINECHAT_DB": str(state / "cinechat.sqlite"), "CINECHAT_RESOLUTION": "360p"}
+    ) as running:
+        yield running
+
+
+def call(
+    url: str, method: str = "GET", data: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    """One HTTP request; status, headers (lower-case names) and body, errors included."""
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            return reply.status, {k.lower(): v for k, v in reply.headers.items()}, reply.read()
+    except urllib.error.HTTPError as err:
+        return err.code, {k.lower(): v for k, v in err.headers.items()}, err.read()
+
+
+def login(url: str, name: str, password: str) -> tuple[int, dict[str, str], str]:
+    """A password login; status, headers and the auth cookie it set."""
+    form = urllib.parse.urlencode({"username": name, "password": password}).encode()
+    request = urllib.request.Request(url + "/login", data=form, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            cookies = [c.split(";")[0] for c in reply.headers.get_all("Set-Cookie") or []]
+            cookie = "; ".join(c for c in cookies if c.startswith("access_token"))
+            return reply.status, {k.lower(): v for k, v in reply.headers.items()}, cookie
+    except urllib.error.HTTPError as err:
+        return err.code, {k.lower(): v for k, v in err.headers.items()}, err.read().decode()
+
+
+def entries(server: dict[str, Any], user: str) -> list[dict[str, Any]]:
+    return audit.entries(server["state"] / "users.sqlite", user=user)
+
+
+def test_cross_origin_calls_are_refused_and_not_echoed(server: dict[str, Any]) -> None:
+    url = server["url"]
+    _, _, cookie = login(url, "carol", "carol-password")
+    body = json.dumps({"pagination": {"first": 20}, "filter": {}}).encode()
+    json_headers = {"Cookie": cookie, "Content-Type": "application/json"}
+    status, headers, _ = call(
+        url + "/project/threads", "POST", body, {**json_headers, "Origin": "http://127.0.0.1:9999"}
+    )
+    assert status == 403 and "access-control-allow-origin" not in headers
+    status, headers, _ = call(
+        url + "/project/threads",
+        "OPTIONS",
+        headers={
+            "Origin": EVIL,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert (
+        status == 400 and "access-control-allow-origin" not in headers
+    )  # Starlette: "Disallowed CORS origin"
+    own = url.replace("http://", "")
+    status, _, _ = call(url + "/project/threads", "POST", body, {**json_headers, "Origin": f"http://{own}"})
+    assert status == 200  # the app's own page still works
+    # socket.io: the engine.io handshake from another origin is refused, from its own it opens
+    handshake = url + "/ws/socket.io/?EIO=4&transport=polling"
+    status, _, said = call(handshake, headers={"Origin": EVIL, "Cookie": cookie})
+    assert status == 400 and b"not an accepted origin" in said
+    status, _, said = call(handshake, headers={"Origin": f"http://{own}", "Cookie": cookie})
+    assert status == 200 and b"sid" in said
+
+
+def test_every_response_carries_the_security_headers(server: dict[str, Any]) -> None:
+    for path in ("/", "/healthz", "/login", "/nothing-here"):
+        _, headers, _ = call(server["url"] + path)
+        csp = headers.get("content-security-policy", "")
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+        assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
+        assert (
+            headers["referrer-policy"] == "same-origin" and "strict-transport-security" not in headers
+        )  # no TLS
+    _, _, page = call(server["url"] + "/")
+    assert b"<script>" in page and "'sha256-" in call(server["url"] + "/")[1]["content-security-policy"]
+
+
+def test_each_action_leaves_one_audit_entry_and_the_log_is_append_only(server: dict[str, Any]) -> None:
+    from bench.load import Chat
+
+    url = server["url"]
+    _, _, cookie = login(url, "alice", "alice-password")
+    start = len(entries(server, "alice"))
+
+    async def talk() -> None:
+        chat = Chat(url, cookie)
+        await chat.connect()
+        try:
+            for text in (
+                "make a 6 second video about a kite on a beach",
+                "go ahead",
+                "export as gif",
+                "go back to v1.0",
+            ):
+                await chat.turn(text)
+        finally:
+            await chat.close()
+
+    asyncio.run(talk())
+    new = entries(server, "alice")[start:]
+    actions = [e["action"] for e in new]
+    assert actions.count("login") == 0  # the login came before `start`
+    assert actions.count("turn") == 4 and actions.count("render") == 1 and actions.count("export") == 1
+    turns = [json.loads(e["detail"])["intent"] for e in new if e["action"] == "turn"]
+    assert turns[:3] == ["create", "generate", "export"]
+    exported = next(e for e in new if e["action"] == "export")
+    assert json.loads(exported["detail"])["format"] == "gif" and exported["thread"].startswith("alice:")
+    assert all(e["address"] == "127.0.0.1" for e in new)
+    with (
+        sqlite3.connect(server["state"] / "users.sqlite") as conn,
+        pytest.raises(sqlite3.DatabaseError, match="append-only"),
+    ):
+        conn.execute("DELETE FROM audit")
+    with (
+        sqlite3.connect(server["state"] / "users.sqlite") as conn,
+        pytest.raises(sqlite3.DatabaseError, match="append-only"),
+    ):
+        conn.execute("UPDATE audit SET user = 'someone'")
+
+
+def test_logout_voids_the_token_on_the_server(server: dict[str, Any]) -> None:
+    url = server["url"]
+    status, _, cookie = login(url, "dave", "dave-password")
+    assert status == 200 and cookie
+    assert call(url + "/user", headers={"Cookie": cookie})[0] == 200
+    assert call(url + "/logout", "POST", b"", {"Cookie": cookie})[0] == 200
+    assert call(url + "/user", headers={"Cookie": cookie})[0] == 401  # the same cookie, kept by an attacker
+    status, _, again = login(url, "dave", "dave-password")
+    assert status == 200 and call(url + "/user", headers={"Cookie": again})[0] == 200  # a new login works
+    actions = [e["action"] for e in entries(server, "dave")]
+    assert actions == ["login", "logout", "login"]
+
+
+def test_failed_logins_back_off_then_lock_and_say_when(server: dict[str, Any]) -> None:
+    url = server["url"]
+    for _ in range(5):  # the free tries
+        assert login(url, "erin", "wrong-password")[0] == 401
+    status, headers, said = login(url, "erin", "erin-password")  # even the right one must wait
+    assert status == 429 and int(headers["retry-after"]) >= 1 and "Try again in" in said
+    refused = [e for e in entries(server, "erin") if e["action"] == "login_locked"]
+    assert len(refused) == 1 and refused[0]["outcome"] == "refused"
+    assert [e["action"] for e in entries(server, "erin")].count("login_failed") == 5
+    assert all(e["address"] == "127.0.0.1" for e in entries(server, "erin"))
+    time.sleep(float(headers["retry-after"]))  # the wait is over: the right password logs in
+    assert login(url, "erin", "erin-password")[0] == 200
+    assert login(url, "erin", "wrong-password")[0] == 401  # and the name's count started over
+
+
+def test_metrics_need_the_token_and_health_shows_no_paths(server: dict[str, Any]) -> None:
+    url = server["url"]
+    assert call(url + "/metrics")[0] == 401
+    assert call(url + "/metrics", headers={"Authorization": "Bearer wrong"})[0] == 401
+    token = (server["state"] / ".metrics_token").read_text().strip()
+    status, _, text = call(url + "/metrics", headers={"Authorization": f"Bearer {token}"})
+    assert status == 200 and b"cinechat_turns_total" in text
+    _, _, health = call(url + "/healthz")
+    assert "/" not in json.dumps(json.loads(health)).replace("\\/", "")  # no path of this machine
+
+
+def test_the_audit_command_lists_and_filters(server: dict[str, Any], tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from graph.context import ROOT
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "CINECHAT_STATE": str(server["state"]),
+        "CINECHAT_DB": str(server["state"] / "cinechat.sqlite"),
+    }
+    shown = subprocess.run(
+        [sys.executable, "-m", "graph.cli", "audit", "--user", "dave", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert shown.returncode == 0, shown.stderr
+    rows = json.loads(shown.stdout)
+    assert rows and {r["user"] for r in rows} == {"dave"} and rows[0]["action"] == "login"
+    plain = subprocess.run(
+        [sys.executable, "-m", "graph.cli", "audit", "--since", "2000-01-01"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert plain.returncode == 0 and "login_failed" in plain.stdout and "erin" in plain.stdout
+
+
+def test_a_login_flood_does_not_stall_the_server(server: dict[str, Any]) -> None:
+    """20 logins at once (unknown names: each still runs argon2, until the address has used its
+    20 free failures) while /healthz is asked: it answers before the flood is through (the
+    checks run in threads, not on the event loop). Last: it locks this test's address."""
+    url = server["url"]
+    done: list[str] = []
+    lock = threading.Lock()
+
+    def flood(i: int) -> None:
+        login(url, f"nobody{i}", "wrong-password")
+        with lock:
+            done.append("login")
+
+    threads = [threading.Thread(target=flood, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    status, _, _ = call(url + "/healthz")
+    with lock:
+        done.append("healthz")
+    for t in threads:
+        t.join()
+    assert status == 200
+    assert done.index("healthz") < len(done) - 1, done  # answered while logins were still running
