@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -174,10 +175,18 @@ def run_turn(
 
 
 def reply_text(result: dict[str, Any]) -> str:
-    """A turn's reply as the terminal shows it: the text, then its buttons and what each sends."""
+    """A turn's reply as the terminal shows it: the text (with the whole path of each file it
+    names: the terminal is on the server), then its buttons and what each sends."""
     choices = result.get("choices") or []
     buttons = [f"  [{c['label']}]" + ("" if c["send"] == c["label"] else f" → {c['send']}") for c in choices]
-    return "\n".join([result["reply"], *buttons])
+    reply = str(result["reply"])
+    files = [(result.get("video") or {}).get("path"), (result.get("outcome") or {}).get("path")]
+    files.append(((result.get("outcome") or {}).get("image") or {}).get("path"))
+    for path in filter(None, files):
+        name = Path(str(path)).name
+        whole = str(path).replace("\\", "\\\\")  # a replacement string: backslashes doubled
+        reply = re.sub(rf"(?<![/\w.]){re.escape(name)}", whole, reply)
+    return "\n".join([reply, *buttons])
 
 
 def progress_wanted(args: argparse.Namespace) -> bool:

@@ -39,6 +39,9 @@ defaults
 
 frontend chat
     bind {host}:{port}
+    # the workers see the browser's address (login limits, audit log), never one it made up
+    http-request del-header X-Forwarded-For
+    option forwardfor
     default_backend workers
 
 backend workers

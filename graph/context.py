@@ -266,7 +266,10 @@ ENVIRONMENT: list[tuple[str, str]] = [
     ("CINECHAT_BREAKER_FAILURES", "provider failures in a row that pause it, offline fallback used (3)"),
     ("CINECHAT_BREAKER_COOLDOWN", "seconds a paused provider is skipped before one retry (60)"),
     ("CINECHAT_DEGRADE_BACKLOG", "shots rendering at once at which new renders drop a resolution (6)"),
-    ("CINECHAT_PUBLIC_URL", "the app's public address(es), comma-separated, allowed as origins besides its own"),
+    (
+        "CINECHAT_PUBLIC_URL",
+        "the app's public address(es), comma-separated, allowed as origins besides its own",
+    ),
     ("CINECHAT_METRICS_TOKEN", "bearer token for /metrics (generated into <state>/.metrics_token)"),
     ("CINECHAT_PASSWORD", "password for `cinechat users add` without a prompt"),
     ("CHAINLIT_AUTH_SECRET", "signs login tokens (generated into <state>/.chainlit_secret)"),

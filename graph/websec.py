@@ -144,9 +144,9 @@ class Guard:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         client = scope.get("client") or ("", 0)
         forwarded = headers.get("x-forwarded-for", "")
-        # behind cinechat's own balancer (loopback) the browser's address is the forwarded one
+        # behind cinechat's own balancer (loopback): the nearest proxy's entry, the last, is the browser
         address = (
-            forwarded.split(",")[0].strip() if forwarded and client[0] in ("127.0.0.1", "::1") else client[0]
+            forwarded.split(",")[-1].strip() if forwarded and client[0] in ("127.0.0.1", "::1") else client[0]
         )
         token = client_address.set(address or None)
         try:

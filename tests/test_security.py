@@ -143,6 +143,9 @@ def test_each_action_leaves_one_audit_entry_and_the_log_is_append_only(server: d
     exported = next(e for e in new if e["action"] == "export")
     assert json.loads(exported["detail"])["format"] == "gif" and exported["thread"].startswith("alice:")
     assert all(e["address"] == "127.0.0.1" for e in new)
+    with sqlite3.connect(server["state"] / "chainlit.sqlite") as conn:  # what the browser was shown
+        said = [r[0] or "" for r in conn.execute("select output from steps where type = 'assistant_message'")]
+    assert any(".gif" in t for t in said) and not any(str(server["state"]) in t for t in said)
     with (
         sqlite3.connect(server["state"] / "users.sqlite") as conn,
         pytest.raises(sqlite3.DatabaseError, match="append-only"),

@@ -22,6 +22,14 @@ class _Lenient(dict[str, Any]):
         return "?"
 
 
+def file_name(path: str | None) -> str:
+    """A stored file as a reply names it: its name only, never where it lies on the server
+    (the CLI, on the same machine, puts the whole path back)."""
+    from pathlib import PurePath
+
+    return PurePath(path).name if path else ""
+
+
 def fill(lang: str, key: str, /, **params: Any) -> str:
     """The catalogue text `key` ('domain.name') in `lang`, filled in with `params`."""
     return str(catalog.raw(lang, key)).format_map(_Lenient(params))
@@ -191,7 +199,7 @@ def render_reply(
             lang,
             "rendered",
             version=version,
-            path=render.get("path"),
+            path=file_name(render.get("path")),
             dur=render.get("duration", 0),
             w=render.get("width"),
             h=render.get("height"),
@@ -278,7 +286,9 @@ def compare_reply(outcome: dict[str, Any], lang: str) -> str:
     if abs(d["duration"][0] - d["duration"][1]) > 0.05:
         rows.append(_say(lang, "cmp_total", a=d["duration"][0], b=d["duration"][1]))
     if outcome.get("image"):
-        rows.append(_say(lang, "cmp_image", path=outcome["image"]["path"], shot=outcome["image"]["shot"]))
+        rows.append(
+            _say(lang, "cmp_image", path=file_name(outcome["image"]["path"]), shot=outcome["image"]["shot"])
+        )
     head = _say(lang, "compare_head", a=outcome["a"], b=outcome["b"])
     return "\n".join([head, *(rows or [_say(lang, "cmp_none")])])
 
@@ -286,7 +296,7 @@ def compare_reply(outcome: dict[str, Any], lang: str) -> str:
 def version_change_reply(outcome: dict[str, Any], lang: str) -> str:
     """An undo, redo or restore: from which version to which, and the video of the new one."""
     text = _say(lang, outcome["kind"], a=outcome["from"], b=outcome["to"])
-    return text + (_say(lang, "video_at", path=outcome["path"]) if outcome.get("path") else "")
+    return text + (_say(lang, "video_at", path=file_name(outcome["path"])) if outcome.get("path") else "")
 
 
 def _reason(value: Any, lang: str) -> str:
@@ -354,7 +364,11 @@ def review_reply(review: Review, fixed: list[dict[str, Any]], version: str | Non
 def export_reply(outcome: dict[str, Any], lang: str) -> str:
     """Where an export went and how large it is."""
     return _say(
-        lang, "export", fmt=outcome["format"].upper(), path=outcome["path"], mb=outcome["bytes"] / 1e6
+        lang,
+        "export",
+        fmt=outcome["format"].upper(),
+        path=file_name(outcome["path"]),
+        mb=outcome["bytes"] / 1e6,
     )
 
 
