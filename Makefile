@@ -35,7 +35,7 @@ lint: venv
 # Two workers: the renders, servers and browsers of one overlap the waits of the other.
 test: venv lint
 	$(VENV)/bin/python -m tools.train_intents --check
-	$(VENV)/bin/pytest -q -n 2 --durations=15
+	$(VENV)/bin/pytest -q -n 2 --dist loadgroup --durations=15
 
 # The router's classifiers, trained on tools/data/corpus (scikit-learn, deterministic).
 train: venv

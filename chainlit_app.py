@@ -58,10 +58,27 @@ sweep_stale(Path(Context().data_dir))  # what a killed process left behind
 _storage = store.LocalStorage(store.FILES)
 
 
+class AppDataLayer(store.ChatDataLayer):
+    """The chat store, where deleting a chat also deletes its project's whole version history
+    (every checkpoint of its LangGraph thread) and leaves one audit entry (which stays)."""
+
+    async def delete_thread(self, thread_id: str) -> None:
+        """Delete the chat, then its checkpoints."""
+        try:
+            owner: str | None = await self.get_thread_author(thread_id)
+        except ValueError:
+            owner = None
+        await super().delete_thread(thread_id)
+        project = store.thread_of(owner, thread_id)
+        graph = await get_graph()
+        await graph.checkpointer.adelete_thread(project)
+        await audit_entry("delete", user=owner, thread=project, detail={"checkpoints": "deleted"})
+
+
 @cl.data_layer
 def get_data_layer() -> SQLAlchemyDataLayer:
     """Chat history in SQLite or PostgreSQL (CINECHAT_CHAT_DB), elements on local disk."""
-    return store.ChatDataLayer(conninfo=store.chat_db_url(), storage_provider=_storage)
+    return AppDataLayer(conninfo=store.chat_db_url(), storage_provider=_storage)
 
 
 _limits = websec.LIMITS

@@ -25,6 +25,7 @@ from tools import audit
 from tools.users import add_user
 
 EVIL = "http://evil.example"
+pytestmark = pytest.mark.xdist_group("security")  # one server, these tests in order (the flood last)
 
 
 @pytest.fixture(scope="module")
@@ -228,6 +229,43 @@ def test_the_audit_command_lists_and_filters(server: dict[str, Any], tmp_path: P
         timeout=120,
     )
     assert plain.returncode == 0 and "login_failed" in plain.stdout and "erin" in plain.stdout
+
+
+def test_deleting_a_chat_deletes_its_versions_and_keeps_its_audit_entries(server: dict[str, Any]) -> None:
+    from bench.load import Chat
+    from tests.test_turns import state
+
+    url = server["url"]
+    _, _, cookie = login(url, "bob", "bob-password")
+
+    async def talk() -> None:
+        chat = Chat(url, cookie)
+        await chat.connect()
+        try:
+            await chat.turn("make a 6 second video about a lantern festival")
+        finally:
+            await chat.close()
+
+    asyncio.run(talk())
+    body = json.dumps({"pagination": {"first": 20}, "filter": {}}).encode()
+    headers = {"Cookie": cookie, "Content-Type": "application/json"}
+    listed = json.loads(call(url + "/project/threads", "POST", body, headers)[2])["data"]
+    chat_id = listed[0]["id"]
+    project = f"bob:{chat_id}"
+    assert state(server["state"] / "cinechat.sqlite", project).get("script")  # the project is there
+    before = entries(server, "bob")
+    status, _, _ = call(
+        url + "/project/thread", "DELETE", json.dumps({"threadId": chat_id}).encode(), headers
+    )
+    assert status == 200
+    assert state(server["state"] / "cinechat.sqlite", project) == {}  # every checkpoint gone
+    with sqlite3.connect(server["state"] / "cinechat.sqlite") as conn:
+        left = conn.execute("select count(*) from checkpoints where thread_id = ?", (project,)).fetchone()[0]
+    assert left == 0
+    after = entries(server, "bob")
+    assert after[: len(before)] == before  # the turn's entries stay
+    deleted = [e for e in after if e["action"] == "delete"]
+    assert len(deleted) == 1 and deleted[0]["thread"] == project
 
 
 def test_a_login_flood_does_not_stall_the_server(server: dict[str, Any]) -> None:
