@@ -304,6 +304,11 @@ async def _audit_turn(thread: str, intent: str, values: dict[str, Any], before: 
         await audit_entry(
             "export", **common, detail={"format": outcome.get("format"), "file": Path(outcome["path"]).name}
         )
+    code = str((values.get("intent") or {}).get("slots", {}).get("error") or outcome.get("error") or "")
+    if code.startswith("policy_"):  # a content-safety refusal, with its category
+        await audit_entry(
+            "policy_refused", **common, outcome="refused", detail={"category": code[len("policy_") :]}
+        )
     if intent == "restore" and not refused and version != before.get("version"):
         await audit_entry("restore", **common, detail={"from": before.get("version")})
 

@@ -44,8 +44,9 @@ SIMPLE = ["help", "帮助", "what can you do?", "你能做什么", "show me the 
 
 
 @contextlib.contextmanager
-def app(mode: str, workers: int, home: Path) -> Iterator[str]:
-    """The running app's address; everything it started is stopped afterwards."""
+def app(mode: str, workers: int, home: Path, render: str = "local") -> Iterator[str]:
+    """The running app's address; everything it started is stopped afterwards. With `render`
+    celery, the shots render on one `cinechat worker` (one render at a time, Redis broker)."""
     add_user(home / "users.sqlite", "load", "load-password")
     env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "CINECHAT_DB")}
     env |= {
@@ -62,6 +63,24 @@ def app(mode: str, workers: int, home: Path) -> Iterator[str]:
 
             env["CINECHAT_CHECKPOINTS"] = stack.enter_context(new_database())
             command += ["--workers", str(workers)]
+        if render == "celery":
+            prefix = f"cinechat-load-{uuid.uuid4().hex[:8]}"
+            env |= {
+                "CINECHAT_RENDER": "celery",
+                "CINECHAT_BROKER_URL": "redis://127.0.0.1:6379/12",
+                "CINECHAT_QUEUE_PREFIX": prefix,
+            }
+            worker_log = stack.enter_context(open(home / "worker.log", "w"))
+            worker = subprocess.Popen(
+                tied([sys.executable, "-m", "graph.cli", "worker", "--queues", "cpu", "--concurrency", "1"]),
+                cwd=ROOT,
+                env=env,
+                stdout=worker_log,
+                stderr=subprocess.STDOUT,
+            )
+            stack.callback(_forget_queue, prefix)
+            stack.callback(worker.wait, 60)
+            stack.callback(worker.terminate)
         log = stack.enter_context(open(home / "app.log", "w"))
         proc = subprocess.Popen(tied(command), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
@@ -80,6 +99,16 @@ def app(mode: str, workers: int, home: Path) -> Iterator[str]:
         finally:
             proc.terminate()
             proc.wait(timeout=60)
+
+
+def _forget_queue(prefix: str) -> None:
+    """Remove a run's render queue and keys from Redis."""
+    import redis
+
+    r = redis.Redis.from_url("redis://127.0.0.1:6379/12")
+    for pattern in (f"{prefix}*", f"_kombu.binding.{prefix}*"):
+        for key in r.scan_iter(pattern):
+            r.delete(key)
 
 
 def login(url: str) -> str:
@@ -256,13 +285,14 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="how long turns are sent")
     parser.add_argument("--mixed", action="store_true", help="also a run where 5%% of the turns render")
     parser.add_argument("--no-save", action="store_true", help="do not write bench/results.json")
+    parser.add_argument("--render", choices=["local", "celery"], default="local", help="where shots render")
     args = parser.parse_args()
     runs = []
     plan = [(n, 0.0) for n in args.sessions] + ([(min(args.sessions), 0.05)] if args.mixed else [])
     for sessions, share in plan:
         with (
             tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp,
-            app(args.mode, args.workers, Path(tmp)) as url,
+            app(args.mode, args.workers, Path(tmp), args.render) as url,
         ):
             result = asyncio.run(run(url, sessions, args.rate, args.seconds, share))
         processes = args.workers if args.mode == "scaled" else 1
@@ -271,11 +301,12 @@ def main() -> int:
             "processes": processes,
             "rate": args.rate,
             "render_share": share,
+            "render": args.render,
             **result,
         }
         runs.append(result)
         print(
-            f"mode={args.mode} processes={processes} sessions={sessions} renders={result['renders']}"
+            f"mode={args.mode} render={args.render} processes={processes} sessions={sessions} renders={result['renders']}"
             f" turns={result['turns']} turns_per_s={result['turns_per_s']} p50={result['p50']}"
             f" p95={result['p95']} errors={result['errors']} skipped={result['skipped']}",
             flush=True,
@@ -288,6 +319,7 @@ def main() -> int:
             rate = "" if r["rate"] == 50.0 else f"-{r['rate']:g}per_s"
             load[
                 f"{r['mode']}-{r['processes']}p-{r['sessions']}s{rate}{'-mixed' if r['render_share'] else ''}"
+                + ("-celery" if r["render"] == "celery" else "")
             ] = r
         out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     return 0

@@ -3,6 +3,7 @@ checks that turn impossible requests into a clear error before anything changes.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, cast
 
 from langgraph.runtime import Runtime
@@ -11,7 +12,7 @@ from langgraph.types import Overwrite
 import prompts
 from graph.context import Context, run_context
 from graph.state import IntentDecision, ProjectState, last_user_attachments, last_user_text, publish_version
-from tools import llm
+from tools import llm, policy
 from tools.intents import (
     CONFIDENCE_THRESHOLD,
     EXPENSIVE,
@@ -132,6 +133,12 @@ def decide(
     notes: list[str] = []
     previous, script, where = state.get("intent") or {}, _script(state), project_state(state)
     analysis = analyse(text, script, where, previous.get("intent"))
+    # the content policy, before any work: the words, and the names of attached files
+    refused = policy.check_all([text, *(Path(p).name for p in [*(images or []), *(music or [])])])
+    if refused:
+        return Analysis(analysis.intent, 1.0, {"error": f"policy_{refused.category}"}), [
+            f"policy:{refused.category}"
+        ]
     split = split_requests(text) if analysis.intent != "create" and "error" not in analysis.slots else None
     if split:  # two requests: the first is done, the second said, not dropped
         first = analyse(split[0], script, where, previous.get("intent"))

@@ -12,7 +12,7 @@ from langgraph.runtime import Runtime
 import prompts
 from graph.context import Context, run_context
 from graph.state import ProjectState, ScriptDraft, last_user_text, version_bump
-from tools import llm
+from tools import llm, policy
 from tools.assets import AssetStore, ingest
 from tools.drawing import annotate
 from tools.errors import RequestError
@@ -23,6 +23,14 @@ from tools.revise import change_duration, revise
 from tools.sheet import storyboard_strip
 from tools.tts import GENDERS
 from tools.writing import requested_length_and_mood, required_subjects, script_from_draft, write_offline
+
+
+def script_texts(script: Script) -> list[str]:
+    """Every text of a script that reaches the screen or the narration."""
+    texts = [str(script.get("title") or ""), str(script.get("synopsis") or "")]
+    for shot in script.get("shots", []):
+        texts += [str(shot.get(k) or "") for k in ("description", "narration", "caption", "title", "text")]
+    return [t for t in texts if t]
 
 
 def _llm_script(request: str, lang: str, total: float, mood: str, model: str) -> Script:
@@ -40,6 +48,9 @@ def _draft(text: str, lang: str, slots: dict[str, Any], context: Context) -> tup
             script = _llm_script(text, lang, total, mood, context.model)
         except Exception as exc:  # any provider failure falls back to the offline writer
             return write_offline(text, lang, total, mood), [f"llm_fallback:{type(exc).__name__}"]
+        refused = policy.check_all(script_texts(script))
+        if refused:  # the model wrote what the policy refuses: the offline writer writes it
+            return write_offline(text, lang, total, mood), [f"llm_draft_refused:{refused.category}"]
         wanted = required_subjects(text, lang)
         missing, _ = subjects_shown(script["shots"], wanted)
         if missing:  # a draft that leaves out what was asked for is not accepted
@@ -95,6 +106,9 @@ def script_writer(state: ProjectState, runtime: Runtime[Context]) -> dict[str, A
             settings = dict(state.get("settings") or {})
             if change["op"] == "tone" and settings.get("music") not in ("off", "upload"):
                 update["settings"] = {**settings, "music": script["mood"]}  # the music follows the style
+        refused = policy.check_all(script_texts(script))
+        if refused:  # every text that would reach the screen or the narration is checked too
+            raise RequestError(f"policy_{refused.category}")
     except RequestError as err:
         return {"outcome": {"error": err.code, **err.details}}
     writer({"stage": "script", "percent": 100, "node": "script_writer"})

@@ -49,6 +49,7 @@ ACTIONS = (
     "restore",
     "delete",
     "user_added",
+    "policy_refused",
 )
 """What is recorded."""
 

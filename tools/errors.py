@@ -65,6 +65,12 @@ CODES: dict[str, str] = {
     "audio_too_short": "an audio file too short to be a music bed",
     "audio_not_file": "an audio path that is a folder, a device or a pipe, not a file",
     "image_not_file": "an image path that is a folder, a device or a pipe, not a file",
+    # content policy (tools/policy.py)
+    "policy_minors_sexual": "sexual content involving minors",
+    "policy_graphic_violence": "graphic violence or gore",
+    "policy_hate": "a call for violence against a group of people",
+    "policy_self_harm": "instructions for suicide or self-harm",
+    "policy_illegal_goods": "buying, selling or making illegal drugs, weapons or counterfeit money",
 }
 
 
