@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import re
 import time
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 import chainlit as cl
 import chainlit.auth
+import chainlit.auth.cookie
 import chainlit.server as chainlit_server
 from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 from chainlit.input_widget import InputWidget, Select, Switch
@@ -431,6 +433,8 @@ chainlit_server.get_html_template = _offline_page
 # configured public URLs only (Chainlit's config.toml said "*", with credentials); socket.io
 # connections from the app's own origin only; tokens that a logout voids.
 server.add_middleware(websec.Guard)
+if os.environ.get("CHAINLIT_SSL_CERT"):  # served over TLS: the login cookie is sent over TLS only
+    chainlit.auth.cookie._cookie_secure = True
 for layer in server.user_middleware:
     if getattr(layer, "cls", None) is CORSMiddleware:
         layer.kwargs["allow_origins"] = websec.public_origins()

@@ -44,6 +44,7 @@ __all__ = [
     "chat_db_url",
     "count",
     "create_tables",
+    "delete_chats_of",
     "health",
     "new_password",
     "owner_of",
@@ -170,6 +171,46 @@ def metrics_token(state_dir: Path = STATE_DIR) -> str:
         path.write_text(secrets.token_urlsafe(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def delete_chats_of(name: str) -> int:
+    """Delete every chat of a user from the chat history (steps, elements and their stored
+    files, feedback, threads) and Chainlit's row of the user; returns the chats deleted."""
+    tables = ("feedbacks", "elements", "steps")
+    if on_server():
+        import psycopg
+
+        with psycopg.connect(server_dsn(), autocommit=True) as pg:
+            ids = [r[0] for r in pg.execute('SELECT id FROM threads WHERE "userIdentifier" = %s', (name,))]
+            keys = [
+                r[0]
+                for r in pg.execute('SELECT "objectKey" FROM elements WHERE "threadId" = ANY(%s)', (ids,))
+            ]
+            for table in tables:
+                pg.execute(f'DELETE FROM {table} WHERE "threadId" = ANY(%s)', (ids,))
+            pg.execute("DELETE FROM threads WHERE id = ANY(%s)", (ids,))
+            pg.execute("DELETE FROM users WHERE identifier = %s", (name,))
+    else:
+        if not CHAT_DB.exists():
+            return 0
+        with sqlite3.connect(CHAT_DB, timeout=30) as conn:
+            ids = [r[0] for r in conn.execute('SELECT id FROM threads WHERE "userIdentifier" = ?', (name,))]
+            marks = ",".join("?" * len(ids))
+            keys = [
+                r[0]
+                for r in conn.execute(f'SELECT "objectKey" FROM elements WHERE "threadId" IN ({marks})', ids)
+            ]
+            for table in tables:
+                conn.execute(f'DELETE FROM {table} WHERE "threadId" IN ({marks})', ids)
+            conn.execute(f"DELETE FROM threads WHERE id IN ({marks})", ids)
+            conn.execute("DELETE FROM users WHERE identifier = ?", (name,))
+    storage = LocalStorage(FILES)
+    for key in filter(None, keys):
+        try:
+            storage.path_of(key).unlink(missing_ok=True)
+        except ValueError:  # a key outside the store: nothing of ours
+            pass
+    return len(ids)
 
 
 class ChatDataLayer(SQLAlchemyDataLayer):

@@ -306,12 +306,43 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return 0
 
 
+def delete_user_data(name: str, db: str | None = None) -> dict[str, int]:
+    """Everything of a user: their chats, their projects' whole version histories, their login
+    (and every token they hold); returns what was deleted. Audited."""
+    from graph.chat_store import delete_chats_of, users_location
+    from tools import audit
+    from tools.users import delete_user
+
+    saver = open_checkpointer(db)
+    try:
+        threads = {c.config["configurable"]["thread_id"] for c in saver.list(None)}
+        projects = sorted(t for t in threads if t.startswith(f"{name}:"))
+        for thread in projects:
+            saver.delete_thread(thread)
+    finally:
+        close = getattr(getattr(saver, "conn", None), "close", None)
+        if callable(close):
+            close()
+    chats = delete_chats_of(name)
+    found = delete_user(users_location(), name)
+    audit.revoke(users_location(), name)
+    done = {"projects": len(projects), "chats": chats, "login": int(found)}
+    audit.record(users_location(), "user_deleted", user=name, address="cli", detail=done)
+    return done
+
+
 def cmd_users(args: argparse.Namespace) -> int:
-    """Add (or reset) a chat user."""
+    """Add (or reset) a chat user, or delete one with all their data."""
     import getpass
 
     from graph.chat_store import UserError, add_user, users_location
 
+    if args.action == "delete":
+        done = delete_user_data(args.name, args.db)
+        print(
+            f"deleted {args.name}: {done['projects']} projects with every version, {done['chats']} chats, login {'removed' if done['login'] else 'not found'}"
+        )
+        return 0
     state = home_of(args.db)
     password = (
         args.password or os.environ.get("CINECHAT_PASSWORD") or getpass.getpass(f"password for {args.name}: ")
@@ -443,6 +474,20 @@ def cmd_ui(args: argparse.Namespace) -> int:
         )
     root = chat_store.app_root()
     env = {**os.environ, "CINECHAT_STATE": str(chat_store.STATE_DIR), "CHAINLIT_APP_ROOT": str(root)}
+    if bool(args.tls_cert) != bool(args.tls_key):
+        print("--tls-cert and --tls-key go together", file=sys.stderr)
+        return 2
+    if args.tls_cert:  # Chainlit's uvicorn serves TLS; the app then marks its cookie Secure and sends HSTS
+        if args.workers > 1:
+            print(
+                "TLS with --workers: terminate TLS in front of the balancer (README, Security)",
+                file=sys.stderr,
+            )
+            return 2
+        env |= {
+            "CHAINLIT_SSL_CERT": str(Path(args.tls_cert).resolve()),
+            "CHAINLIT_SSL_KEY": str(Path(args.tls_key).resolve()),
+        }
     if args.workers <= 1:  # the server goes when this process goes (a supervisor's SIGTERM)
         return subprocess.call(tied(chainlit_command(args.host, args.port)), cwd=str(root), env=env)
     from graph.cluster import Cluster
@@ -595,8 +640,8 @@ def main(argv: list[str] | None = None) -> int:
     common(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_chat)
-    p = sub.add_parser("users", help="chat users: cinechat users add NAME [--password P]")
-    p.add_argument("action", choices=["add"])
+    p = sub.add_parser("users", help="chat users: cinechat users add NAME [--password P] | delete NAME")
+    p.add_argument("action", choices=["add", "delete"])
     p.add_argument("name")
     p.add_argument("--password", help="default: CINECHAT_PASSWORD or a prompt")
     p.add_argument("--db", help="checkpoint database; users live beside it")
@@ -630,6 +675,8 @@ def main(argv: list[str] | None = None) -> int:
         default=1,
         help="chat processes behind HAProxy, pinned per browser by a cookie (default 1: no balancer)",
     )
+    p.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM; with --tls-key)")
+    p.add_argument("--tls-key", help="the certificate's private key (PEM)")
     p.set_defaults(func=cmd_ui)
     p = sub.add_parser("audit", help="the audit log: logins, turns, renders, exports, restores, deletions")
     p.add_argument("--user", help="only this user's entries")

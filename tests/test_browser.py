@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import time
 import urllib.error
@@ -77,11 +78,13 @@ def serve(state: Path, settings: dict[str, str]) -> Iterator[dict[str, Any]]:
     proc = subprocess.Popen(
         chainlit_command("127.0.0.1", port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
-    url = f"http://127.0.0.1:{port}"
+    tls = settings.get("CHAINLIT_SSL_CERT")
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+    trust = ssl.create_default_context(cafile=tls) if tls else None
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
-            urllib.request.urlopen(url + "/healthz", timeout=2)
+            urllib.request.urlopen(url + "/healthz", timeout=2, context=trust)
             break
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.5)
@@ -92,7 +95,7 @@ def serve(state: Path, settings: dict[str, str]) -> Iterator[dict[str, Any]]:
         settings.get("CINECHAT_CHECKPOINTS") or settings.get("CINECHAT_DB") or str(state / "cinechat.sqlite")
     )
     try:
-        yield {"url": url, "state": state, "history": history}
+        yield {"url": url, "state": state, "history": history, "trust": trust}
     finally:
         proc.terminate()
         proc.wait(timeout=20)

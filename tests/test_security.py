@@ -271,6 +271,66 @@ def test_deleting_a_chat_deletes_its_versions_and_keeps_its_audit_entries(server
     assert len(deleted) == 1 and deleted[0]["thread"] == project
 
 
+def test_deleting_a_user_removes_their_projects_chats_and_login(server: dict[str, Any]) -> None:
+    import subprocess
+    import sys
+
+    from bench.load import Chat
+    from graph.context import ROOT
+    from tests.test_turns import state
+
+    url = server["url"]
+    add_user(server["state"] / "users.sqlite", "frank", "frank-password")
+    _, _, cookie = login(url, "frank", "frank-password")
+
+    async def talk() -> None:
+        chat = Chat(url, cookie)
+        await chat.connect()
+        try:
+            await chat.turn("make a 6 second video about a paper crane")
+        finally:
+            await chat.close()
+
+    asyncio.run(talk())
+    history = server["state"] / "cinechat.sqlite"
+    with sqlite3.connect(history) as conn:
+        mine = [
+            r[0]
+            for r in conn.execute("select distinct thread_id from checkpoints where thread_id like 'frank:%'")
+        ]
+        others = conn.execute(
+            "select count(*) from checkpoints where thread_id not like 'frank:%'"
+        ).fetchone()[0]
+    assert mine and state(history, mine[0]).get("script")
+    env = {"PATH": "/usr/bin:/bin", "CINECHAT_STATE": str(server["state"]), "CINECHAT_DB": str(history)}
+    done = subprocess.run(
+        [sys.executable, "-m", "graph.cli", "users", "delete", "frank"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.returncode == 0 and "1 projects" in done.stdout, done.stdout + done.stderr
+    with sqlite3.connect(history) as conn:
+        assert (
+            conn.execute("select count(*) from checkpoints where thread_id like 'frank:%'").fetchone()[0] == 0
+        )
+        assert (
+            conn.execute("select count(*) from checkpoints where thread_id not like 'frank:%'").fetchone()[0]
+            == others
+        )
+    with sqlite3.connect(server["state"] / "chainlit.sqlite") as conn:
+        assert (
+            conn.execute("""select count(*) from threads where "userIdentifier" = 'frank'""").fetchone()[0]
+            == 0
+        )
+    assert call(url + "/user", headers={"Cookie": cookie})[0] == 401  # the token is void
+    assert login(url, "frank", "frank-password")[0] == 401  # and the login gone
+    deleted = [e for e in entries(server, "frank") if e["action"] == "user_deleted"]
+    assert len(deleted) == 1 and json.loads(deleted[0]["detail"])["projects"] == 1
+
+
 def test_a_login_flood_does_not_stall_the_server(server: dict[str, Any]) -> None:
     """20 logins at once (unknown names: each still runs argon2, until the address has used its
     20 free failures) while /healthz is asked: it answers before the flood is through (the
@@ -294,3 +354,50 @@ def test_a_login_flood_does_not_stall_the_server(server: dict[str, Any]) -> None
         t.join()
     assert status == 200
     assert done.index("healthz") < len(done) - 1, done  # answered while logins were still running
+
+
+def test_tls_served_by_the_app_with_a_secure_cookie_and_hsts(tmp_path: Path) -> None:
+    """A self-signed certificate made here; the app serves HTTPS with it."""
+    import subprocess
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    settings = {
+        "CINECHAT_DB": str(tmp_path / "cinechat.sqlite"),
+        "CHAINLIT_SSL_CERT": str(cert),
+        "CHAINLIT_SSL_KEY": str(key),
+    }
+    with face.serve(tmp_path, settings) as running:
+        url, trust = running["url"], running["trust"]
+        assert url.startswith("https://")
+        form = urllib.parse.urlencode({"username": "alice", "password": "alice-password"}).encode()
+        request = urllib.request.Request(url + "/login", data=form, method="POST")
+        with urllib.request.urlopen(request, timeout=60, context=trust) as reply:
+            cookies = reply.headers.get_all("Set-Cookie") or []
+            hsts = reply.headers.get("Strict-Transport-Security", "")
+        token = [c for c in cookies if c.startswith("access_token")]
+        assert token and all("secure" in c.lower() for c in token) and "max-age=" in hsts
+        with pytest.raises(OSError):  # plain HTTP on the TLS port gets nothing
+            urllib.request.urlopen(url.replace("https://", "http://") + "/healthz", timeout=10)

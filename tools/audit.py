@@ -49,6 +49,7 @@ ACTIONS = (
     "restore",
     "delete",
     "user_added",
+    "user_deleted",
     "policy_refused",
 )
 """What is recorded."""

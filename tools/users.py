@@ -99,6 +99,15 @@ def verify(db: Location, name: str, password: str) -> bool:
         return False
 
 
+def delete_user(db: Location, name: str) -> bool:
+    """Remove a user (their login); whether there was one."""
+    if _on_server(db):
+        return bool(_pg_rows(str(db), "DELETE FROM cinechat_users WHERE name = %s RETURNING name", (name,)))
+    _table(Path(db))  # the table exists
+    with immediate(Path(db)) as conn:
+        return conn.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount > 0
+
+
 def count(db: Location) -> int:
     """How many users exist."""
     if _on_server(db):
