@@ -16,6 +16,15 @@ from tools.writing import requested_length_and_mood, write_offline
 CASES: list[tuple[str, str, str, str, str | None, float]] = [
     # text, language, the subject (or a piece of it), genre, style, seconds
     ("a robot learning to paint, 20 seconds", "en", "robot", "story", None, 20),
+    (
+        "a solemn memorial video for the miners lost in the 1956 disaster",
+        "en",
+        "miner",
+        "story",
+        "solemn",
+        30,
+    ),
+    ("为地震遇难者做一个庄重的悼念视频", "zh", "遇难者", "story", "solemn", 30),
     ("一只猫在雨夜找家", "zh", "猫", "story", None, 30),
     (
         "I need a 15 second TikTok ad for our new running shoes, energetic",
