@@ -29,9 +29,12 @@ from tests.tiny_models import tiny_sd
 from tools.users import add_user
 
 CHROMIUM = "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(
+NO_CHROMIUM = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is installed by `make test`"
 )
+# one server per module, its tests in order (`make test` distributes by file): later tests read
+# what earlier ones left
+pytestmark = NO_CHROMIUM
 LOCAL = ("http://127.0.0.1", "http://localhost", "data:", "blob:", "ws://127.0.0.1")
 
 

@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 
 from tests import test_browser as face
-from tests.test_browser import browser, pytestmark  # noqa: F401 - the fixture and the skip
+from tests.test_browser import NO_CHROMIUM, browser  # noqa: F401 - the fixture
 from tests.test_scaled import new_database, tables_of
 
+pytestmark = NO_CHROMIUM  # one server for the module, its tests in order (distributed by file)
 RENDER = (
     "CINECHAT_RENDER",
     "CINECHAT_BROKER_URL",

@@ -20,10 +20,12 @@ from typing import Any
 import pytest
 
 from graph.cli import free_port
-from tests.test_browser import Session, browser, pytestmark  # noqa: F401 - the fixture and the skip
+from tests.test_browser import NO_CHROMIUM, Session, browser  # noqa: F401 - the fixture
 from tests.test_scaled import new_database, state
 from tests.test_turns import ROOT
 from tools.users import add_user
+
+pytestmark = NO_CHROMIUM
 
 
 @pytest.fixture(scope="module")

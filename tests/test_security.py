@@ -25,7 +25,7 @@ from tools import audit
 from tools.users import add_user
 
 EVIL = "http://evil.example"
-pytestmark = pytest.mark.xdist_group("security")  # one server, these tests in order (the flood last)
+# one server for the module, its tests in order (`make test` distributes by file; the flood last)
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -75,7 +76,10 @@ def _timeout() -> float:
 
 def make_app() -> Celery:
     """The Celery application, configured from the environment."""
-    app = Celery("cinechat", broker=broker_url(), backend=redis_url())
+    # no result backend: Celery's Redis backend shares one connection between threads (celery
+    # #4363), and the chat process waits on many renders at once. A job's result is a Redis key
+    # of our own (`_result`), read through a thread-safe pool.
+    app = Celery("cinechat", broker=broker_url())
     app.conf.update(
         task_serializer="json",
         result_serializer="json",
@@ -83,8 +87,7 @@ def make_app() -> Celery:
         task_acks_late=True,  # acknowledged when done: a killed worker's job is handed on
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,  # a worker holds one job, never a queue of them
-        task_track_started=True,
-        result_expires=24 * 3600,
+        task_ignore_result=True,
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         # Redis redelivers an unacknowledged job after this many seconds; longer than any
@@ -92,33 +95,38 @@ def make_app() -> Celery:
         broker_transport_options={
             "visibility_timeout": int(os.environ.get("CINECHAT_BROKER_VISIBILITY", "7200"))
         },
-        result_backend_transport_options={"global_keyprefix": f"{prefix()}:"},
     )
     app.task(name="cinechat.render_clip", bind=True)(_render_task)
     return app
 
 
 _apps: dict[tuple[str, str, str], Celery] = {}
+_apps_lock = threading.RLock()
 
 
 def current() -> Celery:
     """The application for the settings in force now (one per broker, Redis and prefix)."""
     chosen = (broker_url(), redis_url(), prefix())
-    if chosen not in _apps:
-        _apps[chosen] = make_app()
-    return _apps[chosen]
+    with _apps_lock:
+        if chosen not in _apps:
+            _apps[chosen] = make_app()
+        return _apps[chosen]
 
 
 _clients: dict[str, Any] = {}
+_clients_lock = threading.Lock()
 
 
 def _redis() -> Any:
+    """This process's Redis client for the settings in force (its pool is thread-safe; each
+    waiting render has its own pub/sub connection)."""
     import redis
 
     url = redis_url()
-    if url not in _clients:
-        _clients[url] = redis.Redis.from_url(url, socket_timeout=10, health_check_interval=30)
-    return _clients[url]
+    with _clients_lock:
+        if url not in _clients:
+            _clients[url] = redis.Redis.from_url(url, socket_timeout=10, health_check_interval=30)
+        return _clients[url]
 
 
 def _channel(key: str) -> str:
@@ -127,6 +135,10 @@ def _channel(key: str) -> str:
 
 def _lock(key: str) -> str:
     return f"{prefix()}:lock:{key}"
+
+
+def _result(key: str) -> str:
+    return f"{prefix()}:result:{key}"
 
 
 def stats_key(key: str) -> str:
@@ -164,7 +176,9 @@ def _render_task(
             info = render_clip(spec, tmp, image_path, step, store.root / "generated")
         except Exception as exc:
             tmp.unlink(missing_ok=True)
-            _publish(key, {"state": "failed", "error": f"{type(exc).__name__}: {exc}"})
+            error = f"{type(exc).__name__}: {exc}"
+            r.set(_result(key), json.dumps({"state": "failed", "error": error}), ex=24 * 3600)
+            _publish(key, {"state": "failed", "error": error})
             r.delete(_lock(key))
             raise
         if info.get("fallback"):  # an animatic stand-in is not what the spec asked for
@@ -173,6 +187,7 @@ def _render_task(
             store.commit(tmp, "clips", key, "mp4", shot=shot_id)
         r.hincrby(stats_key(key), "finished", 1)
         info = {**info, "worker": self.request.hostname or ""}
+    r.set(_result(key), json.dumps({"state": "done", "info": info}), ex=24 * 3600)
     _publish(key, {"state": "done", "info": info})
     r.delete(_lock(key))
     return info
@@ -187,15 +202,17 @@ def _finished(store: AssetStore, key: str) -> dict[str, Any] | None:
     once no worker holds its lock."""
     if store.has("clips", key, "mp4"):
         return {"backend": "queue"}
-    if _redis().exists(_lock(key)):
+    r = _redis()
+    if r.exists(_lock(key)):
         return None
-    result = current().AsyncResult(key)
-    if result.state == "SUCCESS" and isinstance(result.result, dict):
-        info = dict(result.result)
+    raw = r.get(_result(key))
+    result = json.loads(raw) if raw else {}
+    if result.get("state") == "done":
+        info = dict(result.get("info") or {})
         if info.get("fallback") and store.has("fallback", key, "mp4"):
             return info
-    if result.state == "FAILURE":
-        raise RenderJobError(f"the render of clip {key} failed on its worker: {result.result}")
+    if result.get("state") == "failed":
+        raise RenderJobError(f"the render of clip {key} failed on its worker: {result.get('error')}")
     return None
 
 
@@ -204,6 +221,7 @@ def _submit(spec: ShotSpec, image_path: str | None, data_dir: str, key: str, sho
     token = uuid.uuid4().hex
     if not _redis().set(_lock(key), token, nx=True, ex=int(_timeout())):
         return False
+    _redis().delete(_result(key))  # a new job: an earlier one's outcome no longer says anything
     queue = queue_name("gpu" if spec.get("diffusion") else "cpu")
     current().send_task(
         "cinechat.render_clip",
