@@ -11,6 +11,7 @@ import asyncio
 import functools
 import os
 import re
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import chainlit as cl
 import chainlit.auth
 import chainlit.auth.cookie
+import chainlit.config
 import chainlit.server as chainlit_server
 from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 from chainlit.input_widget import InputWidget, Select, Switch
@@ -37,7 +39,7 @@ from graph.state import user_message
 from graph.turns import Busy, Turn, TurnFailed
 from tools import audit, catalog
 from tools.load import backlog
-from tools.procs import sweep_stale
+from tools.procs import sweep_stale, temp_prefix
 from tools.text import detect_language
 
 TURNS = Counter("cinechat_turns_total", "Chat turns by intent", ["intent"])
@@ -58,6 +60,14 @@ store.create_tables()
 setup_logging()  # a failed turn's traceback goes to the log under the reference the user sees
 sweep_stale(Path(Context().data_dir))  # what a killed process left behind
 _storage = store.LocalStorage(store.FILES)
+
+# Chainlit keeps a session's uploads in <app root>/.files/<session> and removes the whole .files
+# folder when its server stops, so one process stopping (a cluster worker restarted, a second
+# server on the same checkout) broke every other process's uploads and elements: each process
+# gets a folder of its own, in the system temp folder, swept by sweep_stale if it is killed.
+_own_files = Path(tempfile.mkdtemp(prefix=temp_prefix("chainlit-files")))
+chainlit.config.FILES_DIRECTORY = _own_files  # read by each session (Session.files_dir)
+chainlit_server.FILES_DIRECTORY = _own_files  # the folder the server removes at shutdown
 
 
 class AppDataLayer(store.ChatDataLayer):

@@ -273,6 +273,8 @@ ENVIRONMENT: list[tuple[str, str]] = [
     ("CINECHAT_METRICS_TOKEN", "bearer token for /metrics (generated into <state>/.metrics_token)"),
     ("CINECHAT_PASSWORD", "password for `cinechat users add` without a prompt"),
     ("CHAINLIT_AUTH_SECRET", "signs login tokens (generated into <state>/.chainlit_secret)"),
+    ("CHAINLIT_SSL_CERT", "the TLS certificate Chainlit serves with; `cinechat ui --tls-cert` sets it"),
+    ("CHAINLIT_SSL_KEY", "its private key; `cinechat ui --tls-key` sets it"),
     ("CHAINLIT_APP_ROOT", "Chainlit's config folder; `cinechat ui` sets it (the checkout, or <state>/app)"),
     ("LANGSMITH_TRACING", "true sends traces of every turn to LangSmith (with LANGSMITH_API_KEY)"),
 ]
