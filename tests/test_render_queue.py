@@ -145,22 +145,13 @@ def test_a_project_renders_on_the_queue_by_the_setting_alone(tmp_path: Path) -> 
 
 
 def _spec(seed: int) -> dict[str, Any]:
-    return {
-        "description": "a red kite over a green hill",
-        "shot_type": "wide",
-        "camera": "pan",
-        "mood": "warm",
-        "width": 320,
-        "height": 180,
-        "fps": 12,
-        "frames": 36,
-        "seed": seed,
-        "grade": {},
-    }
+    from tests.test_renderer import _spec as small_spec
+
+    return small_spec(seed=seed, frames=36, description="a red kite over a green hill")
 
 
-def test_two_askers_of_one_clip_get_one_render(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    env = queue_env(tmp_path)
+def in_process(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """This process's render settings: the test's queue, Redis keys and timeout."""
     for name in (
         "CINECHAT_BROKER_URL",
         "CINECHAT_REDIS_URL",
@@ -168,6 +159,11 @@ def test_two_askers_of_one_clip_get_one_render(tmp_path: Path, monkeypatch: pyte
         "CINECHAT_RENDER_TIMEOUT",
     ):
         monkeypatch.setenv(name, env[name])
+
+
+def test_two_askers_of_one_clip_get_one_render(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = queue_env(tmp_path)
+    in_process(env, monkeypatch)
     from tools import jobs
     from tools.assets import AssetStore, content_key
 
@@ -201,13 +197,7 @@ def test_two_askers_of_one_clip_get_one_render(tmp_path: Path, monkeypatch: pyte
 
 def test_a_failed_render_is_reported_not_waited_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     env = queue_env(tmp_path)
-    for name in (
-        "CINECHAT_BROKER_URL",
-        "CINECHAT_REDIS_URL",
-        "CINECHAT_QUEUE_PREFIX",
-        "CINECHAT_RENDER_TIMEOUT",
-    ):
-        monkeypatch.setenv(name, env[name])
+    in_process(env, monkeypatch)
     from tools import jobs
     from tools.assets import AssetStore
 

@@ -6,6 +6,7 @@ a logout final. Knows nothing of the graph or the web app."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 from contextlib import closing
 from pathlib import Path
@@ -62,20 +63,26 @@ def _on_server(db: Location) -> bool:
 
 
 _ready: set[str] = set()
+_pools: dict[str, Any] = {}
+_pools_lock = threading.Lock()
 
 
 def _pg(db: str) -> Any:
-    import psycopg
+    """A connection from this process's small pool for `db` (the revocation check runs on every
+    authenticated request: no new server connection each time), the tables made once."""
+    from psycopg_pool import ConnectionPool
 
-    conn = psycopg.connect(db, autocommit=True)
-    if db not in _ready:
-        conn.execute("SELECT pg_advisory_lock(hashtext('cinechat-audit-schema'))")
-        try:
-            conn.execute(PG_SCHEMA)
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(hashtext('cinechat-audit-schema'))")
-        _ready.add(db)
-    return conn
+    with _pools_lock:
+        if db not in _pools:
+            pool = ConnectionPool(db, kwargs={"autocommit": True}, min_size=1, max_size=4, open=True)
+            with pool.connection() as conn:
+                conn.execute("SELECT pg_advisory_lock(hashtext('cinechat-audit-schema'))")
+                try:
+                    conn.execute(PG_SCHEMA)
+                finally:
+                    conn.execute("SELECT pg_advisory_unlock(hashtext('cinechat-audit-schema'))")
+            _pools[db] = pool
+    return _pools[db].connection()
 
 
 def _sqlite(db: Path) -> Any:
