@@ -38,6 +38,7 @@ from graph.progress import progress_text
 from graph.state import user_message
 from graph.turns import Busy, Turn, TurnFailed
 from tools import audit, catalog
+from tools.assets import AssetStore
 from tools.load import backlog
 from tools.procs import sweep_stale, temp_prefix
 from tools.text import detect_language
@@ -195,14 +196,18 @@ def _widget(picker: Picker) -> InputWidget:
 
 
 def _element(item: Media) -> Any:
-    """A file under a reply as Chainlit's element."""
+    """A file under a reply as Chainlit's element: by its presigned link when the media live
+    in an object store, else the local file (Chainlit serves a copy)."""
+    where: dict[str, Any] = {"path": item["path"]}
+    if item.get("url"):  # recorded by its store key: a reopened chat gets a fresh link
+        where = {"url": item["url"], "object_key": store.MEDIA_PREFIX + item["key"]}
     if item["kind"] == "image":
-        return cl.Image(name=item["name"], path=item["path"], display="inline", size="large")
+        return cl.Image(name=item["name"], display="inline", size="large", **where)
     if item["kind"] == "video":
-        return cl.Video(name=item["name"], path=item["path"], display="inline")
+        return cl.Video(name=item["name"], display="inline", **where)
     if item["kind"] == "audio":
-        return cl.Audio(name=item["name"], path=item["path"], display="inline")
-    return cl.File(name=item["name"], path=item["path"], display="inline")
+        return cl.Audio(name=item["name"], display="inline", **where)
+    return cl.File(name=item["name"], display="inline", **where)
 
 
 def _thread() -> str:
@@ -290,9 +295,10 @@ async def run_turn(text: str, images: list[str] | None = None, audio: list[str] 
     await progress.update()
     if turn.recovery is not None:
         await cl.Message(content=turn.recovery.notice(lang)).send()
+    shown = await asyncio.to_thread(media, values, before, AssetStore(context.data_dir))
     await cl.Message(
         content=values.get("reply", ""),
-        elements=[_element(item) for item in media(values, before)],
+        elements=[_element(item) for item in shown],
         actions=[
             cl.Action(name="say", payload={"text": c["send"]}, label=c["label"])
             for c in values.get("choices") or []

@@ -223,9 +223,32 @@ class ChatDataLayer(SQLAlchemyDataLayer):
         sent = {k: json.dumps(v) if isinstance(v, dict) else v for k, v in parameters.items()}
         return await super().execute_sql(query=query, parameters=sent)
 
+    async def create_element(self, element: Any) -> None:
+        """Record an element; one of the asset store's files (object key `media/<store key>`,
+        sent by a presigned link) is recorded by its key, not downloaded and copied again."""
+        key = getattr(element, "object_key", None) or ""
+        if not key.startswith(MEDIA_PREFIX) or not element.for_id:
+            await super().create_element(element)
+            return
+        row = {k: v for k, v in element.to_dict().items() if v is not None and k != "url"}
+        row["props"] = json.dumps(row.get("props") or {})
+        columns = ", ".join(f'"{c}"' for c in row)
+        updates = ", ".join(f'"{c}" = :{c}' for c in row if c != "id")
+        values = ", ".join(f":{c}" for c in row)
+        await self.execute_sql(
+            query=f"INSERT INTO elements ({columns}) VALUES ({values}) ON CONFLICT (id) DO UPDATE SET {updates};",
+            parameters=row,
+        )
+
+
+MEDIA_PREFIX = "media/"
+"""The object keys of chat elements that are files of the asset store, shown by link."""
+
 
 class LocalStorage(BaseStorageClient):
-    """Elements kept on local disk and served by this app at /files/<key>."""
+    """Elements kept on local disk and served by this app at /files/<key>; elements that are
+    files of an object-store asset store (`media/<store key>`) are read by a fresh presigned
+    link each time a chat is opened."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -233,6 +256,8 @@ class LocalStorage(BaseStorageClient):
 
     def path_of(self, key: str) -> Path:
         """The file of a stored element; a key that leads outside the store raises ValueError."""
+        if key.startswith(MEDIA_PREFIX):
+            raise ValueError("an asset store file, not a stored element")
         path = (self.root / key).resolve()
         if self.root.resolve() not in path.parents:
             raise ValueError("bad object key")
@@ -253,12 +278,20 @@ class LocalStorage(BaseStorageClient):
         return {"object_key": object_key, "url": f"/files/{object_key}"}
 
     async def delete_file(self, object_key: str) -> bool:
-        """Remove a stored element."""
-        self.path_of(object_key).unlink(missing_ok=True)
+        """Remove a stored element (an asset store file stays: other versions share it)."""
+        if not object_key.startswith(MEDIA_PREFIX):
+            self.path_of(object_key).unlink(missing_ok=True)
         return True
 
     async def get_read_url(self, object_key: str) -> str:
         """Where the browser reads a stored element."""
+        if object_key.startswith(MEDIA_PREFIX):
+            from graph.context import Context
+            from tools.assets import AssetStore
+
+            link = AssetStore(Context().data_dir).url(object_key[len(MEDIA_PREFIX) :])
+            if link:
+                return link
         return f"/files/{object_key}"
 
     async def close(self) -> None:
@@ -317,6 +350,15 @@ def health() -> tuple[bool, dict[str, Any]]:
         from graph.postgres import health as pg_health
 
         checks["chat_history"] = pg_health(server_dsn())
+    from tools.media import backend
+
+    remote = backend()
+    if remote is not None:  # media in an object store
+        try:
+            remote.health()
+            checks["media"] = "ok"
+        except Exception as exc:  # unreachable, or refused
+            checks["media"] = f"error: {type(exc).__name__}"
     if os.environ.get("CINECHAT_RENDER", "local") == "celery":  # render workers: broker and Redis
         from tools import jobs
 

@@ -27,6 +27,7 @@ from graph.progress import progress_text
 from graph.state import user_message
 from graph.turns import Busy, Turn, TurnFailed
 from tools import catalog
+from tools.assets import AssetStore
 from tools.procs import sweep_stale, tied
 from tools.text import detect_language
 
@@ -77,8 +78,25 @@ def error_of(values: dict[str, Any]) -> dict[str, str] | None:
     return {"code": str(code), "message": values.get("reply", "")} if code else None
 
 
-def summary(thread: str, values: dict[str, Any]) -> dict[str, Any]:
-    """The JSON view of a thread's state after a turn."""
+def _on_disk(store: AssetStore, outcome: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A turn's outcome with the files it names as whole paths on this machine (the state
+    records store keys; the terminal is on the server)."""
+    if not outcome:
+        return outcome
+    shown = dict(outcome)
+    for name in ("path", "srt"):
+        if shown.get(name):
+            shown[name] = str(store.local(shown[name]))
+    if isinstance(shown.get("image"), dict) and shown["image"].get("path"):
+        shown["image"] = {**shown["image"], "path": str(store.local(shown["image"]["path"]))}
+    if shown.get("storyboard"):
+        shown["storyboard"] = str(store.local(shown["storyboard"]))
+    return shown
+
+
+def summary(thread: str, values: dict[str, Any], context: Context | None = None) -> dict[str, Any]:
+    """The JSON view of a thread's state after a turn, with whole paths to its files."""
+    store = AssetStore((context or Context()).data_dir)
     script = values.get("script")
     render = values.get("render") or {}
     intent = values.get("intent") or {}
@@ -112,7 +130,7 @@ def summary(thread: str, values: dict[str, Any]) -> dict[str, Any]:
         "video": None
         if not render.get("path")
         else {
-            "path": str(Path(render["path"]).resolve()),
+            "path": str(store.local(render["path"])),
             "duration": render.get("duration"),
             "width": render.get("width"),
             "height": render.get("height"),
@@ -120,7 +138,7 @@ def summary(thread: str, values: dict[str, Any]) -> dict[str, Any]:
             "cached": render.get("cached"),
         },
         "review": values.get("review"),
-        "outcome": values.get("outcome"),
+        "outcome": _on_disk(store, values.get("outcome")),
         "choices": values.get("choices") or [],
     }
 
@@ -159,7 +177,7 @@ def run_turn(
         }
     if show_progress:
         sys.stderr.write("\n")
-    result = summary(thread, turn.values())
+    result = summary(thread, turn.values(), context)
     if failure is not None:
         return {
             **result,
@@ -261,7 +279,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         return 2
     for _ in graph.stream(None, config, context=_context(args.db), stream_mode="updates"):
         pass
-    result = summary(thread, graph.get_state(_config(thread)).values)
+    result = summary(thread, graph.get_state(_config(thread)).values, _context(args.db))
     print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else result["reply"])
     return 0
 
@@ -269,7 +287,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def cmd_sheet(args: argparse.Namespace) -> int:
     """Write a contact sheet (one frame per shot) of the thread's current render."""
     graph = _graph(args.db)
-    sheet = contact_sheet_of(graph.get_state(_config(args.thread)).values, args.out, args.width)
+    store = AssetStore(_context(args.db).data_dir)
+    sheet = contact_sheet_of(graph.get_state(_config(args.thread)).values, args.out, args.width, store)
     if sheet is None:
         print("no render in this thread yet", file=sys.stderr)
         return 2

@@ -84,12 +84,23 @@ def setup_logging(folder: str | Path | None = None) -> Path:
     return path
 
 
+def _media_folder() -> str:
+    """The local media folder: CINECHAT_MEDIA's file:///path, else <home>/media."""
+    from urllib.parse import unquote, urlsplit
+
+    where = os.environ.get("CINECHAT_MEDIA", "")
+    if where.startswith("file://") and urlsplit(where).path not in ("", "/"):
+        return unquote(urlsplit(where).path)
+    return str(home_of(None) / "media")
+
+
 @dataclass(kw_only=True)
 class Context:
     """Per-run settings of the cinechat graph."""
 
-    data_dir: str = field(default_factory=lambda: _env("CINECHAT_DATA", str(home_of(None) / "media")))
-    """Where rendered clips, audio, videos and exports are stored (content-addressed)."""
+    data_dir: str = field(default_factory=lambda: _env("CINECHAT_DATA", _media_folder()))
+    """Where rendered clips, audio, videos and exports are stored (content-addressed); with
+    CINECHAT_MEDIA=s3://…, this machine's read-through cache of the object store."""
     use_llm: bool = field(default_factory=lambda: llm.configured() and _env("CINECHAT_USE_LLM", "1") != "0")
     """Use the configured LLM for routing and writing when available."""
     model: str = field(default_factory=lambda: llm.provider_settings().model)
@@ -216,7 +227,18 @@ ENVIRONMENT: list[tuple[str, str]] = [
         "the chat history and users: sqlite+aiosqlite:///… or postgresql+asyncpg://… (<state>/chainlit.sqlite)",
     ),
     ("CINECHAT_PG_POOL", "PostgreSQL connections per process (10)"),
-    ("CINECHAT_DATA", "the media store (<db dir>/media)"),
+    ("CINECHAT_DATA", "the media store, or with an object store its local cache (<db dir>/media)"),
+    (
+        "CINECHAT_MEDIA",
+        "where media live: file:///path (CINECHAT_DATA) or s3://bucket[/prefix]?endpoint_url=…&region=…&public_url=…",
+    ),
+    (
+        "AWS_ACCESS_KEY_ID",
+        "the object store's access key (with CINECHAT_MEDIA=s3://…; or boto3's other sources)",
+    ),
+    ("AWS_SECRET_ACCESS_KEY", "its secret key"),
+    ("AWS_ENDPOINT_URL", "an S3-compatible endpoint when CINECHAT_MEDIA names none"),
+    ("AWS_DEFAULT_REGION", "the bucket's region when CINECHAT_MEDIA names none (us-east-1)"),
     ("CINECHAT_STATE", "users, chat history, login secret (the database's folder)"),
     ("CINECHAT_RENDER", "where shots render: local (this process) or celery (cinechat worker) (local)"),
     ("CINECHAT_BROKER_URL", "the render queue's broker: redis://… or amqp://… (redis://127.0.0.1:6379/0)"),

@@ -13,6 +13,7 @@ from typing_extensions import TypedDict
 
 from graph.context import Context, served_models
 from tools import catalog, diffusion
+from tools.assets import AssetStore
 from tools.lexicon import shot_label
 from tools.sheet import contact_sheet
 
@@ -34,12 +35,15 @@ NO_MODEL = "none"
 """A model picker's value for 'no model: the animatic renderer'."""
 
 
-class Media(TypedDict):
-    """A file to show under a reply: how to show it, its name and where it lies."""
+class Media(TypedDict, total=False):
+    """A file to show under a reply: how to show it, its name, where it lies on this machine,
+    and, with an object store, the link the browser loads it from instead."""
 
     kind: Literal["image", "video", "audio", "file"]
     name: str
     path: str
+    url: str
+    key: str
 
 
 class Picker(TypedDict, total=False):
@@ -147,13 +151,12 @@ def step_summary(node: str, update: Any) -> str:
     return ", ".join(sorted(update.keys()))
 
 
-def _exists(path: Any) -> bool:
-    return bool(path) and Path(str(path)).exists()
-
-
-def media(values: dict[str, Any], before: dict[str, Any]) -> list[Media]:
+def media(values: dict[str, Any], before: dict[str, Any], store: AssetStore) -> list[Media]:
     """The files to show under a turn's reply: the storyboard of a new script; a new render's
-    video, its sound alone and its subtitles; an export; a before/after picture."""
+    video, its sound alone and its subtitles; an export; a before/after picture. The state
+    names them by store key; each is given as a local file, or as a presigned link when the
+    store is an object store (nothing copied through the chat server)."""
+    _exists = store.exists
     intent = (values.get("intent") or {}).get("intent")
     outcome = values.get("outcome") or {}
     render = values.get("render") or {}
@@ -172,10 +175,16 @@ def media(values: dict[str, Any], before: dict[str, Any]) -> list[Media]:
         shown.append({"kind": "file", "name": Path(outcome["path"]).name, "path": outcome["path"]})
     if outcome.get("kind") == "compare" and outcome.get("image"):
         shown.append({"kind": "image", "name": "before-after.png", "path": outcome["image"]["path"]})
+    for item in shown:
+        link = store.url(item["path"])
+        if link:
+            item["url"], item["key"] = link, item["path"]
+        else:
+            item["path"] = str(store.local(item["path"]))
     return shown
 
 
-def contact_sheet_of(values: dict[str, Any], out: str | Path, width: int) -> Path | None:
+def contact_sheet_of(values: dict[str, Any], out: str | Path, width: int, store: AssetStore) -> Path | None:
     """A contact sheet of a state's render (one labelled frame per shot), or None before one."""
     render, plan, script = values.get("render") or {}, values.get("plan") or [], values.get("script") or {}
     if not render.get("path") or not plan:
@@ -191,4 +200,4 @@ def contact_sheet_of(values: dict[str, Any], out: str | Path, width: int) -> Pat
         }
         for i, p in enumerate(plan)
     ]
-    return contact_sheet(render["path"], spans, out, width)
+    return contact_sheet(store.local(render["path"]), spans, out, width)

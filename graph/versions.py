@@ -5,7 +5,6 @@ comparison, each reading only the checkpoints it names."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -17,6 +16,7 @@ from langgraph.types import Overwrite
 
 from graph.context import Context, run_context
 from graph.state import ProjectState
+from tools.assets import AssetStore, content_key
 from tools.project import VersionEntry
 from tools.replies import note
 from tools.sheet import before_after
@@ -140,7 +140,8 @@ def _before_after(
     """For a visual change between two rendered versions, the affected shot's middle frame in
     each, side by side (a PNG under the media folder)."""
     ra, rb = va.get("render") or {}, vb.get("render") or {}
-    if not (ra.get("path") and rb.get("path") and Path(ra["path"]).exists() and Path(rb["path"]).exists()):
+    store = AssetStore(data_dir)
+    if not (store.exists(ra.get("path")) and store.exists(rb.get("path"))):
         return None
     changed = [c for c in diff["changed"] if set(c["fields"]) & VISUAL_FIELDS]
     if not changed and not set(diff["settings"]) & VISUAL_SETTINGS:
@@ -154,9 +155,15 @@ def _before_after(
             return None
         spans.append((item["start"] + item["end"]) / 2)
     position = changed[0]["to"] if changed else 1
-    out = Path(data_dir).resolve() / "compare" / f"{pair[0]}-{pair[1]}-shot{position}.png"
-    before_after((ra["path"], spans[0], pair[0]), (rb["path"], spans[1], pair[1]), out)
-    return {"path": str(out), "shot": position}
+    # named by what it shows, so two projects' "v1.0 against v1.1" never overwrite each other
+    key = content_key([ra["path"], rb["path"], spans, pair], salt="compare-1")
+    if not store.has("compare", key, "png"):
+        tmp = store.tmp_path("compare", key, "png")
+        before_after(
+            (store.local(ra["path"]), spans[0], pair[0]), (store.local(rb["path"]), spans[1], pair[1]), tmp
+        )
+        store.commit(tmp, "compare", key, "png", shot=position)
+    return {"path": store.ref("compare", key, "png"), "shot": position}
 
 
 def _reader(

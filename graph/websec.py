@@ -86,18 +86,27 @@ class ScriptHashes:
 SCRIPTS = ScriptHashes()
 
 
+def _media_origin() -> str:
+    """The object store's origin, from which the page loads presigned media ('' without one)."""
+    from tools.media import backend
+
+    remote = backend()
+    return f" {remote.origin()}" if remote is not None else ""
+
+
 def policy() -> str:
     """The Content-Security-Policy."""
     scripts = " ".join(["'self'", *sorted(SCRIPTS.hashes)])
+    media = _media_origin()
     return "; ".join(
         [
             "default-src 'self'",
             f"script-src {scripts}",
             "style-src 'self' 'unsafe-inline'",  # React and Radix set element styles inline
-            "img-src 'self' data: blob:",
-            "media-src 'self' blob: data:",
+            f"img-src 'self' data: blob:{media}",
+            f"media-src 'self' blob: data:{media}",
             "font-src 'self' data:",
-            "connect-src 'self'",
+            f"connect-src 'self'{media}",
             "worker-src 'self' blob:",
             "object-src 'none'",
             "base-uri 'self'",

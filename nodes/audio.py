@@ -3,7 +3,6 @@ timed, the loudness-normalised master, the final MP4 and its subtitles (tools/so
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from langgraph.config import get_stream_writer
@@ -39,19 +38,21 @@ def audio(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     stage("mix", 60)
     mix_key, stems = soundtrack.mix(store, lines, music, effects, settings, seconds)
     master_key, master = soundtrack.mastered(store, mix_key, settings, lambda: stage("loudness", 80))
-    picture = (render["picture_key"], Path(render["picture"]))
+    picture = (render["picture_key"], store.local(render["picture"]))
     final_key, path = soundtrack.muxed(store, picture, (master_key, master), seconds)
-    srt = write_srt([dict(ln) for ln in lines], path.with_suffix(".srt"))
+    srt = store.put(
+        write_srt([dict(ln) for ln in lines], path.with_suffix(".srt")), "renders", f"{final_key}.srt"
+    )
     info = probe(path)
     stage("audio", 100)
     made: Render = {
-        "path": str(path),
+        "path": store.key_of(path),
         "key": final_key,
-        "srt": str(srt),
-        "stems": str(stems),
+        "srt": srt,
+        "stems": store.key_of(stems),
         "mix": mix_key,
         "master_key": master_key,
-        "master": str(master),
+        "master": store.key_of(master),
         "version": state.get("version", ""),
         "duration": round(info.duration, 3),
         "width": info.width,
@@ -59,7 +60,7 @@ def audio(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
         "probe": info.as_dict(),
         "narration": soundtrack.narration_summary(lines),
         "music": soundtrack.music_choice(settings, script),
-        "music_file": str(music) if music else None,
+        "music_file": store.key_of(music) if music else None,
         "effects": soundtrack.effects_summary(effects),
     }
     return {"render": {**render, **made}, "status": "rendered"}

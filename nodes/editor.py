@@ -11,7 +11,7 @@ from langgraph.runtime import Runtime
 
 from graph.context import Context, run_context
 from graph.state import ProjectState, version_bump
-from tools.assets import AssetStore, ingest, relocate
+from tools.assets import AssetStore, ingest
 from tools.drawing import annotate
 from tools.edits import Operation, darkest_shot, describe, lookup, operation_for
 from tools.errors import RequestError
@@ -41,17 +41,18 @@ def _export(state: ProjectState, context: Context) -> dict[str, Any]:
     """The render of this version exported in the asked format."""
     fmt = state["intent"]["slots"].get("format", "mp4")
     title = (state.get("script") or {}).get("title", "cinechat")
-    folder = Path(context.data_dir).resolve() / "exports"
+    store = AssetStore(context.data_dir)
     render: Render = {**(state.get("render") or {})}  # type: ignore[typeddict-item]
-    # a home restored from a backup keeps the media in its own folder
-    if render.get("path"):
-        render["path"] = str(relocate(render["path"], context.data_dir))
-    if render.get("srt"):
-        render["srt"] = str(relocate(render["srt"], context.data_dir))
-    if not render.get("path") or not Path(render["path"]).is_file():  # nothing rendered at this version
+    if not store.exists(render.get("path")):  # nothing rendered at this version
         return {"outcome": {"error": "no_render"}}
+    render["path"] = str(store.local(render["path"]))  # fetched, or found in a restored home
+    if render.get("srt"):
+        render["srt"] = str(store.local(render["srt"]))
     get_stream_writer()({"stage": "export", "percent": 0, "node": "editor"})
-    done = export_render(render, title, state.get("version", "v1.0"), fmt, folder)
+    done = export_render(render, title, state.get("version", "v1.0"), fmt, store.root / "exports")
+    done["path"] = store.put(done["path"], "exports", Path(done["path"]).name, format=fmt)
+    if done.get("srt"):
+        done["srt"] = store.put(done["srt"], "exports", Path(done["srt"]).name)
     wanted, current = (
         state["intent"]["slots"].get("aspect"),
         (state.get("settings") or {}).get("aspect", "16:9"),

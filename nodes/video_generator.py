@@ -4,7 +4,6 @@ clips joined in order."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 from langgraph.config import get_stream_writer
@@ -43,17 +42,18 @@ def render_shot(task: ShotTask, runtime: Runtime[Context]) -> dict[str, Any]:
             info = jobs.render(item["spec"], item.get("image_path"), store.root, key, item["shot_id"], step)
         else:
             with load.rendering():  # the backlog that degrades new renders under load
-                info = render_clip(item["spec"], tmp, item.get("image_path"), step, kept)
+                image = store.local(picture) if (picture := item.get("image_path")) else None
+                info = render_clip(item["spec"], tmp, image, step, kept)
             if info.get("fallback"):
                 # an animatic stand-in is not what the spec asked for: not cached under its key
-                tmp.replace(store.path("fallback", key, "mp4"))
+                store.commit(tmp, "fallback", key, "mp4", shot=item["shot_id"])
             else:
                 store.commit(tmp, "clips", key, "mp4", shot=item["shot_id"])
     percent, eta = _progress.tick(task["run"], task["total"])
     writer({"stage": "render", "percent": round(percent, 1), "eta": round(eta, 1), "cached": cached, **shot})
     result: ShotResult = {
         "key": key,
-        "path": str(store.path("fallback" if info.get("fallback") else "clips", key, "mp4")),
+        "path": store.ref("fallback" if info.get("fallback") else "clips", key, "mp4"),
         "cached": cached,
         "backend": info,
         "seconds": round(time.monotonic() - started, 3),
@@ -71,7 +71,9 @@ def video_generator(state: ProjectState, runtime: Runtime[Context]) -> dict[str,
     key = picture_key(clips, cuts)
     if not store.has("video", key, "mp4"):
         tmp = store.tmp_path("video", key, "mp4")
-        assemble([Path(c["path"]) for c in clips], cuts, int(plan[0]["spec"]["fps"]) if plan else 24, tmp)
+        assemble(
+            [store.local(c["path"]) for c in clips], cuts, int(plan[0]["spec"]["fps"]) if plan else 24, tmp
+        )
         store.commit(tmp, "video", key, "mp4")
     get_stream_writer()({"stage": "assemble", "percent": 100, "node": "video_generator"})
     before = state.get("render") or {}
@@ -91,7 +93,7 @@ def video_generator(state: ProjectState, runtime: Runtime[Context]) -> dict[str,
         update = version_bump(state, rerender_note(models, state.get("language", "zh")))
     render: Render = {
         "backends": backends,
-        "picture": str(store.path("video", key, "mp4")),
+        "picture": store.ref("video", key, "mp4"),
         "picture_key": key,
         "clips": [c["key"] for c in clips],
         "rendered": rendered,

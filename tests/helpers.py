@@ -13,6 +13,7 @@ from langchain_core.messages import HumanMessage
 
 from graph import Context
 from graph.state import turn_input
+from tools.assets import AssetStore
 
 Say = Callable[[str], dict[str, Any]]
 """A chat turn on one thread: the user's words in, the state after the turn out."""
@@ -33,13 +34,35 @@ PROJECT_KEYS = (
 """The state fields that make up the project (what bad input must leave unchanged)."""
 
 
+RENDER_FILES = ("path", "srt", "stems", "master", "picture", "music_file")
+OUTCOME_FILES = ("path", "srt", "storyboard")
+
+
+def on_disk(values: dict[str, Any], data_dir: str | Path) -> dict[str, Any]:
+    """A state with the store keys of its render's and outcome's files as whole local paths
+    (the state records keys; the tests look at the files)."""
+    store = AssetStore(data_dir)
+    values = dict(values)
+    for field, names in (("render", RENDER_FILES), ("outcome", OUTCOME_FILES)):
+        part = dict(values.get(field) or {})
+        for name in names:
+            if isinstance(part.get(name), str) and part[name]:
+                part[name] = str(store.local(part[name]))
+        if isinstance(part.get("image"), dict) and part["image"].get("path"):
+            part["image"] = {**part["image"], "path": str(store.local(part["image"]["path"]))}
+        if values.get(field) is not None:
+            values[field] = part
+    return values
+
+
 def turn(graph: Any, thread: str, text: str, context: Context | None = None) -> dict[str, Any]:
     """One chat turn on `thread` as the faces send it (the answer that resumes a script waiting
-    for approval, else a new input), and the state after it."""
+    for approval, else a new input), and the state after it, its files as local paths."""
     config = {"configurable": {"thread_id": thread}}
     message = HumanMessage(content=text)
-    graph.invoke(turn_input(graph.get_state(config), message), config, context=context or graph.test_context)
-    return dict(graph.get_state(config).values)
+    context = context or graph.test_context
+    graph.invoke(turn_input(graph.get_state(config), message), config, context=context)
+    return on_disk(dict(graph.get_state(config).values), context.data_dir)
 
 
 def ffprobe(path: str | Path) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from graph import Context
 from graph.state import user_message
 from tests.fake_openai import FakeOpenAI
-from tests.helpers import project, turn
+from tests.helpers import on_disk, project, turn
 from tools import analysis, llm
 from tools.ffmpeg import probe
 from tools.music import read_midi, read_wav
@@ -128,7 +128,7 @@ def test_uploaded_wav_becomes_the_bed(seed_project: dict[str, Any], tmp_path: Pa
     config = {"configurable": {"thread_id": "seed"}}
     song = _tone(tmp_path / "song.wav", 4.0)
     graph.invoke({"messages": [user_message("用这首歌做背景音乐", audio=[str(song)])]}, config, context=ctx)
-    v = graph.get_state(config).values
+    v = on_disk(graph.get_state(config).values, ctx.data_dir)
     try:
         assert v["settings"]["music"] == "upload" and v["render"]["rendered"] == 0
         music = _stem(v, "music")

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tools.media import backend
 from tools.project import StoredFile
 from tools.sqlite import immediate
 
@@ -30,12 +31,19 @@ def content_key(spec: Any, *, salt: str = "") -> str:
 
 
 class AssetStore:
-    """Files under `root/<kind>/<key>.<ext>`, with a catalogue table `assets`."""
+    """Files under `root/<kind>/<key>.<ext>`, with a catalogue table `assets`.
 
-    def __init__(self, root: str | Path) -> None:
+    A file's **key** is its place in the store, `<kind>/<name>` (`renders/3f…a1.mp4`): the
+    project state records keys, never absolute paths, so a history opens on any machine that
+    has the same store. With CINECHAT_MEDIA=s3://… the files live in an object store under the
+    same keys and `root` is a read-through cache of them: `has` and `local` fetch what is
+    missing here, `commit` and `put` upload, and `url` gives the browser a presigned link."""
+
+    def __init__(self, root: str | Path, media: str | None = None) -> None:
         self.root = Path(root).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         self._db_path = self.root / "assets.db"
+        self.remote = backend(media)
 
     def path(self, kind: str, key: str, ext: str) -> Path:
         """Where the asset of this kind and key lives (the folder is created)."""
@@ -43,10 +51,76 @@ class AssetStore:
         folder.mkdir(parents=True, exist_ok=True)
         return folder / f"{key}.{ext}"
 
+    def ref(self, kind: str, key: str, ext: str) -> str:
+        """The store key of an asset: `<kind>/<key>.<ext>`."""
+        return f"{kind}/{key}.{ext}"
+
+    def key_of(self, path: str | Path) -> str:
+        """The store key of a file in this store's folder (what the state records)."""
+        return Path(path).resolve().relative_to(self.root).as_posix()
+
     def has(self, kind: str, key: str, ext: str) -> bool:
-        """Whether a finished asset exists (a partial write never counts)."""
+        """Whether a finished asset exists (a partial write never counts); one that is only in
+        the object store is fetched into the local cache first."""
         p = self.path(kind, key, ext)
-        return p.exists() and p.stat().st_size > 0
+        if p.exists() and p.stat().st_size > 0:
+            return True
+        return self.remote is not None and self.remote.download(self.ref(kind, key, ext), p)
+
+    def local(self, stored: str | Path) -> Path:
+        """The local file of a stored key (fetched into the cache when it is only in the object
+        store). An absolute path, as databases written before keys record, is taken as it is,
+        or, when it is gone (a home restored from a backup, or moved), as the same file in this
+        store's folder of its kind. A key that leaves the store is refused."""
+        recorded = Path(str(stored))
+        if recorded.is_absolute():
+            if recorded.is_file():
+                return recorded
+            key = f"{recorded.parent.name}/{recorded.name}"
+        else:
+            key = recorded.as_posix()
+        here = (self.root / key).resolve()
+        if not here.is_relative_to(self.root) or here == self.root:
+            raise ValueError(f"not a key of the asset store: {stored!r}")
+        if here.is_file() and here.stat().st_size > 0:
+            return here
+        if self.remote is not None and self.remote.download(key, here):
+            return here
+        return recorded if recorded.is_absolute() else here
+
+    def exists(self, stored: str | Path | None) -> bool:
+        """Whether a stored key (or an old absolute path) names a file that can be read."""
+        if not stored:
+            return False
+        try:
+            return self.local(stored).is_file()
+        except ValueError:
+            return False
+
+    def url(self, stored: str | Path) -> str | None:
+        """A link the browser can load the file from: presigned, with an object store; None
+        when files are served from this machine."""
+        if self.remote is None:
+            return None
+        recorded = Path(str(stored))
+        key = f"{recorded.parent.name}/{recorded.name}" if recorded.is_absolute() else recorded.as_posix()
+        return self.remote.url(key)
+
+    def put(self, src: str | Path, kind: str, name: str, **meta: Any) -> str:
+        """Copy a finished file into the store under `<kind>/<name>`; its key."""
+        import shutil
+
+        stem, _, ext = name.rpartition(".")
+        final = self.path(kind, stem, ext)
+        if Path(src).resolve() != final:
+            tmp = self.tmp_path(kind, stem, ext)
+            shutil.copyfile(src, tmp)
+            self.commit(tmp, kind, stem, ext, **meta)
+        else:
+            self.record(kind, stem, final, **meta)
+            if self.remote is not None:
+                self.remote.upload(final, self.ref(kind, stem, ext))
+        return self.ref(kind, stem, ext)
 
     def tmp_path(self, kind: str, key: str, ext: str) -> Path:
         """A private temporary path; `commit` moves it into place atomically."""
@@ -58,6 +132,8 @@ class AssetStore:
         final = self.path(kind, key, ext)
         os.replace(tmp, final)
         self.record(kind, key, final, **meta)
+        if self.remote is not None:
+            self.remote.upload(final, self.ref(kind, key, ext))
         return final
 
     def record(self, kind: str, key: str, path: Path, **meta: Any) -> None:
@@ -100,14 +176,4 @@ def ingest(store: AssetStore, src: str | Path, kind: str) -> StoredFile:
         tmp = store.tmp_path(kind, key, ext)
         shutil.copyfile(src, tmp)
         store.commit(tmp, kind, key, ext, source=Path(src).name)
-    return {"key": key, "path": str(store.path(kind, key, ext))}
-
-
-def relocate(path: str | Path, root: str | Path) -> Path:
-    """A stored file's path as this store sees it: the recorded path, or, when that is gone
-    (a home restored from a backup, or moved), the same file in this store's folder of its kind."""
-    recorded = Path(path)
-    if recorded.is_file():
-        return recorded
-    here = Path(root).resolve() / recorded.parent.name / recorded.name
-    return here if here.is_file() else recorded
+    return {"key": key, "path": store.ref(kind, key, ext)}

@@ -34,17 +34,17 @@ MAX_FIXED_BRIGHTNESS = 0.5
 def clip_report(store: AssetStore, key: str, clip: str | None = None) -> analysis.VideoReport:
     """The analysis of one clip, cached beside it (a clip is analysed once, like it renders once).
     `clip` is the file when it is not the cached clip of that key (an animatic fallback)."""
-    if clip and "/fallback/" in clip:
+    if clip and (clip.startswith("fallback/") or "/fallback/" in clip):
         key = key + "-fallback"
     path = store.path("reports", key, "json")
-    if path.exists():
+    if store.has("reports", key, "json"):
         data = json.loads(path.read_text())
         return analysis.VideoReport(
             [tuple(f) for f in data["frames"]],  # type: ignore[misc]
             [tuple(s) for s in data["black"]],  # type: ignore[misc]
             [tuple(s) for s in data["frozen"]],  # type: ignore[misc]
         )
-    rep = analysis.video_report(clip or store.path("clips", key, "mp4"))
+    rep = analysis.video_report(store.local(clip or store.ref("clips", key, "mp4")))
     tmp = store.tmp_path("reports", key, "json")
     tmp.write_text(json.dumps({"frames": rep.frames, "black": rep.black, "frozen": rep.frozen}))
     store.commit(tmp, "reports", key, "json")
@@ -71,7 +71,8 @@ def media_review(
                 plan,
             )
         )
-    return review_media(render, plan, script, size, combine(plan, reports))
+    files = {f: str(store.local(render[f])) for f in ("path", "srt", "stems") if render.get(f)}  # type: ignore[literal-required]
+    return review_media({**render, **files}, plan, script, size, combine(plan, reports))  # type: ignore[typeddict-item]
 
 
 def user_darkened(slots: dict[str, Any], shot: int | None) -> bool:

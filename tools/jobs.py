@@ -29,6 +29,7 @@ from typing import Any
 from celery import Celery
 
 from tools.assets import AssetStore
+from tools.media import backend
 from tools.project import ShotSpec
 
 QUEUES = ("cpu", "gpu")
@@ -159,7 +160,8 @@ def _render_task(
     """Worker side: render one clip into the shared store unless it is already there."""
     from tools.renderer import render_clip
 
-    store = AssetStore(data_dir)
+    # with an object store, this machine's own cache folder (the asker's may not exist here)
+    store = AssetStore(data_dir if backend() is None else os.environ.get("CINECHAT_DATA") or data_dir)
     r = _redis()
     if store.has("clips", key, "mp4"):
         info: dict[str, Any] = {"backend": "cache"}
@@ -173,7 +175,8 @@ def _render_task(
             _publish(key, {"stage": "diffusion", "done": done, "total": total})
 
         try:
-            info = render_clip(spec, tmp, image_path, step, store.root / "generated")
+            image = store.local(image_path) if image_path else None
+            info = render_clip(spec, tmp, image, step, store.root / "generated")
         except Exception as exc:
             tmp.unlink(missing_ok=True)
             error = f"{type(exc).__name__}: {exc}"
@@ -182,7 +185,7 @@ def _render_task(
             r.delete(_lock(key))
             raise
         if info.get("fallback"):  # an animatic stand-in is not what the spec asked for
-            tmp.replace(store.path("fallback", key, "mp4"))
+            store.commit(tmp, "fallback", key, "mp4", shot=shot_id)
         else:
             store.commit(tmp, "clips", key, "mp4", shot=shot_id)
         r.hincrby(stats_key(key), "finished", 1)

@@ -61,7 +61,7 @@ def narrate(
             {
                 "shot_id": item["shot_id"],
                 "text": text,
-                "path": str(path),
+                "path": store.ref("voice", key, "wav"),
                 "key": key,
                 "start": round(item["start"] + LEAD_IN, 3),
                 "duration": round(min(length, room), 3),

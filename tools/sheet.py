@@ -18,7 +18,7 @@ STRIP_GAP = 8
 
 def storyboard_strip(store: AssetStore, script: Script) -> str:
     """The storyboard of a script as one PNG strip in the asset store (made once per content):
-    one frame per shot drawn by the animatic composer, numbered. Returns its path."""
+    one frame per shot drawn by the animatic composer, numbered. Returns its store key."""
     from PIL import Image, ImageDraw, ImageFont
 
     from tools.scene import compose, flatten
@@ -28,7 +28,7 @@ def storyboard_strip(store: AssetStore, script: Script) -> str:
     drawn = [[s["description"], s["shot_type"]] for s in shots]
     key = content_key({"shots": drawn, "mood": mood, "size": STRIP_FRAME}, salt="strip-2")
     if store.has("storyboards", key, "png"):
-        return str(store.path("storyboards", key, "png"))
+        return store.ref("storyboards", key, "png")
     (w, h), gap = STRIP_FRAME, STRIP_GAP
     strip = Image.new("RGB", (max(1, len(shots) * (w + gap) - gap), h), (24, 24, 28))
     draw = ImageDraw.Draw(strip)
@@ -39,7 +39,8 @@ def storyboard_strip(store: AssetStore, script: Script) -> str:
         draw.text((i * (w + gap) + 8, 2), str(i + 1), font=font, fill=(255, 255, 255))
     tmp = store.tmp_path("storyboards", key, "png")
     strip.save(tmp, format="PNG")
-    return str(store.commit(tmp, "storyboards", key, "png", shots=len(shots)))
+    store.commit(tmp, "storyboards", key, "png", shots=len(shots))
+    return store.ref("storyboards", key, "png")
 
 
 def contact_sheet(video: str | Path, shots: list[dict[str, Any]], out: str | Path, width: int = 480) -> Path:

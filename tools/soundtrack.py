@@ -34,7 +34,7 @@ def _uploaded_bed(store: AssetStore, stored: dict[str, Any], seconds: float) -> 
     key = content_key({"file": stored["key"], "seconds": seconds}, salt="upload-1")
     if not store.has("music", key, "wav"):
         tmp = store.tmp_path("music", key, "wav")
-        fit_upload(Path(stored["path"]), seconds, tmp)
+        fit_upload(store.local(stored["path"]), seconds, tmp)
         store.commit(tmp, "music", key, "wav", source="upload")
     return store.path("music", key, "wav")
 
@@ -115,7 +115,8 @@ def mix(
     stems = store.root / "stems" / key
     if not store.has("mix", key, "wav"):
         tmp = store.tmp_path("mix", key, "wav")
-        mix_tracks(music, [dict(ln) for ln in lines], seconds, tmp, gain, effects, effects_gain, stems)
+        voices = [{**ln, "path": str(store.local(ln["path"]))} for ln in lines]
+        mix_tracks(music, voices, seconds, tmp, gain, effects, effects_gain, stems)
         store.commit(tmp, "mix", key, "wav")
     return key, stems
 
