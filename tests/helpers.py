@@ -4,6 +4,7 @@ request and the planned shots' spans."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -84,3 +85,30 @@ def project(values: dict[str, Any]) -> dict[str, Any]:
 def shot_spans(values: dict[str, Any]) -> list[tuple[float, float]]:
     """(start, end) of each planned shot of a state."""
     return [(p["start"], p["end"]) for p in values["plan"]]
+
+
+def absolute_paths(value: Any, found: list[str] | None = None, where: str = "") -> list[str]:
+    """Every string of a state that is an absolute path, but the files the user attached as
+    they were uploaded (the messages carry them, and this turn's intent names them for the
+    node that copies them in). The state records store keys instead."""
+    found = [] if found is None else found
+    attached = {
+        str(a.get("path"))
+        for m in (value.get("messages") or [] if isinstance(value, dict) and not where else [])
+        for a in (getattr(m, "additional_kwargs", None) or {}).get("attachments") or []
+    }
+    _absolute(value, found, where, attached)
+    return found
+
+
+def _absolute(value: Any, found: list[str], where: str, attached: set[str]) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k != "messages":
+                _absolute(v, found, f"{where}.{k}", attached)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _absolute(v, found, f"{where}[{i}]", attached)
+    elif isinstance(value, str) and value not in attached:
+        if re.match(r"/[^/\s]+/\S", value) or "/tmp/" in value:
+            found.append(f"{where}={value}")

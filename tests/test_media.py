@@ -7,7 +7,6 @@ recorded absolute paths still opens."""
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import socket
 import subprocess
@@ -17,12 +16,11 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from graph import Context, build_graph, open_checkpointer
-from tests.helpers import turn
+from tests.helpers import absolute_paths, turn
 from tools.assets import AssetStore
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "cinechat-test", "AWS_SECRET_ACCESS_KEY": "cinechat-test-secret"}
@@ -139,21 +137,6 @@ def test_without_an_object_store_nothing_is_remote(tmp_path: Path, monkeypatch: 
     assert store.local("video/k.mp4") == store.root / "video" / "k.mp4"
 
 
-def _absolute_paths(value: Any, found: list[str], where: str = "") -> list[str]:
-    """Every string of a state that is an absolute path (the messages aside: they carry what
-    the user attached, as uploaded)."""
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if k != "messages":
-                _absolute_paths(v, found, f"{where}.{k}")
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            _absolute_paths(v, found, f"{where}[{i}]")
-    elif isinstance(value, str) and (value.startswith("/") or os.sep + "tmp" in value):
-        found.append(f"{where}={value}")
-    return found
-
-
 @pytest.mark.slow
 def test_a_project_made_on_one_machine_is_exported_on_another(s3: str, tmp_path: Path) -> None:
     """Rendered with one local cache, which is then lost; another machine, with an empty cache
@@ -167,7 +150,7 @@ def test_a_project_made_on_one_machine_is_exported_on_another(s3: str, tmp_path:
     turn(graph, "m", "make shot 1 brighter", first)
     raw = dict(graph.get_state(config).values)
     assert raw["version"] == "v1.1" and raw["render"]["path"].startswith("renders/")
-    assert _absolute_paths(raw, []) == []  # keys, never paths
+    assert absolute_paths(raw) == []  # keys, never paths
     stored = objects(s3)
     assert raw["render"]["path"] in stored and raw["render"]["srt"] in stored
     assert all(clip in {k.split("/")[1].split(".")[0] for k in stored} for clip in raw["render"]["clips"])
@@ -182,7 +165,7 @@ def test_a_project_made_on_one_machine_is_exported_on_another(s3: str, tmp_path:
     assert gif.suffix == ".gif" and gif.stat().st_size > 1000
     assert f"exports/{gif.name}" in objects(s3)
     raw = dict(graph.get_state(config).values)
-    assert _absolute_paths(raw, []) == []
+    assert absolute_paths(raw) == []
 
     # an entry written before keys: the render recorded by its absolute path on a lost machine
     render = {**raw["render"], "path": str(tmp_path / "gone" / raw["render"]["path"])}

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from graph import Context, build_graph, open_checkpointer
 from graph.state import turn_input, user_message
-from tests.helpers import ffprobe, on_disk
+from tests.helpers import absolute_paths, ffprobe, on_disk
 from tools import analysis, lexicon
 from tools.narration import read_srt
 
@@ -113,7 +113,9 @@ def chat(
     config = {"configurable": {"thread_id": thread}}
     message = user_message(text, images=images)
     graph.invoke(turn_input(graph.get_state(config), message), config, context=context)
-    values = on_disk(graph.get_state(config).values, context.data_dir)
+    raw = dict(graph.get_state(config).values)
+    assert absolute_paths(raw) == [], text  # store keys, never paths
+    values = on_disk(raw, context.data_dir)
     assert values.get("reply"), text
     return values
 
