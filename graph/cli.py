@@ -435,7 +435,26 @@ def cmd_migrate(args: argparse.Namespace) -> int:
             print(
                 f"skipped {len(moved['skipped'])} threads the target already has: {', '.join(moved['skipped'])}"
             )
-        print("media stay where they are: point CINECHAT_DATA at the old media folder, or copy it")
+        print(
+            "media stay where they are: point CINECHAT_DATA at the old media folder, copy it,"
+            " or upload it to an object store with `cinechat media push`"
+        )
+    return 0
+
+
+def cmd_media(args: argparse.Namespace) -> int:
+    """Upload a local media folder into the object store CINECHAT_MEDIA names."""
+    from tools.media import backend
+
+    if backend() is None:
+        print("CINECHAT_MEDIA names no object store (s3://bucket?endpoint_url=…)", file=sys.stderr)
+        return 2
+    folder = Path(args.source or _context(getattr(args, "db", None)).data_dir)
+    if not folder.is_dir():
+        print(f"no media folder at {folder}", file=sys.stderr)
+        return 2
+    done = AssetStore(folder).push()
+    print(f"uploaded {done['uploaded']} files, {done['present']} were there already")
     return 0
 
 
@@ -685,6 +704,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--thread", action="append", help="only this thread (repeatable; default all)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_migrate)
+    p = sub.add_parser(
+        "media", help="the media store: `cinechat media push` uploads a local folder to CINECHAT_MEDIA"
+    )
+    p.add_argument("action", choices=["push"])
+    p.add_argument("--from", dest="source", help="the local media folder (CINECHAT_DATA)")
+    p.set_defaults(func=cmd_media)
     p = sub.add_parser("ui", help="start the Chainlit web app")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
@@ -707,7 +732,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--concurrency", type=int, help="cpu renders at once (default: one per core)")
     p.set_defaults(func=cmd_worker)
     args = parser.parse_args(message_last(say_parser, list(sys.argv[1:] if argv is None else argv)))
-    if args.cmd not in ("users", "ui", "backup", "restore", "migrate", "worker", "audit"):
+    if args.cmd not in ("users", "ui", "backup", "restore", "migrate", "worker", "audit", "media"):
         setup_logging(home_of(args.db) / "logs" if getattr(args, "db", None) else None)
         sweep_stale(Path(_context(getattr(args, "db", None)).data_dir))
     try:

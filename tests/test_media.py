@@ -174,3 +174,38 @@ def test_a_project_made_on_one_machine_is_exported_on_another(s3: str, tmp_path:
     again = turn(graph, "m", "export as mp4", third)
     assert again["outcome"]["kind"] == "export", again["reply"]
     assert Path(again["outcome"]["path"]).stat().st_size > 10_000
+
+
+def test_media_push_moves_an_embedded_folder_into_the_object_store(s3: str, tmp_path: Path) -> None:
+    """An embedded home's media, uploaded by `cinechat media push`, open on a machine with an
+    empty cache from the absolute paths its old database recorded; a second push uploads
+    nothing."""
+    import os
+
+    home = tmp_path / "embedded"
+    local = AssetStore(home, media="")  # the embedded store, before the switch
+    recorded = []
+    for kind, key in (("renders", "r1"), ("voice", "v1"), ("clips", "c1")):
+        tmp = local.tmp_path(kind, key, "bin")
+        tmp.write_bytes(f"{kind}-{key}".encode())
+        recorded.append(str(local.commit(tmp, kind, key, "bin")))
+    (home / "clips" / ".c2.123.bin").write_bytes(b"partial")  # a write that never finished
+    env = {**os.environ, "CINECHAT_HOME": str(tmp_path / "state")}
+
+    def push() -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "graph.cli", "media", "push", "--from", str(home)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "uploaded 3 files, 0 were there already" in push()
+    assert sorted(objects(s3)) == ["clips/c1.bin", "renders/r1.bin", "voice/v1.bin"]
+    assert "uploaded 0 files, 3 were there already" in push()
+    shutil.rmtree(home)
+    elsewhere = AssetStore(tmp_path / "cache")
+    assert [elsewhere.local(p).read_bytes() for p in recorded] == [b"renders-r1", b"voice-v1", b"clips-c1"]

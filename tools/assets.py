@@ -106,6 +106,24 @@ class AssetStore:
         key = f"{recorded.parent.name}/{recorded.name}" if recorded.is_absolute() else recorded.as_posix()
         return self.remote.url(key)
 
+    def push(self) -> dict[str, int]:
+        """Upload every finished file of the local folder that the object store lacks (moving
+        an embedded home's media into the object store); counts of uploaded and present."""
+        if self.remote is None:
+            raise ValueError("CINECHAT_MEDIA names no object store to push to")
+        done = {"uploaded": 0, "present": 0}
+        for folder in sorted(p for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            for file in sorted(folder.iterdir()):
+                if not file.is_file() or file.name.startswith(".") or file.stat().st_size == 0:
+                    continue  # a partial write, or a folder of stems (made again where needed)
+                key = f"{folder.name}/{file.name}"
+                if self.remote.exists(key):
+                    done["present"] += 1
+                else:
+                    self.remote.upload(file, key)
+                    done["uploaded"] += 1
+        return done
+
     def put(self, src: str | Path, kind: str, name: str, **meta: Any) -> str:
         """Copy a finished file into the store under `<kind>/<name>`; its key."""
         import shutil
