@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import os
 import re
 import tempfile
@@ -30,7 +31,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, ge
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
-from graph import Context, build_graph, websec
+from graph import Context, build_graph, media_gc, websec
 from graph import chat_store as store
 from graph.context import ROOT, checkpoints_location, setup_logging
 from graph.presentation import Media, Picker, chat_settings, media, starters, step_summary, turn_context
@@ -84,8 +85,26 @@ class AppDataLayer(store.ChatDataLayer):
         await super().delete_thread(thread_id)
         project = store.thread_of(owner, thread_id)
         graph = await get_graph()
-        await graph.checkpointer.adelete_thread(project)
-        await audit_entry("delete", user=owner, thread=project, detail={"checkpoints": "deleted"})
+        saver = graph.checkpointer  # its sync reads, from a thread, run on the server's loop
+        media = await asyncio.to_thread(media_gc.thread_media, saver, project)
+        await saver.adelete_thread(project)
+        try:  # the files no other project names
+            released = await asyncio.to_thread(
+                media_gc.release, saver, media, AssetStore(Context().data_dir), {project}
+            )
+        except Exception:  # the chat and its history are gone; its media stay (said in the log)
+            logging.getLogger("cinechat").exception("media of %s not released", project)
+            released = []
+        await audit_entry(
+            "delete",
+            user=owner,
+            thread=project,
+            detail={
+                "checkpoints": "deleted",
+                "media_deleted": len(released),
+                "media_shared": len(media) - len(released),
+            },
+        )
 
 
 @cl.data_layer

@@ -22,6 +22,7 @@ from graph.context import (
     parse_location,
     setup_logging,
 )
+from graph.media_gc import release, thread_media
 from graph.presentation import contact_sheet_of
 from graph.progress import progress_text
 from graph.state import user_message
@@ -336,8 +337,11 @@ def delete_user_data(name: str, db: str | None = None) -> dict[str, int]:
     try:
         threads = {c.config["configurable"]["thread_id"] for c in saver.list(None)}
         projects = sorted(t for t in threads if t.startswith(f"{name}:"))
+        media: set[str] = set()
         for thread in projects:
+            media |= thread_media(saver, thread)
             saver.delete_thread(thread)
+        released = release(saver, media, AssetStore(_context(db).data_dir), set(projects))
     finally:
         close = getattr(getattr(saver, "conn", None), "close", None)
         if callable(close):
@@ -345,7 +349,7 @@ def delete_user_data(name: str, db: str | None = None) -> dict[str, int]:
     chats = delete_chats_of(name)
     found = delete_user(users_location(), name)
     audit.revoke(users_location(), name)
-    done = {"projects": len(projects), "chats": chats, "login": int(found)}
+    done = {"projects": len(projects), "chats": chats, "login": int(found), "media_deleted": len(released)}
     audit.record(users_location(), "user_deleted", user=name, address="cli", detail=done)
     return done
 
@@ -359,7 +363,8 @@ def cmd_users(args: argparse.Namespace) -> int:
     if args.action == "delete":
         done = delete_user_data(args.name, args.db)
         print(
-            f"deleted {args.name}: {done['projects']} projects with every version, {done['chats']} chats, login {'removed' if done['login'] else 'not found'}"
+            f"deleted {args.name}: {done['projects']} projects with every version, {done['media_deleted']} media files"
+            f" no other project uses, {done['chats']} chats, login {'removed' if done['login'] else 'not found'}"
         )
         return 0
     state = home_of(args.db)

@@ -122,6 +122,10 @@ def _check(analysis: Analysis, state: ProjectState) -> str | None:
     return None
 
 
+WRITES_CONTENT = {"create", "revise_script", "edit_visual", "edit_audio", "unclear"}
+"""The intents whose words may reach the screen or the narration."""
+
+
 def decide(
     text: str,
     state: ProjectState,
@@ -130,11 +134,12 @@ def decide(
     music: list[str] | None = None,
 ) -> tuple[Analysis, list[str]]:
     """The router's decision for `text` (with any attached images) in `state`, and notes."""
-    notes: list[str] = []
     previous, script, where = state.get("intent") or {}, _script(state), project_state(state)
     analysis = analyse(text, script, where, previous.get("intent"))
-    # the content policy, before any work: the words, and the names of attached files
-    refused = policy.check_all([text, *(Path(p).name for p in [*(images or []), *(music or [])])])
+    # the content policy, before any work: the words, and the names of attached files (the
+    # moderation endpoint, when configured, for messages that may put words on screen)
+    files = [Path(p).name for p in [*(images or []), *(music or [])]]
+    refused, notes = policy.review([text, *files], bool(files) or analysis.intent in WRITES_CONTENT)
     if refused:
         return Analysis(analysis.intent, 1.0, {"error": f"policy_{refused.category}"}), [
             f"policy:{refused.category}"

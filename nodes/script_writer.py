@@ -48,9 +48,9 @@ def _draft(text: str, lang: str, slots: dict[str, Any], context: Context) -> tup
             script = _llm_script(text, lang, total, mood, context.model)
         except Exception as exc:  # any provider failure falls back to the offline writer
             return write_offline(text, lang, total, mood), [f"llm_fallback:{type(exc).__name__}"]
-        refused = policy.check_all(script_texts(script))
+        refused, checked = policy.review(script_texts(script))
         if refused:  # the model wrote what the policy refuses: the offline writer writes it
-            return write_offline(text, lang, total, mood), [f"llm_draft_refused:{refused.category}"]
+            return write_offline(text, lang, total, mood), [f"llm_draft_refused:{refused.category}", *checked]
         wanted = required_subjects(text, lang)
         missing, _ = subjects_shown(script["shots"], wanted)
         if missing:  # a draft that leaves out what was asked for is not accepted
@@ -106,9 +106,10 @@ def script_writer(state: ProjectState, runtime: Runtime[Context]) -> dict[str, A
             settings = dict(state.get("settings") or {})
             if change["op"] == "tone" and settings.get("music") not in ("off", "upload"):
                 update["settings"] = {**settings, "music": script["mood"]}  # the music follows the style
-        refused = policy.check_all(script_texts(script))
+        refused, checked = policy.review(script_texts(script))
         if refused:  # every text that would reach the screen or the narration is checked too
             raise RequestError(f"policy_{refused.category}")
+        notes = [*notes, *(n for n in checked if n not in notes)]
     except RequestError as err:
         return {"outcome": {"error": err.code, **err.details}}
     writer({"stage": "script", "percent": 100, "node": "script_writer"})

@@ -61,16 +61,37 @@ def speech_wav(text: str, rate: int = 24000) -> bytes:
     return buf.getvalue()
 
 
+MODERATION_CATEGORIES = (
+    "harassment",
+    "harassment/threatening",
+    "hate",
+    "hate/threatening",
+    "illicit",
+    "illicit/violent",
+    "self-harm",
+    "self-harm/intent",
+    "self-harm/instructions",
+    "sexual",
+    "sexual/minors",
+    "violence",
+    "violence/graphic",
+)
+"""The categories of OpenAI's moderation answer."""
+
+
 class FakeOpenAI:
     """Start with `with FakeOpenAI(mode) as srv:`; `srv.url` is the base URL, `srv.calls` the
     request bodies. mode: 'ok' answers, 'error' returns HTTP 500, 'garbage' returns non-JSON, 'slow' answers
     after 3 s (past a short client timeout);
-    `intent` replaces the router's canned decision."""
+    `intent` replaces the router's canned decision. Moderation requests are kept apart in
+    `srv.moderations`; `srv.moderation_mode = "error"` fails them alone."""
 
     def __init__(self, mode: str = "ok", intent: dict[str, Any] | None = None) -> None:
         self.mode = mode
         self.intent = intent or INTENT
         self.calls: list[dict[str, Any]] = []
+        self.moderations: list[dict[str, Any]] = []
+        self.moderation_mode = "error" if mode == "error" else "ok"
         self.paths: list[str] = []
         outer = self
 
@@ -80,6 +101,14 @@ class FakeOpenAI:
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if self.path.endswith("/moderations"):  # kept apart: flags categories named [[name]]
+                    outer.moderations.append(body)
+                    if outer.moderation_mode == "error":
+                        self.send_response(500)
+                        self.end_headers()
+                        return
+                    self._moderate(body)
+                    return
                 outer.calls.append(body)
                 outer.paths.append(self.path)
                 if outer.mode == "slow":  # answers after the client's timeout
@@ -121,6 +150,27 @@ class FakeOpenAI:
                     "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
                 }
                 data = json.dumps(reply).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _moderate(self, body: dict[str, Any]) -> None:
+                texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+                results = []
+                for text in texts:
+                    named = {n: f"[[{n}]]" in str(text) for n in MODERATION_CATEGORIES}
+                    results.append(
+                        {
+                            "flagged": any(named.values()),
+                            "categories": named,
+                            "category_scores": {n: 0.99 if v else 0.001 for n, v in named.items()},
+                        }
+                    )
+                data = json.dumps(
+                    {"id": "modr-1", "model": body.get("model", "fake"), "results": results}
+                ).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))

@@ -326,7 +326,7 @@ def test_a_failing_provider_is_skipped_after_three_failures_and_the_reply_says_s
     srv.mode = "ok"
     v = turn(app, "cb-ok", "I need a 15 second TikTok ad for our new running shoes, energetic", ctx)
     assert len(srv.calls) > asked and llm_breaker.state() == "closed"
-    assert "paused" not in v["reply"]
+    assert "The language model failed" not in v["reply"]  # (the moderation endpoint's own breaker is apart)
 
 
 def test_breaker_states_with_a_clock() -> None:

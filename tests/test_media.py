@@ -209,3 +209,46 @@ def test_media_push_moves_an_embedded_folder_into_the_object_store(s3: str, tmp_
     shutil.rmtree(home)
     elsewhere = AssetStore(tmp_path / "cache")
     assert [elsewhere.local(p).read_bytes() for p in recorded] == [b"renders-r1", b"voice-v1", b"clips-c1"]
+
+
+def _files(store: AssetStore, keys: set[str]) -> set[str]:
+    return {k for k in keys if (store.root / k).exists()}
+
+
+@pytest.mark.slow
+def test_deleting_a_project_deletes_the_media_no_other_project_uses(s3: str, tmp_path: Path) -> None:
+    """Three projects, two of them the same (their clips and render are one set of files):
+    deleting the different one removes its own files, here and in the bucket, and none the
+    others name; deleting one of the twins removes nothing the other still shows."""
+    from graph.media_gc import release, thread_media
+
+    graph = build_graph(open_checkpointer(tmp_path / "history.sqlite"))
+    ctx = Context(data_dir=str(tmp_path / "cache"), use_llm=False, resolution="360p")
+    store = AssetStore(ctx.data_dir)
+    for thread, words in (
+        ("a", "Make a 6 second video about a lighthouse in the fog"),
+        ("b", "Make a 6 second video about a lighthouse in the fog"),
+        ("c", "Make a 6 second video about a red kite over green hills"),
+    ):
+        turn(graph, thread, words, ctx)
+        turn(graph, thread, "go ahead", ctx)
+    saver = graph.checkpointer
+    media = {t: thread_media(saver, t) for t in "abc"}
+    assert media["a"] == media["b"]  # the twins name the same files
+    renders = {t: graph.get_state({"configurable": {"thread_id": t}}).values["render"]["path"] for t in "abc"}
+    assert renders["a"] == renders["b"] != renders["c"] and renders["c"] in media["c"]
+    assert len(_files(store, media["c"])) >= 8  # clips, voice lines, mix, master, render, subtitles…
+
+    kept = _files(store, media["a"])
+    saver.delete_thread("c")
+    deleted = set(release(saver, media["c"], store, {"c"}))
+    assert renders["c"] in deleted and not deleted & media["a"]
+    assert deleted == media["c"] - media["a"]
+    assert _files(store, deleted) == set() and not set(objects(s3)) & deleted  # here and in the bucket
+    assert _files(store, media["a"]) == kept  # none of the twins' files went
+    assert (store.root / renders["a"]).is_file()
+
+    saver.delete_thread("a")
+    assert release(saver, media["a"], store, {"a"}) == []  # all still b's
+    again = turn(graph, "b", "export as mp4", ctx)
+    assert again["outcome"]["kind"] == "export", again["reply"]

@@ -111,3 +111,59 @@ def test_a_draft_the_model_wrote_is_checked_too(app: Any, monkeypatch: pytest.Mo
     texts = [s["narration"] for s in values["script"]["shots"]]
     assert values["script"]["title"] != bad["title"] and not any("beheading" in t for t in texts)
     assert "llm_draft_refused:graphic_violence" in values["notes"]
+
+
+@pytest.fixture
+def moderation(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A fake OpenAI-compatible /moderations endpoint on 127.0.0.1, configured alone (no LLM)."""
+    with FakeOpenAI("ok") as srv:
+        monkeypatch.setenv("CINECHAT_MODERATION_BASE_URL", srv.url)
+        monkeypatch.setenv("CINECHAT_MODERATION_API_KEY", "test-key")
+        yield srv
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "words"),
+    [
+        ("做一个关于我们小区的30秒视频 [[hate/threatening]]", "hate", "这个无法制作"),
+        ("a 10 second video about my neighbourhood [[illicit]]", "illegal_goods", "I can't make this"),
+    ],
+)
+def test_the_moderation_endpoint_refuses_what_the_lexicon_lets_through(
+    app: Any, moderation: Any, text: str, category: str, words: str
+) -> None:
+    assert check(text) is None  # the offline lexicon alone would make it
+    refused = turn(app, "t", text)
+    assert refused["intent"]["slots"]["error"] == f"policy_{category}" and words in refused["reply"]
+    assert not refused.get("script") and not refused.get("version")
+    assert moderation.moderations and text in moderation.moderations[-1]["input"]
+
+
+def test_moderation_is_asked_about_words_that_make_something_only(app: Any, moderation: Any) -> None:
+    made = turn(app, "t", "make a 10 second video about a lighthouse at dawn")
+    assert made["version"] == "v1.0" and made["script"]["shots"]
+    asked = len(moderation.moderations)
+    assert asked >= 2  # the request, then the script's texts before it is shown
+    assert any(made["script"]["shots"][0]["narration"] in m["input"] for m in moderation.moderations)
+    turn(app, "t", "show the version history")
+    assert len(moderation.moderations) == asked  # a history costs no call
+    # the endpoint's other categories do not refuse: a war history it flags as 'violence' is made
+    war = turn(app, "w", "a 20 second documentary about the battle of Stalingrad [[violence]]")
+    assert war["version"] == "v1.0" and war["script"]["shots"]
+
+
+def test_a_failing_moderation_endpoint_falls_back_to_the_lexicon(app: Any, moderation: Any) -> None:
+    from tools.breaker import breaker
+
+    moderation.moderation_mode = "error"
+    made = turn(app, "t", "make a 10 second video about a lighthouse at dawn")
+    assert made["version"] == "v1.0"  # made, on the offline check
+    assert any(n.startswith("moderation_fallback:") for n in made["notes"])
+    assert "the request was checked by the offline policy only" in made["reply"]
+    still = turn(app, "u", "make a gory video of someone being beheaded")
+    assert "I can't make this" in still["reply"] and not still.get("script")  # the lexicon holds
+    for _ in range(3):
+        turn(app, "w", "make a 12 second video about a harbour [[hate]]")
+    assert breaker("moderation").state() == "open"
+    paused = turn(app, "x", "make a 10 second video about a quiet lake")
+    assert "paused for a while" in paused["reply"]

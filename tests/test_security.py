@@ -255,7 +255,10 @@ def test_deleting_a_chat_deletes_its_versions_and_keeps_its_audit_entries(server
     listed = json.loads(call(url + "/project/threads", "POST", body, headers)[2])["data"]
     chat_id = listed[0]["id"]
     project = f"bob:{chat_id}"
-    assert state(server["state"] / "cinechat.sqlite", project).get("script")  # the project is there
+    made = state(server["state"] / "cinechat.sqlite", project)
+    assert made.get("script")  # the project is there
+    board = server["state"] / "media" / made["outcome"]["storyboard"]
+    assert board.is_file()  # its storyboard, which no other project shows
     before = entries(server, "bob")
     status, _, _ = call(
         url + "/project/thread", "DELETE", json.dumps({"threadId": chat_id}).encode(), headers
@@ -269,6 +272,7 @@ def test_deleting_a_chat_deletes_its_versions_and_keeps_its_audit_entries(server
     assert after[: len(before)] == before  # the turn's entries stay
     deleted = [e for e in after if e["action"] == "delete"]
     assert len(deleted) == 1 and deleted[0]["thread"] == project
+    assert json.loads(deleted[0]["detail"])["media_deleted"] >= 1 and not board.exists()
 
 
 def test_deleting_a_user_removes_their_projects_chats_and_login(server: dict[str, Any]) -> None:

@@ -106,6 +106,27 @@ class AssetStore:
         key = f"{recorded.parent.name}/{recorded.name}" if recorded.is_absolute() else recorded.as_posix()
         return self.remote.url(key)
 
+    def delete(self, key: str) -> None:
+        """Remove a file (or a folder of stems) of the store: here, in the object store and from
+        the catalogue. The caller has made sure nothing uses it any more."""
+        import shutil
+
+        here = (self.root / key).resolve()
+        if not here.is_relative_to(self.root) or here.parent == self.root or here == self.root:
+            raise ValueError(f"not a key of the asset store: {key!r}")
+        if here.is_dir():
+            shutil.rmtree(here, ignore_errors=True)
+        else:
+            here.unlink(missing_ok=True)
+        if self.remote is not None:
+            self.remote.delete(key)
+        kind, _, name = key.partition("/")
+        with _lock, immediate(self._db_path) as conn:
+            conn.execute(CATALOGUE)
+            conn.execute(
+                "DELETE FROM assets WHERE kind = ? AND key = ?", (kind, name.rpartition(".")[0] or name)
+            )
+
     def push(self) -> dict[str, int]:
         """Upload every finished file of the local folder that the object store lacks (moving
         an embedded home's media into the object store); counts of uploaded and present."""

@@ -8,6 +8,7 @@ single alarming words."""
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -106,3 +107,75 @@ def check_all(texts: list[str]) -> Violation | None:
         if found:
             return found
     return None
+
+
+# --- a configured moderation endpoint (an upgrade: the lexicon above always runs first) ------
+
+PROVIDER_CATEGORIES = {
+    "sexual/minors": "minors_sexual",
+    "violence/graphic": "graphic_violence",
+    "hate": "hate",
+    "hate/threatening": "hate",
+    "self-harm": "self_harm",
+    "self-harm/intent": "self_harm",
+    "self-harm/instructions": "self_harm",
+    "illicit": "illegal_goods",
+    "illicit/violent": "illegal_goods",
+}
+"""The endpoint's categories that refuse a request, as ours. Its others (violence without
+'graphic', harassment, adult sexual content) do not: a war history or a crime drama is made."""
+
+
+def moderation_endpoint() -> tuple[str | None, str]:
+    """The moderation endpoint and key: CINECHAT_MODERATION_BASE_URL / _API_KEY, else the
+    OpenAI ones."""
+    base = os.environ.get("CINECHAT_MODERATION_BASE_URL") or os.environ.get("OPENAI_BASE_URL") or None
+    return base, os.environ.get("CINECHAT_MODERATION_API_KEY") or os.environ.get("OPENAI_API_KEY") or ""
+
+
+def moderation_configured() -> bool:
+    """Whether texts also go to an OpenAI-compatible /moderations endpoint. CINECHAT_MODERATION:
+    `off`, `openai` (always, keyless endpoints too), or `auto` (default): when an endpoint is
+    named, or an OpenAI key is set and the LLM is not a keyless local server (which has no
+    moderation API)."""
+    mode = os.environ.get("CINECHAT_MODERATION", "auto")
+    if mode in ("off", "openai"):
+        return mode == "openai"
+    if os.environ.get("CINECHAT_MODERATION_BASE_URL"):
+        return True
+    return bool(moderation_endpoint()[1]) and not os.environ.get("CINECHAT_LLM_BASE_URL")
+
+
+def _provider_check(texts: list[str]) -> Violation | None:
+    from openai import OpenAI
+
+    base_url, key = moderation_endpoint()
+    timeout = float(os.environ.get("CINECHAT_MODERATION_TIMEOUT", "10"))
+    client = OpenAI(base_url=base_url, api_key=key or "not-needed", timeout=timeout, max_retries=0)
+    answer = client.moderations.create(
+        model=os.environ.get("CINECHAT_MODERATION_MODEL", "omni-moderation-latest"), input=texts
+    )
+    for result in answer.results:
+        flagged = result.model_dump(by_alias=True).get("categories") or {}
+        for name, ours in PROVIDER_CATEGORIES.items():
+            if flagged.get(name):
+                return Violation(ours, f"moderation:{name}")
+    return None
+
+
+def review(texts: list[str], ask_provider: bool = True) -> tuple[Violation | None, list[str]]:
+    """The policy's verdict on texts that are about to be made into a video, and notes: the
+    offline lexicon first; then, when configured, the moderation endpoint, through its
+    circuit breaker. When the endpoint fails, the lexicon's verdict stands and a note
+    ('moderation_fallback:<why>') says so. `ask_provider` False: the lexicon only (a message
+    that makes nothing, such as undo or history, costs no call)."""
+    texts = [t for t in texts if t and t.strip()]
+    found = check_all(texts)
+    if found or not texts or not ask_provider or not moderation_configured():
+        return found, []
+    from tools.breaker import breaker
+
+    try:
+        return breaker("moderation").call(_provider_check, texts), []
+    except Exception as exc:  # unreachable, refused, paused: the offline check has run
+        return None, [f"moderation_fallback:{type(exc).__name__}"]

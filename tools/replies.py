@@ -388,10 +388,11 @@ def error_reply(code: str, slots: dict[str, Any], outcome: dict[str, Any], lang:
 
 
 def notes_text(notes: list[str], lang: str) -> str:
-    """The turn's provider fallbacks ('llm_fallback:<why>', 'tts_fallback:<why>'), one
+    """The turn's provider fallbacks ('llm_fallback:<why>', 'tts_fallback:<why>',
+    'moderation_fallback:<why>'), one
     paragraph each, or ''."""
     text = ""
-    for kind in ("llm_fallback", "tts_fallback"):
+    for kind in ("llm_fallback", "tts_fallback", "moderation_fallback"):
         why = [n.split(":", 1)[1] for n in notes if n.startswith(kind + ":")]
         if "CircuitOpen" in why:  # skipped after repeated failures, not tried this time
             text += "\n\n" + _say(lang, f"{kind}_paused")
