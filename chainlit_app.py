@@ -146,7 +146,8 @@ async def auth(username: str, password: str) -> cl.User | None:
     if await asyncio.to_thread(store.can_log_in, username, password):
         _limits.succeeded(username)
         await audit_entry("login", user=username)
-        return cl.User(identifier=username, metadata={"role": "user", "provider": "credentials"})
+        role = await asyncio.to_thread(store.role_of, username) or "creator"
+        return cl.User(identifier=username, metadata={"role": role, "provider": "credentials"})
     _limits.failed(username, address)
     ERRORS.labels("login").inc()
     await audit_entry("login_failed", user=username, outcome="refused")
@@ -281,6 +282,19 @@ async def run_turn(text: str, images: list[str] | None = None, audio: list[str] 
     config = {"configurable": {"thread_id": thread}}
     before = dict((await graph.aget_state(config)).values)
     lang = detect_language(text, default=before.get("language") or "zh")
+    user = cl.user_session.get("user")
+    role = await asyncio.to_thread(store.role_of, user.identifier) if user else None
+    if role not in ("admin", "creator"):  # checked now, on the server: a role changed since login counts
+        ERRORS.labels("role").inc()
+        await audit_entry(
+            "role_refused",
+            user=user.identifier if user else None,
+            thread=thread,
+            outcome="refused",
+            detail={"role": role},
+        )
+        await cl.Message(content=catalog.text(lang, "ui.viewer_only", link="/shared")).send()
+        return
     progress = cl.Message(content=catalog.text(lang, "ui.turn_started"))
     await progress.send()
     message = user_message(text, images=images, audio=audio)
@@ -452,6 +466,118 @@ async def files(request: Any) -> FileResponse:
     return FileResponse(path)
 
 
+async def _signed_in(request: Any) -> str | None:
+    """The user a request's login cookie names, or None."""
+    from chainlit.auth import authenticate_user, get_token_from_cookies
+
+    token = get_token_from_cookies(dict(request.cookies))
+    if not token:
+        return None
+    try:
+        return str((await authenticate_user(token)).identifier)
+    except HTTPException:
+        return None
+
+
+async def _shared_projects(name: str) -> list[dict[str, Any]]:
+    """The projects shared with a user, each with its current title, version and render."""
+    graph = await get_graph()
+    found = []
+    for index, (thread, owner) in enumerate(await asyncio.to_thread(store.shared_with, name)):
+        values = dict((await graph.aget_state({"configurable": {"thread_id": thread}})).values)
+        render = values.get("render") or {}
+        found.append(
+            {
+                "index": index,
+                "thread": thread,
+                "owner": owner,
+                "title": (values.get("script") or {}).get("title", thread),
+                "version": values.get("version") or "",
+                "render": render.get("path"),
+                "srt": render.get("srt"),
+                "video": f"/shared/{index}/video" if render.get("path") else None,
+            }
+        )
+    return found
+
+
+async def shared(request: Any) -> Response:
+    """The read-only page of the projects shared with the signed-in user."""
+    from graph import pages
+
+    name = await _signed_in(request)
+    if name is None:
+        return Response(status_code=307, headers={"location": "/login"})
+    lang = pages.language(request.headers.get("accept-language", ""))
+    return Response(pages.shared_page(lang, name, await _shared_projects(name)), media_type="text/html")
+
+
+async def _shared_one(request: Any) -> tuple[str, dict[str, Any]]:
+    name = await _signed_in(request)
+    if name is None:
+        raise HTTPException(401)
+    projects = await _shared_projects(name)
+    index = int(request.path_params["index"])
+    if not 0 <= index < len(projects) or not projects[index]["render"]:
+        raise HTTPException(404)
+    return name, projects[index]
+
+
+async def shared_video(request: Any) -> Response:
+    """A shared project's current video (from the object store by a presigned link)."""
+    _, project = await _shared_one(request)
+    media_store = AssetStore(Context().data_dir)
+    link = await asyncio.to_thread(media_store.url, project["render"])
+    if link:
+        return Response(status_code=307, headers={"location": link})
+    return FileResponse(await asyncio.to_thread(media_store.local, project["render"]), media_type="video/mp4")
+
+
+async def shared_export(request: Any) -> Response:
+    """A shared project's current render exported (mp4, gif, webm): read-only, the project's
+    state is not touched. Audited."""
+    from graph import pages
+    from tools.exporter import export, export_name
+
+    name, project = await _shared_one(request)
+    fmt = request.path_params["fmt"]
+    if fmt not in pages.EXPORT_FORMATS:
+        raise HTTPException(404)
+    media_store = AssetStore(Context().data_dir)
+    video = await asyncio.to_thread(media_store.local, project["render"])
+    file = export_name(project["title"], project["version"], fmt)
+    out = media_store.root / "exports" / f"shared-{project['index']}-{os.getpid()}-{file}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(export, video, out, fmt)
+    await audit_entry(
+        "export",
+        user=name,
+        thread=project["thread"],
+        version=project["version"],
+        detail={"format": fmt, "shared_by": project["owner"]},
+    )
+    from starlette.background import BackgroundTask
+
+    return FileResponse(out, filename=file, background=BackgroundTask(out.unlink, missing_ok=True))
+
+
+async def admin(request: Any) -> Response:
+    """Users with their roles and the audit log, for administrators only."""
+    from graph import pages
+
+    name = await _signed_in(request)
+    if name is None:
+        return Response(status_code=307, headers={"location": "/login"})
+    lang = pages.language(request.headers.get("accept-language", ""))
+    if await asyncio.to_thread(store.role_of, name) != "admin":
+        return Response(catalog.text(lang, "ui.forbidden"), status_code=403)
+    people = await asyncio.to_thread(store.all_users)
+    since = time.time() - 30 * 24 * 3600
+    log = await asyncio.to_thread(audit.entries, store.audit_location(), None, since)
+    await audit_entry("admin_view", user=name)
+    return Response(pages.admin_page(lang, people, list(reversed(log))[:500]), media_type="text/html")
+
+
 _page = chainlit_server.get_html_template
 
 
@@ -480,7 +606,15 @@ chainlit.auth.decode_jwt = websec.checked_decoder(chainlit.auth.decode_jwt, _rev
 chainlit_server.decode_jwt = chainlit.auth.decode_jwt
 
 # Chainlit's catch-all page route would shadow routes added after it: put ours first.
-for route in (Route("/healthz", healthz), Route("/metrics", metrics), Route("/files/{key:path}", files)):
+for route in (
+    Route("/healthz", healthz),
+    Route("/metrics", metrics),
+    Route("/files/{key:path}", files),
+    Route("/shared", shared),
+    Route("/shared/{index:int}/video", shared_video),
+    Route("/shared/{index:int}/export/{fmt}", shared_export),
+    Route("/admin", admin),
+):
     server.router.routes.insert(0, route)
 
 __all__ = ["ROOT", "get_graph"]

@@ -138,6 +138,7 @@ class Chat:
         self.ended = asyncio.Event()
         self.busy = False
         self.replies = 0
+        self.outputs: list[str] = []
         self.task_ends = 0
         self.sio.on("task_end", self._task_end)
         self.sio.on("new_message", self._message)
@@ -149,6 +150,7 @@ class Chat:
     async def _message(self, step: Any, *_: Any) -> None:
         if isinstance(step, dict) and step.get("type") == "assistant_message" and step.get("output"):
             self.replies += 1
+            self.outputs.append(str(step["output"]))
 
     async def connect(self) -> None:
         auth = {"sessionId": str(uuid.uuid4()), "clientType": "webapp", "threadId": None, "userEnv": "{}"}

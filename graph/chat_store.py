@@ -15,6 +15,7 @@ from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 from chainlit.data.storage_clients.base import BaseStorageClient
 
 from graph.context import ROOT, checkpoints_location, home_of
+from tools import users
 from tools.ffmpeg import binary
 from tools.users import UserError, add_user, count, new_password, verify
 
@@ -151,6 +152,21 @@ def chat_db_url(path: Path | None = None) -> str:
 def users_location(state_dir: Path = STATE_DIR) -> Path | str:
     """Where the chat users are: beside the chat history in PostgreSQL, else users.sqlite."""
     return server_dsn() if on_server() else state_dir / "users.sqlite"
+
+
+def role_of(name: str) -> str | None:
+    """A chat user's role now (admin, creator, viewer), or None when there is no such user."""
+    return users.role_of(users_location(), name)
+
+
+def shared_with(name: str) -> list[tuple[str, str]]:
+    """The projects shared with a user (thread, owner), newest first."""
+    return users.shared_with(users_location(), name)
+
+
+def all_users() -> list[tuple[str, str]]:
+    """Every chat user with their role."""
+    return users.all_users(users_location())
 
 
 def audit_location(state_dir: Path = STATE_DIR) -> Path | str:
@@ -395,7 +411,7 @@ def prepare(state_dir: Path = STATE_DIR) -> str | None:
     users = users_location(state_dir)
     if count(users) == 0:
         password = new_password()
-        add_user(users, "admin", password)
+        add_user(users, "admin", password, role="admin")
         return password
     return None
 

@@ -359,7 +359,35 @@ def cmd_users(args: argparse.Namespace) -> int:
     import getpass
 
     from graph.chat_store import UserError, add_user, users_location
+    from tools import audit, users
 
+    if args.action == "list":
+        for name, role in users.all_users(users_location(home_of(args.db))):
+            print(f"{name}\t{role}")
+        return 0
+    if not args.name:
+        print(f"cinechat users {args.action} needs a NAME", file=sys.stderr)
+        return 2
+    if args.action == "role":
+        try:
+            if not args.role or not users.set_role(users_location(home_of(args.db)), args.name, args.role):
+                print(
+                    f"no user {args.name}" if args.role else "give the role: --role admin|creator|viewer",
+                    file=sys.stderr,
+                )
+                return 2
+        except UserError as err:
+            print(f"cannot change {args.name}: {err}", file=sys.stderr)
+            return 2
+        audit.record(
+            users_location(home_of(args.db)),
+            "role_changed",
+            user=args.name,
+            address="cli",
+            detail={"role": args.role},
+        )
+        print(f"{args.name} is now {args.role}")
+        return 0
     if args.action == "delete":
         done = delete_user_data(args.name, args.db)
         print(
@@ -372,14 +400,59 @@ def cmd_users(args: argparse.Namespace) -> int:
         args.password or os.environ.get("CINECHAT_PASSWORD") or getpass.getpass(f"password for {args.name}: ")
     )
     try:
-        add_user(users_location(state), args.name, password)
-        from tools import audit
-
-        audit.record(users_location(state), "user_added", user=args.name, address="cli")
+        add_user(users_location(state), args.name, password, args.role)
+        audit.record(
+            users_location(state),
+            "user_added",
+            user=args.name,
+            address="cli",
+            detail={"role": args.role or "kept"},
+        )
     except UserError as err:
         print(f"cannot add {args.name}: {err}", file=sys.stderr)
         return 2
     print(f"user {args.name} saved")
+    return 0
+
+
+def cmd_share(args: argparse.Namespace) -> int:
+    """Share a project read-only with a user, or end the share. Audited."""
+    from graph.chat_store import users_location
+    from graph.migrate import has_thread
+    from tools import audit, users
+    from tools.users import UserError
+
+    where = users_location(home_of(args.db))
+    if args.revoke:
+        ended = users.unshare(where, args.thread, args.user)
+        if ended:
+            audit.record(where, "unshare", user=args.user, thread=args.thread, address="cli")
+        print(f"{args.thread} {'is no longer' if ended else 'was not'} shared with {args.user}")
+        return 0 if ended else 2
+    saver = open_checkpointer(args.db)
+    try:
+        known = has_thread(saver, args.thread)
+    finally:
+        close = getattr(getattr(saver, "conn", None), "close", None)
+        if callable(close):
+            close()
+    if not known:
+        print(f"no project {args.thread}", file=sys.stderr)
+        return 2
+    try:
+        users.share(where, args.thread, args.thread.split(":", 1)[0], args.user)
+    except UserError as err:
+        print(f"cannot share: {err}", file=sys.stderr)
+        return 2
+    audit.record(
+        where,
+        "share",
+        user=args.thread.split(":", 1)[0],
+        thread=args.thread,
+        address="cli",
+        detail={"with": args.user},
+    )
+    print(f"{args.thread} shared with {args.user} (read-only)")
     return 0
 
 
@@ -683,12 +756,22 @@ def main(argv: list[str] | None = None) -> int:
     common(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_chat)
-    p = sub.add_parser("users", help="chat users: cinechat users add NAME [--password P] | delete NAME")
-    p.add_argument("action", choices=["add", "delete"])
-    p.add_argument("name")
+    p = sub.add_parser(
+        "users",
+        help="chat users: cinechat users add NAME [--password P] [--role R] | role NAME --role R | delete NAME | list",
+    )
+    p.add_argument("action", choices=["add", "delete", "role", "list"])
+    p.add_argument("name", nargs="?")
     p.add_argument("--password", help="default: CINECHAT_PASSWORD or a prompt")
+    p.add_argument("--role", choices=["admin", "creator", "viewer"], help="a new user's role (creator)")
     p.add_argument("--db", help="checkpoint database; users live beside it")
     p.set_defaults(func=cmd_users)
+    p = sub.add_parser("share", help="let USER watch and export a project, read-only (their /shared page)")
+    p.add_argument("thread", help="the project's thread id (owner:chat id, as `cinechat history` shows)")
+    p.add_argument("user")
+    p.add_argument("--revoke", action="store_true", help="end the share")
+    p.add_argument("--db", help="checkpoint database; users live beside it")
+    p.set_defaults(func=cmd_share)
     p = sub.add_parser(
         "backup", help="copy every database and the media manifest to DEST, while the app runs"
     )
@@ -737,7 +820,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--concurrency", type=int, help="cpu renders at once (default: one per core)")
     p.set_defaults(func=cmd_worker)
     args = parser.parse_args(message_last(say_parser, list(sys.argv[1:] if argv is None else argv)))
-    if args.cmd not in ("users", "ui", "backup", "restore", "migrate", "worker", "audit", "media"):
+    if args.cmd not in ("users", "ui", "backup", "restore", "migrate", "worker", "audit", "media", "share"):
         setup_logging(home_of(args.db) / "logs" if getattr(args, "db", None) else None)
         sweep_stale(Path(_context(getattr(args, "db", None)).data_dir))
     try:

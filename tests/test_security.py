@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -333,6 +335,105 @@ def test_deleting_a_user_removes_their_projects_chats_and_login(server: dict[str
     assert login(url, "frank", "frank-password")[0] == 401  # and the login gone
     deleted = [e for e in entries(server, "frank") if e["action"] == "user_deleted"]
     assert len(deleted) == 1 and json.loads(deleted[0]["detail"])["projects"] == 1
+
+
+def _cli(server: dict[str, Any], *args: str) -> subprocess.CompletedProcess[str]:
+    from graph.context import ROOT
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "CINECHAT_STATE": str(server["state"]),
+        "CINECHAT_DB": str(server["state"] / "cinechat.sqlite"),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "graph.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+def _talk(url: str, cookie: str, *texts: str) -> list[str]:
+    """Turns over socket.io as the browser sends them; the replies' texts."""
+    from bench.load import Chat
+
+    async def run() -> list[str]:
+        chat = Chat(url, cookie)
+        await chat.connect()
+        try:
+            for text in texts:
+                await chat.turn(text)
+        finally:
+            await chat.close()
+        return chat.outputs
+
+    return asyncio.run(run())
+
+
+def _chats(url: str, cookie: str) -> list[str]:
+    body = json.dumps({"pagination": {"first": 20}, "filter": {}}).encode()
+    headers = {"Cookie": cookie, "Content-Type": "application/json"}
+    return [t["id"] for t in json.loads(call(url + "/project/threads", "POST", body, headers)[2])["data"]]
+
+
+def test_roles_a_viewer_watches_what_is_shared_and_changes_nothing(server: dict[str, Any]) -> None:
+    """One client per role. A viewer's turns are refused on the server (socket.io, not just
+    the page), audited, and leave no project; a project shared with them is on /shared, to
+    watch and download, while its owner's versions stay as they were; /admin is for admins;
+    a role changed while logged in counts at the next turn."""
+    from tests.test_turns import state
+
+    url, history = server["url"], server["state"] / "cinechat.sqlite"
+    add_user(server["state"] / "users.sqlite", "vera", "vera-password", role="viewer")
+    add_user(server["state"] / "users.sqlite", "olga", "olga-password", role="admin")
+    _, _, viewer = login(url, "vera", "vera-password")
+    said = _talk(url, viewer, "做一个关于灯塔的10秒视频")
+    assert any("不能创建或修改项目" in s and "/shared" in s for s in said), said
+    refused = [e for e in entries(server, "vera") if e["action"] == "role_refused"]
+    assert len(refused) == 1 and refused[0]["outcome"] == "refused"
+    assert all(not state(history, f"vera:{c}").get("script") for c in _chats(url, viewer))
+
+    _, _, owner = login(url, "carol", "carol-password")
+    known = set(_chats(url, owner))
+    _talk(url, owner, "make a 6 second video about a paper lantern on a river", "go ahead")
+    chat = next(c for c in _chats(url, owner) if c not in known)
+    project = f"carol:{chat}"
+    before = state(history, project)
+    assert before["render"]["path"]
+    status, _, page = call(url + "/shared", headers={"Cookie": viewer, "Accept-Language": "en"})
+    assert status == 200 and "No project is shared with you yet" in page.decode()
+    assert call(url + "/shared/0/video", headers={"Cookie": viewer})[0] == 404
+
+    done = _cli(server, "share", project, "vera")
+    assert done.returncode == 0, done.stderr
+    assert _cli(server, "share", "carol:no-such-chat", "vera").returncode == 2
+    status, headers, page = call(url + "/shared", headers={"Cookie": viewer, "Accept-Language": "en"})
+    assert status == 200 and "shared by carol" in page.decode() and "content-security-policy" in headers
+    status, headers, video = call(url + "/shared/0/video", headers={"Cookie": viewer})
+    assert status == 200 and video[4:8] == b"ftyp"
+    status, headers, gif = call(url + "/shared/0/export/gif", headers={"Cookie": viewer})
+    assert status == 200 and gif[:6] in (b"GIF89a", b"GIF87a") and ".gif" in headers["content-disposition"]
+    assert call(url + "/shared/0/video")[0] == 401  # no cookie
+    _, _, other = login(url, "dave", "dave-password")
+    assert call(url + "/shared/0/video", headers={"Cookie": other})[0] == 404  # not shared with dave
+    after = state(history, project)
+    assert after["version"] == before["version"] and after["render"] == before["render"]  # unchanged
+    exported = [e for e in entries(server, "vera") if e["action"] == "export"]
+    assert len(exported) == 1 and exported[0]["thread"] == project
+
+    assert call(url + "/admin", headers={"Cookie": viewer})[0] == 403
+    assert call(url + "/admin", headers={"Cookie": owner})[0] == 403
+    _, _, boss = login(url, "olga", "olga-password")
+    status, _, page = call(url + "/admin", headers={"Cookie": boss, "Accept-Language": "en"})
+    text = page.decode()
+    assert status == 200 and "<td>vera</td><td>viewer</td>" in text and "role_refused" in text
+
+    assert _cli(server, "users", "role", "vera", "--role", "creator").returncode == 0
+    _talk(url, viewer, "make a 6 second video about a paper crane")  # the same login, now a creator
+    assert any(state(history, f"vera:{c}").get("script") for c in _chats(url, viewer))
+    assert [e["action"] for e in entries(server, "vera")].count("role_changed") == 1
 
 
 def test_a_login_flood_does_not_stall_the_server(server: dict[str, Any]) -> None:

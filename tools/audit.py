@@ -52,6 +52,11 @@ ACTIONS = (
     "user_added",
     "user_deleted",
     "policy_refused",
+    "role_refused",
+    "role_changed",
+    "share",
+    "unshare",
+    "admin_view",
 )
 """What is recorded."""
 

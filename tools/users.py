@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import sqlite3
 import time
 from pathlib import Path
 
@@ -22,11 +23,23 @@ class UserError(ValueError):
     """A user name or password that cannot be used."""
 
 
+ROLES = ("admin", "creator", "viewer")
+"""admin: manages users, sees everyone's audit entries; creator: makes and edits projects;
+viewer: watches and exports the projects shared with them, changes nothing."""
+DEFAULT_ROLE = "creator"
+
 SCHEMA = "CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, hash TEXT, created FLOAT)"
 PG_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS cinechat_users (name TEXT PRIMARY KEY, hash TEXT, created DOUBLE PRECISION)"
+    "CREATE TABLE IF NOT EXISTS cinechat_users (name TEXT PRIMARY KEY, hash TEXT, created DOUBLE PRECISION);"
+    " ALTER TABLE cinechat_users ADD COLUMN IF NOT EXISTS role TEXT NOT NULL DEFAULT 'creator';"
+    " CREATE TABLE IF NOT EXISTS cinechat_shares (thread TEXT, viewer TEXT, owner TEXT,"
+    " created DOUBLE PRECISION, PRIMARY KEY (thread, viewer))"
 )
-"""The users table in PostgreSQL (Chainlit's own `users` table is beside it)."""
+"""The users and shares tables in PostgreSQL (Chainlit's own `users` table is beside them)."""
+SHARES = (
+    "CREATE TABLE IF NOT EXISTS cinechat_shares (thread TEXT, viewer TEXT, owner TEXT, created FLOAT,"
+    " PRIMARY KEY (thread, viewer))"
+)
 
 Location = Path | str
 
@@ -35,50 +48,128 @@ def _on_server(db: Location) -> bool:
     return isinstance(db, str) and db.startswith(("postgresql://", "postgres://"))
 
 
+_pg_ready: set[str] = set()
+
+
 def _pg_rows(db: str, query: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
     import psycopg
 
     with psycopg.connect(db, autocommit=True) as conn:
-        conn.execute(PG_SCHEMA)
+        if db not in _pg_ready:  # once per process: the ALTER TABLE locks the table
+            conn.execute("SELECT pg_advisory_lock(hashtext('cinechat_users'))")
+            try:
+                conn.execute(PG_SCHEMA)
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(hashtext('cinechat_users'))")
+            _pg_ready.add(db)
         cur = conn.execute(query, params)
         return list(cur.fetchall()) if cur.description else []
 
 
+def _migrate(conn: sqlite3.Connection) -> None:
+    """The users table with its role column (added to files from before roles), and shares."""
+    conn.execute(SCHEMA)
+    if "role" not in {r[1] for r in conn.execute("PRAGMA table_info(users)")}:
+        conn.execute(f"ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT '{DEFAULT_ROLE}'")
+    conn.execute(SHARES)
+
+
 def _table(db: Path) -> sqlite_utils.db.Table:
-    """The users table for reading (created, under the write lock, if missing)."""
+    """The users table for reading (created, under the write lock, if missing or old)."""
     db.parent.mkdir(parents=True, exist_ok=True)
     table = sqlite_utils.Database(db)["users"]
     assert isinstance(table, sqlite_utils.db.Table)
-    if not table.exists():
+    if not table.exists() or "role" not in table.columns_dict or not table.db["cinechat_shares"].exists():
         with immediate(db) as conn:
-            conn.execute(SCHEMA)
+            _migrate(conn)
     return table
 
 
-def add_user(db: Location, name: str, password: str) -> None:
-    """Create or replace a user (the password is stored only as an argon2 hash)."""
+def _query(
+    db: Location, sql: str, params: tuple[object, ...] = (), write: bool = False
+) -> list[tuple[object, ...]]:
+    """One statement on the users database, written once for both engines: `?` placeholders,
+    `{users}` for the users table."""
+    if _on_server(db):
+        return _pg_rows(str(db), sql.replace("?", "%s").format(users="cinechat_users"), params)
+    _table(Path(db))
+    statement = sql.format(users="users")
+    if write:
+        with immediate(Path(db)) as conn:
+            cur = conn.execute(statement, params)
+            return list(cur.fetchall()) if cur.description else []
+    with sqlite3.connect(Path(db), timeout=30) as conn:
+        return list(conn.execute(statement, params).fetchall())
+
+
+def add_user(db: Location, name: str, password: str, role: str | None = None) -> None:
+    """Create or replace a user (the password is stored only as an argon2 hash). A new user
+    is a creator unless `role` says otherwise; a password reset keeps the role."""
     if not NAME.match(name):
         raise UserError("names are 2-64 letters, digits or _.@-")
     if len(password) < 8:
         raise UserError("passwords need at least 8 characters")
-    row = {"name": name, "hash": _hasher.hash(password), "created": time.time()}
-    if _on_server(db):
-        _pg_rows(
-            str(db),
-            "INSERT INTO cinechat_users (name, hash, created) VALUES (%s, %s, %s)"
-            " ON CONFLICT (name) DO UPDATE SET hash = excluded.hash, created = excluded.created",
-            (row["name"], row["hash"], row["created"]),
-        )
-        return
-    db = Path(db)
-    db.parent.mkdir(parents=True, exist_ok=True)
-    with immediate(db) as conn:  # the CLI and the web app may both write it
-        conn.execute(SCHEMA)
-        conn.execute(
-            "INSERT INTO users (name, hash, created) VALUES (:name, :hash, :created)"
-            " ON CONFLICT (name) DO UPDATE SET hash = excluded.hash, created = excluded.created",
-            row,
-        )
+    if role is not None and role not in ROLES:
+        raise UserError(f"roles are {', '.join(ROLES)}")
+    update = "hash = excluded.hash, created = excluded.created" + (", role = excluded.role" if role else "")
+    _query(  # the CLI and the web app may both write it
+        db,
+        f"INSERT INTO {{users}} (name, hash, created, role) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET {update}",
+        (name, _hasher.hash(password), time.time(), role or DEFAULT_ROLE),
+        write=True,
+    )
+
+
+def all_users(db: Location) -> list[tuple[str, str]]:
+    """Every user with their role, by name."""
+    return [(str(n), str(r)) for n, r in _query(db, "SELECT name, role FROM {users} ORDER BY name")]
+
+
+def role_of(db: Location, name: str) -> str | None:
+    """A user's role, or None when there is no such user."""
+    found = _query(db, "SELECT role FROM {users} WHERE name = ?", (name,))
+    return str(found[0][0]) if found else None
+
+
+def set_role(db: Location, name: str, role: str) -> bool:
+    """Give a user a role; whether the user exists."""
+    if role not in ROLES:
+        raise UserError(f"roles are {', '.join(ROLES)}")
+    return bool(
+        _query(db, "UPDATE {users} SET role = ? WHERE name = ? RETURNING name", (role, name), write=True)
+    )
+
+
+def share(db: Location, thread: str, owner: str, viewer: str) -> None:
+    """Let `viewer` watch and export the project `thread` of `owner` (read-only)."""
+    if role_of(db, viewer) is None:
+        raise UserError(f"no user {viewer}")
+    _query(
+        db,
+        "INSERT INTO cinechat_shares (thread, viewer, owner, created) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (thread, viewer) DO NOTHING",
+        (thread, viewer, owner, time.time()),
+        write=True,
+    )
+
+
+def unshare(db: Location, thread: str, viewer: str) -> bool:
+    """End a share; whether there was one."""
+    done = _query(
+        db,
+        "DELETE FROM cinechat_shares WHERE thread = ? AND viewer = ? RETURNING thread",
+        (thread, viewer),
+        True,
+    )
+    return bool(done)
+
+
+def shared_with(db: Location, viewer: str) -> list[tuple[str, str]]:
+    """The projects shared with a user: (thread, owner), newest first."""
+    rows = _query(
+        db, "SELECT thread, owner FROM cinechat_shares WHERE viewer = ? ORDER BY created DESC", (viewer,)
+    )
+    return [(str(t), str(o)) for t, o in rows]
 
 
 def _hash_of(db: Location, name: str) -> str | None:
@@ -100,12 +191,9 @@ def verify(db: Location, name: str, password: str) -> bool:
 
 
 def delete_user(db: Location, name: str) -> bool:
-    """Remove a user (their login); whether there was one."""
-    if _on_server(db):
-        return bool(_pg_rows(str(db), "DELETE FROM cinechat_users WHERE name = %s RETURNING name", (name,)))
-    _table(Path(db))  # the table exists
-    with immediate(Path(db)) as conn:
-        return conn.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount > 0
+    """Remove a user (their login, and the shares to and from them); whether there was one."""
+    _query(db, "DELETE FROM cinechat_shares WHERE viewer = ? OR owner = ?", (name, name), write=True)
+    return bool(_query(db, "DELETE FROM {users} WHERE name = ? RETURNING name", (name,), write=True))
 
 
 def count(db: Location) -> int:
