@@ -178,7 +178,7 @@ def media(values: dict[str, Any], before: dict[str, Any], store: AssetStore) -> 
     for item in shown:
         link = store.url(item["path"])
         if link:
-            item["url"], item["key"] = link, item["path"]
+            item["url"], item["key"] = link, store.key(item["path"])
         else:
             item["path"] = str(store.local(item["path"]))
     return shown

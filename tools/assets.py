@@ -67,21 +67,29 @@ class AssetStore:
             return True
         return self.remote is not None and self.remote.download(self.ref(kind, key, ext), p)
 
+    def key(self, stored: str | Path) -> str:
+        """The store key of what a state records: a key as it is; an absolute path, as
+        databases written before keys record, as `<kind>/<name>` (its folder and name)."""
+        recorded = Path(str(stored))
+        return f"{recorded.parent.name}/{recorded.name}" if recorded.is_absolute() else recorded.as_posix()
+
+    def _inside(self, key: str) -> Path:
+        """The local place of a key; a key that leaves the store is refused."""
+        here = (self.root / key).resolve()
+        if not here.is_relative_to(self.root) or here == self.root:
+            raise ValueError(f"not a key of the asset store: {key!r}")
+        return here
+
     def local(self, stored: str | Path) -> Path:
         """The local file of a stored key (fetched into the cache when it is only in the object
         store). An absolute path, as databases written before keys record, is taken as it is,
         or, when it is gone (a home restored from a backup, or moved), as the same file in this
         store's folder of its kind. A key that leaves the store is refused."""
         recorded = Path(str(stored))
-        if recorded.is_absolute():
-            if recorded.is_file():
-                return recorded
-            key = f"{recorded.parent.name}/{recorded.name}"
-        else:
-            key = recorded.as_posix()
-        here = (self.root / key).resolve()
-        if not here.is_relative_to(self.root) or here == self.root:
-            raise ValueError(f"not a key of the asset store: {stored!r}")
+        if recorded.is_absolute() and recorded.is_file():
+            return recorded
+        key = self.key(stored)
+        here = self._inside(key)
         if here.is_file() and here.stat().st_size > 0:
             return here
         if self.remote is not None and self.remote.download(key, here):
@@ -89,30 +97,33 @@ class AssetStore:
         return recorded if recorded.is_absolute() else here
 
     def exists(self, stored: str | Path | None) -> bool:
-        """Whether a stored key (or an old absolute path) names a file that can be read."""
+        """Whether a stored key (or an old absolute path) names a file that can be read: here,
+        or in the object store (asked, not fetched)."""
         if not stored:
             return False
+        recorded = Path(str(stored))
+        if recorded.is_absolute() and recorded.is_file():
+            return True
         try:
-            return self.local(stored).is_file()
+            here = self._inside(self.key(stored))
         except ValueError:
             return False
+        if here.is_file() and here.stat().st_size > 0:
+            return True
+        return self.remote is not None and self.remote.exists(self.key(stored))
 
     def url(self, stored: str | Path) -> str | None:
         """A link the browser can load the file from: presigned, with an object store; None
         when files are served from this machine."""
-        if self.remote is None:
-            return None
-        recorded = Path(str(stored))
-        key = f"{recorded.parent.name}/{recorded.name}" if recorded.is_absolute() else recorded.as_posix()
-        return self.remote.url(key)
+        return self.remote.url(self.key(stored)) if self.remote is not None else None
 
     def delete(self, key: str) -> None:
         """Remove a file (or a folder of stems) of the store: here, in the object store and from
         the catalogue. The caller has made sure nothing uses it any more."""
         import shutil
 
-        here = (self.root / key).resolve()
-        if not here.is_relative_to(self.root) or here.parent == self.root or here == self.root:
+        here = self._inside(key)
+        if here.parent == self.root:  # the catalogue itself, or anything not of a kind
             raise ValueError(f"not a key of the asset store: {key!r}")
         if here.is_dir():
             shutil.rmtree(here, ignore_errors=True)
