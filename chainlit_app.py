@@ -114,6 +114,7 @@ def get_data_layer() -> SQLAlchemyDataLayer:
 
 
 _limits = websec.LIMITS
+_limits.counts = store.LoginCounts()  # in the users database: every worker of a cluster sees them
 
 
 def _audit_refused(name: str, address: str | None, wait: float) -> None:
@@ -144,11 +145,11 @@ async def auth(username: str, password: str) -> cl.User | None:
     loop it would stall every session of this process. Every try is audited."""
     address = websec.client_address.get()  # a name or address that must wait got 429 from websec.Guard
     if await asyncio.to_thread(store.can_log_in, username, password):
-        _limits.succeeded(username)
+        await asyncio.to_thread(_limits.succeeded, username)
         await audit_entry("login", user=username)
         role = await asyncio.to_thread(store.role_of, username) or "creator"
         return cl.User(identifier=username, metadata={"role": role, "provider": "credentials"})
-    _limits.failed(username, address)
+    await asyncio.to_thread(_limits.failed, username, address)
     ERRORS.labels("login").inc()
     await audit_entry("login_failed", user=username, outcome="refused")
     return None
@@ -594,7 +595,7 @@ chainlit_server.get_html_template = _offline_page
 # configured public URLs only (Chainlit's config.toml said "*", with credentials); socket.io
 # connections from the app's own origin only; tokens that a logout voids.
 server.add_middleware(websec.Guard)
-if os.environ.get("CHAINLIT_SSL_CERT"):  # served over TLS: the login cookie is sent over TLS only
+if websec.served_over_tls():  # the login cookie is sent over TLS only
     chainlit.auth.cookie._cookie_secure = True
 for layer in server.user_middleware:
     if getattr(layer, "cls", None) is CORSMiddleware:

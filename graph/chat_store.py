@@ -159,6 +159,23 @@ def role_of(name: str) -> str | None:
     return users.role_of(users_location(), name)
 
 
+class LoginCounts:
+    """Failed-login counts in the users database (`websec.LoginCounts`), shared by every
+    process that serves this chat: the workers of a cluster, a restarted server."""
+
+    def get(self, keys: list[str]) -> dict[str, tuple[int, float]]:
+        """key -> (failures, time of the last)."""
+        return users.login_failures(users_location(), keys)
+
+    def add(self, keys: list[str], now: float, window: float) -> None:
+        """One more failure per key."""
+        users.add_login_failure(users_location(), keys, now, window)
+
+    def clear(self, key: str) -> None:
+        """Forget a key."""
+        users.clear_login_failures(users_location(), key)
+
+
 def shared_with(name: str) -> list[tuple[str, str]]:
     """The projects shared with a user (thread, owner), newest first."""
     return users.shared_with(users_location(), name)

@@ -22,7 +22,6 @@ from graph.context import (
     parse_location,
     setup_logging,
 )
-from graph.media_gc import release, thread_media
 from graph.presentation import contact_sheet_of
 from graph.progress import progress_text
 from graph.state import user_message
@@ -327,39 +326,26 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def delete_user_data(name: str, db: str | None = None) -> dict[str, int]:
-    """Everything of a user: their chats, their projects' whole version histories, their login
-    (and every token they hold); returns what was deleted. Audited."""
-    from graph.chat_store import delete_chats_of, users_location
-    from tools import audit
-    from tools.users import delete_user
+    """Everything of a user (graph.accounts.delete_user_data), on the history `db` names."""
+    from graph.accounts import delete_user_data as delete_everything
+    from graph.chat_store import users_location
 
     saver = open_checkpointer(db)
     try:
-        threads = {c.config["configurable"]["thread_id"] for c in saver.list(None)}
-        projects = sorted(t for t in threads if t.startswith(f"{name}:"))
-        media: set[str] = set()
-        for thread in projects:
-            media |= thread_media(saver, thread)
-            saver.delete_thread(thread)
-        released = release(saver, media, AssetStore(_context(db).data_dir), set(projects))
+        return delete_everything(users_location(), name, saver, _context(db).data_dir)
     finally:
         close = getattr(getattr(saver, "conn", None), "close", None)
         if callable(close):
             close()
-    chats = delete_chats_of(name)
-    found = delete_user(users_location(), name)
-    audit.revoke(users_location(), name)
-    done = {"projects": len(projects), "chats": chats, "login": int(found), "media_deleted": len(released)}
-    audit.record(users_location(), "user_deleted", user=name, address="cli", detail=done)
-    return done
 
 
 def cmd_users(args: argparse.Namespace) -> int:
     """Add (or reset) a chat user, or delete one with all their data."""
     import getpass
 
-    from graph.chat_store import UserError, add_user, users_location
-    from tools import audit, users
+    from graph import accounts
+    from graph.chat_store import UserError, users_location
+    from tools import users
 
     if args.action == "list":
         for name, role in users.all_users(users_location(home_of(args.db))):
@@ -370,7 +356,9 @@ def cmd_users(args: argparse.Namespace) -> int:
         return 2
     if args.action == "role":
         try:
-            if not args.role or not users.set_role(users_location(home_of(args.db)), args.name, args.role):
+            if not args.role or not accounts.change_role(
+                users_location(home_of(args.db)), args.name, args.role
+            ):
                 print(
                     f"no user {args.name}" if args.role else "give the role: --role admin|creator|viewer",
                     file=sys.stderr,
@@ -379,17 +367,14 @@ def cmd_users(args: argparse.Namespace) -> int:
         except UserError as err:
             print(f"cannot change {args.name}: {err}", file=sys.stderr)
             return 2
-        audit.record(
-            users_location(home_of(args.db)),
-            "role_changed",
-            user=args.name,
-            address="cli",
-            detail={"role": args.role},
-        )
         print(f"{args.name} is now {args.role}")
         return 0
     if args.action == "delete":
-        done = delete_user_data(args.name, args.db)
+        try:
+            done = delete_user_data(args.name, args.db)
+        except UserError as err:
+            print(f"cannot delete {args.name}: {err}", file=sys.stderr)
+            return 2
         print(
             f"deleted {args.name}: {done['projects']} projects with every version, {done['media_deleted']} media files"
             f" no other project uses, {done['chats']} chats, login {'removed' if done['login'] else 'not found'}"
@@ -400,14 +385,7 @@ def cmd_users(args: argparse.Namespace) -> int:
         args.password or os.environ.get("CINECHAT_PASSWORD") or getpass.getpass(f"password for {args.name}: ")
     )
     try:
-        add_user(users_location(state), args.name, password, args.role)
-        audit.record(
-            users_location(state),
-            "user_added",
-            user=args.name,
-            address="cli",
-            detail={"role": args.role or "kept"},
-        )
+        accounts.save_user(users_location(state), args.name, password, args.role)
     except UserError as err:
         print(f"cannot add {args.name}: {err}", file=sys.stderr)
         return 2
@@ -593,30 +571,33 @@ def cmd_ui(args: argparse.Namespace) -> int:
     if bool(args.tls_cert) != bool(args.tls_key):
         print("--tls-cert and --tls-key go together", file=sys.stderr)
         return 2
-    if args.tls_cert:  # Chainlit's uvicorn serves TLS; the app then marks its cookie Secure and sends HSTS
-        if args.workers > 1:
-            print(
-                "TLS with --workers: terminate TLS in front of the balancer (README, Security)",
-                file=sys.stderr,
-            )
-            return 2
+    if args.tls_cert and args.workers <= 1:  # uvicorn serves TLS; the app marks its cookie Secure, sends HSTS
         env |= {
             "CHAINLIT_SSL_CERT": str(Path(args.tls_cert).resolve()),
             "CHAINLIT_SSL_KEY": str(Path(args.tls_key).resolve()),
         }
     if args.workers <= 1:  # the server goes when this process goes (a supervisor's SIGTERM)
         return subprocess.call(tied(chainlit_command(args.host, args.port)), cwd=str(root), env=env)
-    from graph.cluster import Cluster
+    from graph.cluster import Cluster, tls_bundle
 
-    cluster = Cluster(
-        args.host, args.port, args.workers, chat_store.STATE_DIR / "cluster", chainlit_command, env, str(root)
-    )
+    place = chat_store.STATE_DIR / "cluster"
+    cluster = Cluster(args.host, args.port, args.workers, place, chainlit_command, env, str(root))
+    if args.tls_cert:  # HAProxy terminates TLS; the workers behind it mark the cookie Secure
+        try:
+            cluster.tls = tls_bundle(Path(args.tls_cert), Path(args.tls_key), place / "tls.pem")
+        except OSError as err:
+            print(f"cannot read the certificate: {err}", file=sys.stderr)
+            return 2
+        env["CINECHAT_BEHIND_TLS"] = "1"
     try:
         cluster.start()
     except (RuntimeError, FileNotFoundError) as err:
         print(f"cannot start the cluster: {err}", file=sys.stderr)
         return 1
-    print(f"serving on http://{args.host}:{args.port} ({args.workers} workers behind HAProxy)", flush=True)
+    scheme = "https" if args.tls_cert else "http"
+    print(
+        f"serving on {scheme}://{args.host}:{args.port} ({args.workers} workers behind HAProxy)", flush=True
+    )
     return cluster.supervise()
 
 

@@ -4,7 +4,8 @@ cookie and carries its websocket; every process shares the login secret, the use
 history and the version history, so a user whose process died logs in again on another one
 and goes on with the same projects. A supervisor restarts a worker that exits.
 
-The workers listen on 127.0.0.1 only; HAProxy (Debian's `haproxy`) is the one public port."""
+The workers listen on 127.0.0.1 only; HAProxy (Debian's `haproxy`) is the one public port,
+and with a certificate it terminates TLS there."""
 
 from __future__ import annotations
 
@@ -38,15 +39,18 @@ defaults
     timeout http-keep-alive 10s
 
 frontend chat
-    bind {host}:{port}
+    bind {host}:{port}{tls}
     # the workers see the browser's address (login limits, audit log), never one it made up
     http-request del-header X-Forwarded-For
     option forwardfor
+    # and whether it came over TLS (HSTS, the Secure cookie), from the balancer alone
+    http-request del-header X-Forwarded-Proto
+    http-request set-header X-Forwarded-Proto https if {{ ssl_fc }}
     default_backend workers
 
 backend workers
     balance leastconn
-    cookie CINECHAT_WORKER insert indirect nocache httponly
+    cookie CINECHAT_WORKER insert indirect nocache httponly{secure}
     option httpchk GET /healthz
     http-check expect status 200
     default-server inter 1s fall 2 rise 1
@@ -56,10 +60,27 @@ backend workers
 out of the pool within about two seconds and its users sent to another (`redispatch`)."""
 
 
-def haproxy_config(host: str, port: int, workers: dict[str, int]) -> str:
-    """HAProxy's configuration for `workers` (name → port on 127.0.0.1)."""
+def haproxy_config(host: str, port: int, workers: dict[str, int], tls: Path | None = None) -> str:
+    """HAProxy's configuration for `workers` (name → port on 127.0.0.1); with `tls` (a PEM of
+    the certificate followed by its key) the public port serves HTTPS only."""
     servers = "\n".join(f"    server {name} 127.0.0.1:{p} cookie {name} check" for name, p in workers.items())
-    return CONFIG.format(host=host, port=port, servers=servers, maxconn=max_connections())
+    return CONFIG.format(
+        host=host,
+        port=port,
+        servers=servers,
+        maxconn=max_connections(),
+        tls=f" ssl crt {tls}" if tls else "",
+        secure=" secure" if tls else "",
+    )
+
+
+def tls_bundle(cert: Path, key: Path, into: Path) -> Path:
+    """The certificate and its key in one file readable by this user only (HAProxy's `crt`)."""
+    into.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(into, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(cert.read_text().rstrip("\n") + "\n" + key.read_text().rstrip("\n") + "\n")
+    return into
 
 
 def max_connections() -> int:
@@ -104,6 +125,9 @@ class Cluster:
     ports: dict[str, int] = field(default_factory=dict)
     restarts: dict[str, int] = field(default_factory=dict)
     balancer: subprocess.Popen[bytes] | None = None
+    tls: Path | None = None
+    """HAProxy's certificate bundle: the public port serves HTTPS (the workers stay plain HTTP
+    on 127.0.0.1 and are told the browser's requests came over TLS)."""
 
     def _start_worker(self, name: str) -> None:
         log = open(self.state / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it
@@ -146,7 +170,7 @@ class Cluster:
                     raise RuntimeError(f"worker {name} did not start; see {self.state / (name + '.log')}")
                 time.sleep(0.3)
         config = self.state / "haproxy.cfg"
-        config.write_text(haproxy_config(self.host, self.port, self.ports))
+        config.write_text(haproxy_config(self.host, self.port, self.ports, self.tls))
         log = open(self.state / "haproxy.log", "ab")  # noqa: SIM115 - the child owns it
         self.balancer = subprocess.Popen(
             tied([haproxy_binary(), "-db", "-f", str(config)]), stdout=log, stderr=subprocess.STDOUT

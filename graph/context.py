@@ -305,6 +305,10 @@ ENVIRONMENT: list[tuple[str, str]] = [
     ("CHAINLIT_AUTH_SECRET", "signs login tokens (generated into <state>/.chainlit_secret)"),
     ("CHAINLIT_SSL_CERT", "the TLS certificate Chainlit serves with; `cinechat ui --tls-cert` sets it"),
     ("CHAINLIT_SSL_KEY", "its private key; `cinechat ui --tls-key` sets it"),
+    (
+        "CINECHAT_BEHIND_TLS",
+        "set for the workers of `cinechat ui --workers N --tls-cert`: the balancer terminates TLS, the cookie is Secure",
+    ),
     ("CHAINLIT_APP_ROOT", "Chainlit's config folder; `cinechat ui` sets it (the checkout, or <state>/app)"),
     ("LANGSMITH_TRACING", "true sends traces of every turn to LangSmith (with LANGSMITH_API_KEY)"),
 ]

@@ -10,7 +10,8 @@
   and HSTS when the request came over TLS.
 - **Login limits** per user name and per client address: after a few failures each further try
   waits twice as long as the one before, up to a lock of 15 minutes; the answer is HTTP 429
-  with Retry-After and the wait in words.
+  with Retry-After and the wait in words. The app keeps the counts in the users database, so
+  all the workers of a cluster share them.
 - **Logout that logs out**: tokens carry their issue time to the microsecond; a logout records
   the user's revocation time and every token issued until then is refused.
 - **The client address** of the request being handled, for the audit log.
@@ -18,6 +19,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextvars
 import hashlib
@@ -28,13 +30,21 @@ import re
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 client_address: contextvars.ContextVar[str | None] = contextvars.ContextVar("client_address", default=None)
 """The address of the client whose request or socket event is being handled."""
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+LOOPBACK = ("127.0.0.1", "::1")
+"""Where cinechat's own balancer connects from: only its X-Forwarded-* headers are believed."""
+
+
+def served_over_tls() -> bool:
+    """Whether browsers reach this process over TLS: it serves TLS itself (CHAINLIT_SSL_CERT),
+    or it is a worker behind the balancer that terminates it (CINECHAT_BEHIND_TLS)."""
+    return bool(os.environ.get("CHAINLIT_SSL_CERT") or os.environ.get("CINECHAT_BEHIND_TLS"))
 
 
 def public_origins() -> list[str]:
@@ -154,9 +164,7 @@ class Guard:
         client = scope.get("client") or ("", 0)
         forwarded = headers.get("x-forwarded-for", "")
         # behind cinechat's own balancer (loopback): the nearest proxy's entry, the last, is the browser
-        address = (
-            forwarded.split(",")[-1].strip() if forwarded and client[0] in ("127.0.0.1", "::1") else client[0]
-        )
+        address = forwarded.split(",")[-1].strip() if forwarded and client[0] in LOOPBACK else client[0]
         token = client_address.set(address or None)
         try:
             if scope["type"] == "http" and scope["method"] not in SAFE_METHODS:
@@ -170,7 +178,10 @@ class Guard:
                 receive = await self._limited(scope, receive, send, address)
                 if receive is None:
                     return
-            secure = scope.get("scheme") == "https" or headers.get("x-forwarded-proto") == "https"
+            # HSTS over TLS: served by this process, or by cinechat's balancer (loopback) in front
+            secure = scope.get("scheme") == "https" or (
+                headers.get("x-forwarded-proto") == "https" and client[0] in LOOPBACK
+            )
 
             async def with_headers(message: dict[str, Any]) -> None:
                 if message["type"] == "http.response.start":
@@ -194,9 +205,9 @@ class Guard:
             more = message.get("more_body", False)
         body = b"".join(chunks)
         name = (parse_qs(body.decode("utf-8", "replace")).get("username") or [""])[0]
-        wait = self.limits.retry_after(name, address)
+        wait = await asyncio.to_thread(self.limits.retry_after, name, address)  # may ask the database
         if wait > 0:
-            self.limits.refused(name, address, wait)
+            await asyncio.to_thread(self.limits.refused, name, address, wait)
             text = json.dumps({"detail": f"Too many failed logins. Try again in {wait_words(wait)}."})
             retry = str(max(1, math.ceil(wait))).encode()
             await _refuse(send, 429, text, [(b"retry-after", retry)], b"application/json")
@@ -235,23 +246,71 @@ async def _refuse(
     await send({"type": "http.response.body", "body": body})
 
 
+class MemoryCounts:
+    """Failed-login counts in this process's memory (the default; tests, one-process servers)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._fails: dict[str, tuple[int, float]] = {}
+
+    def get(self, keys: list[str]) -> dict[str, tuple[int, float]]:
+        """key -> (failures, time of the last) for the keys that have any."""
+        with self._lock:
+            return {k: self._fails[k] for k in keys if k in self._fails}
+
+    def add(self, keys: list[str], now: float, window: float) -> None:
+        """One more failure per key; counts older than `window` start again (and are dropped)."""
+        with self._lock:
+            for key in keys:
+                count, last = self._fails.get(key, (0, 0.0))
+                self._fails[key] = (1 if now - last > window else count + 1, now)
+            for key in [k for k, (_, last) in self._fails.items() if now - last > window]:
+                del self._fails[key]
+
+    def clear(self, key: str) -> None:
+        """Forget a key."""
+        with self._lock:
+            self._fails.pop(key, None)
+
+
+class LoginCounts(Protocol):
+    """Where failed-login counts are kept: memory, or the users database (`graph.chat_store`),
+    which every worker of a cluster shares, so a client moved to another worker or the
+    balancer's round robin gains no tries."""
+
+    def get(self, keys: list[str]) -> dict[str, tuple[int, float]]:
+        """key -> (failures, time of the last) for the keys that have any."""
+        ...
+
+    def add(self, keys: list[str], now: float, window: float) -> None:
+        """One more failure per key; counts older than `window` start again."""
+        ...
+
+    def clear(self, key: str) -> None:
+        """Forget a key."""
+        ...
+
+
 class LoginLimiter:
     """Failed logins per user name and per client address. `FREE` failures cost nothing; each
     one after that doubles the wait before the next try (1 s, 2 s, 4 s, …) up to `LOCK`
     seconds; a success clears the name's count. Failures older than `WINDOW` are forgotten.
-    Per process (a cluster's balancer keeps a client on one worker)."""
+    The counts live in `counts` (blocking calls: run them off the event loop)."""
 
     FREE = 5
     LOCK = 900.0
     WINDOW = 3600.0
     ADDRESS_FREE = 20  # one address may try several names (a shared office), but not forever
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._fails: dict[str, tuple[int, float]] = {}
+    def __init__(self, counts: LoginCounts | None = None) -> None:
+        self.counts: LoginCounts = counts or MemoryCounts()
 
-    def _wait(self, key: str, free: int, now: float) -> float:
-        count, last = self._fails.get(key, (0, 0.0))
+    @staticmethod
+    def _keys(name: str, address: str | None) -> list[str]:
+        return [f"user:{name.lower()}", *([f"addr:{address}"] if address else [])]
+
+    def _wait(self, found: tuple[int, float] | None, free: int, now: float) -> float:
+        count, last = found or (0, 0.0)
         if now - last > self.WINDOW:
             return 0.0
         over = count - free  # `free` failures cost nothing; then 1 s, 2 s, 4 s, … up to LOCK
@@ -262,24 +321,20 @@ class LoginLimiter:
     def retry_after(self, name: str, address: str | None, now: float | None = None) -> float:
         """Seconds until this name (from this address) may try again; 0 when it may now."""
         now = time.time() if now is None else now
-        with self._lock:
-            waits = [self._wait(f"user:{name.lower()}", self.FREE, now)]
-            if address:
-                waits.append(self._wait(f"addr:{address}", self.ADDRESS_FREE, now))
+        keys = self._keys(name, address)
+        found = self.counts.get(keys)
+        waits = [self._wait(found.get(keys[0]), self.FREE, now)]
+        if address:
+            waits.append(self._wait(found.get(keys[1]), self.ADDRESS_FREE, now))
         return max(waits)
 
     def failed(self, name: str, address: str | None, now: float | None = None) -> None:
         """Count a failed try."""
-        now = time.time() if now is None else now
-        with self._lock:
-            for key in (f"user:{name.lower()}", *([f"addr:{address}"] if address else [])):
-                count, last = self._fails.get(key, (0, 0.0))
-                self._fails[key] = (1 if now - last > self.WINDOW else count + 1, now)
+        self.counts.add(self._keys(name, address), time.time() if now is None else now, self.WINDOW)
 
     def succeeded(self, name: str) -> None:
         """A right password: the name starts over (the address keeps its count)."""
-        with self._lock:
-            self._fails.pop(f"user:{name.lower()}", None)
+        self.counts.clear(f"user:{name.lower()}")
 
     def refused(self, name: str, address: str | None, wait: float) -> None:
         """A try refused for its wait: told to `on_refused` (the audit log)."""

@@ -112,3 +112,18 @@ def _absolute(value: Any, found: list[str], where: str, attached: set[str]) -> N
     elif isinstance(value, str) and value not in attached:
         if re.match(r"/[^/\s]+/\S", value) or "/tmp/" in value:
             found.append(f"{where}={value}")
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, made now with openssl, valid for a day."""
+    import subprocess
+
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"]
+        + ["-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return cert, key

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -120,3 +121,60 @@ def test_a_user_goes_on_after_the_worker_serving_them_is_killed(
         "kite" in x["description"] for x in values["script"]["shots"]
     )
     s.context.close()
+
+
+def test_the_balancer_terminates_tls_for_the_workers(tmp_path: Path) -> None:
+    """`cinechat ui --workers 2 --tls-cert … --tls-key …`: HAProxy serves HTTPS on the one public
+    port (plain HTTP there gets nothing), the workers behind it mark the login cookie Secure
+    and send HSTS."""
+    import ssl
+
+    from tests.helpers import self_signed
+
+    cert, key = self_signed(tmp_path)
+    add_user(tmp_path / "users.sqlite", "alice", "alice-password")
+    port = free_port()
+    with new_database() as pg:
+        env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "CINECHAT_DB")}
+        env |= {
+            "CINECHAT_HOME": str(tmp_path),
+            "CINECHAT_STATE": str(tmp_path),
+            "CINECHAT_CHECKPOINTS": pg,
+            "CHAINLIT_AUTH_SECRET": "cluster-secret-" + "z" * 40,
+        }
+        args = ["ui", "--port", str(port), "--workers", "2", "--tls-cert", str(cert), "--tls-key", str(key)]
+        with open(tmp_path / "ui.log", "w") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "graph.cli", *args],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        trust = ssl.create_default_context(cafile=str(cert))
+        url = f"https://127.0.0.1:{port}"
+        try:
+            deadline = time.time() + 120
+            while True:
+                try:
+                    urllib.request.urlopen(url + "/healthz", timeout=2, context=trust)
+                    break
+                except (urllib.error.URLError, ConnectionError):
+                    if time.time() > deadline or proc.poll() is not None:
+                        raise RuntimeError((tmp_path / "ui.log").read_text()[-3000:]) from None
+                    time.sleep(0.5)
+            bundle = tmp_path / "cluster" / "tls.pem"
+            assert bundle.stat().st_mode & 0o077 == 0  # the key is readable by this user only
+            form = urllib.parse.urlencode({"username": "alice", "password": "alice-password"}).encode()
+            request = urllib.request.Request(url + "/login", data=form, method="POST")
+            with urllib.request.urlopen(request, timeout=60, context=trust) as reply:
+                cookies = reply.headers.get_all("Set-Cookie") or []
+                hsts = reply.headers.get("Strict-Transport-Security", "")
+            token = [c for c in cookies if c.startswith("access_token")]
+            worker = [c for c in cookies if c.startswith("CINECHAT_WORKER")]
+            assert token and all("secure" in c.lower() for c in token + worker) and "max-age=" in hsts
+            with pytest.raises(OSError):  # plain HTTP on the public port gets nothing
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)

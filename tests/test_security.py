@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from tests import test_browser as face
+from tests.helpers import self_signed
 from tools import audit
 from tools.users import add_user
 
@@ -463,32 +464,7 @@ def test_a_login_flood_does_not_stall_the_server(server: dict[str, Any]) -> None
 
 def test_tls_served_by_the_app_with_a_secure_cookie_and_hsts(tmp_path: Path) -> None:
     """A self-signed certificate made here; the app serves HTTPS with it."""
-    import subprocess
-
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    cert, key = self_signed(tmp_path)
     settings = {
         "CINECHAT_DB": str(tmp_path / "cinechat.sqlite"),
         "CHAINLIT_SSL_CERT": str(cert),
@@ -506,3 +482,35 @@ def test_tls_served_by_the_app_with_a_secure_cookie_and_hsts(tmp_path: Path) -> 
         assert token and all("secure" in c.lower() for c in token) and "max-age=" in hsts
         with pytest.raises(OSError):  # plain HTTP on the TLS port gets nothing
             urllib.request.urlopen(url.replace("https://", "http://") + "/healthz", timeout=10)
+
+
+def test_forwarded_proto_is_believed_from_the_balancer_only() -> None:
+    """HSTS for a request the balancer (loopback) says came over TLS, not for a client's claim."""
+    from graph.websec import Guard
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    def headers_for(client: str) -> dict[bytes, bytes]:
+        sent: list[dict[str, Any]] = []
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b""}
+
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/",
+            "scheme": "http",
+            "client": (client, 5000),
+            "headers": [(b"host", b"chat.example"), (b"x-forwarded-proto", b"https")],
+        }
+        asyncio.run(Guard(app)(scope, receive, send))
+        return dict(sent[0]["headers"])
+
+    assert b"strict-transport-security" in headers_for("127.0.0.1")
+    assert b"strict-transport-security" not in headers_for("203.0.113.9")

@@ -33,13 +33,18 @@ PG_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS cinechat_users (name TEXT PRIMARY KEY, hash TEXT, created DOUBLE PRECISION);"
     " ALTER TABLE cinechat_users ADD COLUMN IF NOT EXISTS role TEXT NOT NULL DEFAULT 'creator';"
     " CREATE TABLE IF NOT EXISTS cinechat_shares (thread TEXT, viewer TEXT, owner TEXT,"
-    " created DOUBLE PRECISION, PRIMARY KEY (thread, viewer))"
+    " created DOUBLE PRECISION, PRIMARY KEY (thread, viewer));"
+    " CREATE TABLE IF NOT EXISTS cinechat_login_fails (key TEXT PRIMARY KEY, count INTEGER NOT NULL,"
+    " last DOUBLE PRECISION NOT NULL)"
 )
 """The users and shares tables in PostgreSQL (Chainlit's own `users` table is beside them)."""
 SHARES = (
     "CREATE TABLE IF NOT EXISTS cinechat_shares (thread TEXT, viewer TEXT, owner TEXT, created FLOAT,"
     " PRIMARY KEY (thread, viewer))"
 )
+
+FAILS = "CREATE TABLE IF NOT EXISTS login_fails (key TEXT PRIMARY KEY, count INTEGER NOT NULL, last FLOAT NOT NULL)"
+"""Failed logins per key (`user:NAME`, `addr:ADDRESS`), shared by every process of the app."""
 
 Location = Path | str
 
@@ -72,6 +77,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
     if "role" not in {r[1] for r in conn.execute("PRAGMA table_info(users)")}:
         conn.execute(f"ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT '{DEFAULT_ROLE}'")
     conn.execute(SHARES)
+    conn.execute(FAILS)
 
 
 def _table(db: Path) -> sqlite_utils.db.Table:
@@ -79,7 +85,7 @@ def _table(db: Path) -> sqlite_utils.db.Table:
     db.parent.mkdir(parents=True, exist_ok=True)
     table = sqlite_utils.Database(db)["users"]
     assert isinstance(table, sqlite_utils.db.Table)
-    if not table.exists() or "role" not in table.columns_dict or not table.db["cinechat_shares"].exists():
+    if not table.exists() or "role" not in table.columns_dict or not table.db["login_fails"].exists():
         with immediate(db) as conn:
             _migrate(conn)
     return table
@@ -91,9 +97,13 @@ def _query(
     """One statement on the users database, written once for both engines: `?` placeholders,
     `{users}` for the users table."""
     if _on_server(db):
-        return _pg_rows(str(db), sql.replace("?", "%s").format(users="cinechat_users"), params)
+        return _pg_rows(
+            str(db),
+            sql.replace("?", "%s").format(users="cinechat_users", fails="cinechat_login_fails"),
+            params,
+        )
     _table(Path(db))
-    statement = sql.format(users="users")
+    statement = sql.format(users="users", fails="login_fails")
     if write:
         with immediate(Path(db)) as conn:
             cur = conn.execute(statement, params)
@@ -201,6 +211,34 @@ def count(db: Location) -> int:
     if _on_server(db):
         return int(_pg_rows(str(db), "SELECT count(*) FROM cinechat_users")[0][0])  # type: ignore[call-overload]
     return _table(Path(db)).count
+
+
+def login_failures(db: Location, keys: list[str]) -> dict[str, tuple[int, float]]:
+    """The failed-login counts of these keys: key -> (failures, time of the last)."""
+    if not keys:
+        return {}
+    marks = ", ".join("?" for _ in keys)
+    rows = _query(db, f"SELECT key, count, last FROM {{fails}} WHERE key IN ({marks})", tuple(keys))
+    return {str(k): (int(c), float(t)) for k, c, t in rows}  # type: ignore[call-overload,arg-type]
+
+
+def add_login_failure(db: Location, keys: list[str], now: float, window: float) -> None:
+    """One more failure for each key, in one atomic statement per key (a count whose last failure
+    is older than `window` starts again at 1); counts untouched for longer than `window` go."""
+    for key in keys:
+        _query(
+            db,
+            "INSERT INTO {fails} (key, count, last) VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE SET"
+            " count = CASE WHEN ? - {fails}.last > ? THEN 1 ELSE {fails}.count + 1 END, last = excluded.last",
+            (key, now, now, window),
+            write=True,
+        )
+    _query(db, "DELETE FROM {fails} WHERE last < ?", (now - window,), write=True)
+
+
+def clear_login_failures(db: Location, key: str) -> None:
+    """Forget a key's failures (a right password, or an admin's unlock)."""
+    _query(db, "DELETE FROM {fails} WHERE key = ?", (key,), write=True)
 
 
 def new_password() -> str:
