@@ -252,6 +252,7 @@ async def start() -> None:
     """Open a session: settings for new projects."""
     SESSIONS.inc()
     await _send_settings()
+    await _send_commands()
 
 
 @cl.on_chat_end
@@ -265,6 +266,7 @@ async def resume(thread: dict[str, Any]) -> None:
     """A chat reopened from the sidebar continues the same LangGraph thread and versions."""
     SESSIONS.inc()
     await _send_settings()
+    await _send_commands()
 
 
 @cl.on_settings_update
@@ -294,7 +296,7 @@ async def run_turn(text: str, images: list[str] | None = None, audio: list[str] 
             outcome="refused",
             detail={"role": role},
         )
-        await cl.Message(content=catalog.text(lang, "ui.viewer_only", link="/shared")).send()
+        await cl.Message(content=catalog.text(lang, "ui.viewer_only", link="[/shared](/shared)")).send()
         return
     progress = cl.Message(content=catalog.text(lang, "ui.turn_started"))
     await progress.send()
@@ -399,9 +401,81 @@ async def _stream(turn: Turn, text: str, progress: cl.Message, lang: str) -> Non
         last = now
 
 
+SHARE_COMMAND = re.compile(r"^\s*/(share|unshare)\b\s*(.*)$", re.S)
+
+
+async def _send_commands() -> None:
+    """The chat's commands (the composer's / menu) for those who own projects: /share, /unshare."""
+    user = cl.user_session.get("user")
+    role = await asyncio.to_thread(store.role_of, user.identifier) if user else None
+    if role not in ("admin", "creator"):
+        return
+    lang = "zh" if str(getattr(cl.context.session, "language", "")).lower().startswith("zh") else "en"
+    await cl.context.emitter.set_commands(
+        [
+            {"id": "share", "icon": "share-2", "description": catalog.text(lang, "ui.share_command")},
+            {"id": "unshare", "icon": "user-x", "description": catalog.text(lang, "ui.unshare_command")},
+        ]
+    )
+
+
+async def share_command(command: str, text: str) -> None:
+    """`/share NAME` lets NAME watch and download this chat's project read-only (on /shared);
+    `/unshare NAME` ends it. Checked on the server, audited; a refusal changes nothing."""
+    graph = await get_graph()
+    thread = _thread()
+    values = dict((await graph.aget_state({"configurable": {"thread_id": thread}})).values)
+    lang = values.get("language") or detect_language(text, default="zh")
+    user = cl.user_session.get("user")
+    owner = user.identifier if user else None
+    role = await asyncio.to_thread(store.role_of, owner) if owner else None
+    say = lambda key, **kw: cl.Message(content=catalog.text(lang, f"ui.{key}", **kw)).send()  # noqa: E731
+    if role not in ("admin", "creator") or owner is None:
+        await audit_entry("role_refused", user=owner, thread=thread, outcome="refused", detail={"role": role})
+        await say("viewer_only", link="[/shared](/shared)")
+        return
+    viewer = (text.strip().lstrip("@").split() or [""])[0]
+    if not viewer:
+        await say("share_usage")
+        return
+    if command == "unshare":
+        if not await asyncio.to_thread(store.unshare, thread, viewer):
+            await say("unshare_none", name=viewer)
+            return
+        await audit_entry("unshare", user=owner, thread=thread, detail={"with": viewer})
+        await say("unshare_done", name=viewer)
+        return
+    if not values.get("script"):
+        await say("share_nothing")
+        return
+    if viewer == owner:
+        await say("share_self")
+        return
+    from tools.users import UserError
+
+    try:
+        await asyncio.to_thread(store.share, thread, owner, viewer)
+    except UserError:
+        await say("share_no_user", name=viewer)
+        return
+    await audit_entry(
+        "share", user=owner, thread=thread, version=values.get("version"), detail={"with": viewer}
+    )
+    title = (values.get("script") or {}).get("title") or ""
+    await say(
+        "share_done", title=title, version=values.get("version") or "", name=viewer, link="[/shared](/shared)"
+    )
+
+
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
-    """A typed message, with any uploaded image (a shot) or audio file (the music bed)."""
+    """A typed message, with any uploaded image (a shot) or audio file (the music bed); the
+    /share and /unshare commands (picked from the menu, or typed)."""
+    typed = SHARE_COMMAND.match(message.content or "")
+    if message.command in ("share", "unshare") or typed:
+        command = message.command if message.command in ("share", "unshare") else typed.group(1)  # type: ignore[union-attr]
+        await share_command(str(command), typed.group(2) if typed else message.content)
+        return
     images, audio = [], []
     for element in message.elements or []:
         mime = (getattr(element, "mime", "") or "").lower()
@@ -502,15 +576,50 @@ async def _shared_projects(name: str) -> list[dict[str, Any]]:
     return found
 
 
+async def _title_of(thread: str) -> str:
+    graph = await get_graph()
+    values = dict((await graph.aget_state({"configurable": {"thread_id": thread}})).values)
+    return str((values.get("script") or {}).get("title") or thread)
+
+
+async def _shared_page(name: str, lang: str, notice: str | None = None, status: int = 200) -> Response:
+    from graph import pages
+
+    made = await asyncio.to_thread(store.shares_by, name)
+    yours = [{"thread": t, "viewer": v, "title": await _title_of(t)} for t, v in made]
+    token = websec.form_token(store.auth_secret(), name, "shared")
+    page = pages.shared_page(lang, name, await _shared_projects(name), yours, token, notice)
+    return Response(page, media_type="text/html", status_code=status)
+
+
 async def shared(request: Any) -> Response:
-    """The read-only page of the projects shared with the signed-in user."""
+    """The read-only page of the projects shared with the signed-in user, and of the shares
+    they made (each with a form to end it)."""
+    from graph import pages
+
+    name = await _signed_in(request)
+    if name is None:
+        return Response(status_code=307, headers={"location": "/login"})
+    return await _shared_page(name, pages.language(request.headers.get("accept-language", "")))
+
+
+async def shared_unshare(request: Any) -> Response:
+    """End one of the signed-in user's own shares (the form on /shared). Audited."""
     from graph import pages
 
     name = await _signed_in(request)
     if name is None:
         return Response(status_code=307, headers={"location": "/login"})
     lang = pages.language(request.headers.get("accept-language", ""))
-    return Response(pages.shared_page(lang, name, await _shared_projects(name)), media_type="text/html")
+    form = await request.form()
+    if not websec.form_token_ok(store.auth_secret(), name, "shared", form.get("csrf")):
+        return await _shared_page(name, lang, catalog.text(lang, "ui.form_stale"), 400)
+    thread, viewer = str(form.get("thread") or ""), str(form.get("viewer") or "")
+    if (thread, viewer) not in await asyncio.to_thread(store.shares_by, name):  # only one's own shares
+        return await _shared_page(name, lang, catalog.text(lang, "ui.unshare_none", name=viewer), 400)
+    await asyncio.to_thread(store.unshare, thread, viewer)
+    await audit_entry("unshare", user=name, thread=thread, detail={"with": viewer})
+    return await _shared_page(name, lang, catalog.text(lang, "ui.unshare_done", name=viewer))
 
 
 async def _shared_one(request: Any) -> tuple[str, dict[str, Any]]:
@@ -562,21 +671,100 @@ async def shared_export(request: Any) -> Response:
     return FileResponse(out, filename=file, background=BackgroundTask(out.unlink, missing_ok=True))
 
 
-async def admin(request: Any) -> Response:
-    """Users with their roles and the audit log, for administrators only."""
+async def _admin_of(request: Any) -> tuple[str | None, str, Response | None]:
+    """The signed-in administrator, the page language, or the answer for anyone else."""
     from graph import pages
 
+    lang = pages.language(request.headers.get("accept-language", ""))
     name = await _signed_in(request)
     if name is None:
-        return Response(status_code=307, headers={"location": "/login"})
-    lang = pages.language(request.headers.get("accept-language", ""))
+        return None, lang, Response(status_code=307, headers={"location": "/login"})
     if await asyncio.to_thread(store.role_of, name) != "admin":
-        return Response(catalog.text(lang, "ui.forbidden"), status_code=403)
+        return None, lang, Response(catalog.text(lang, "ui.forbidden"), status_code=403)
+    return name, lang, None
+
+
+async def _admin_page(name: str, lang: str, notice: str | None = None, status: int = 200) -> Response:
+    from graph import pages
+
     people = await asyncio.to_thread(store.all_users)
     since = time.time() - 30 * 24 * 3600
     log = await asyncio.to_thread(audit.entries, store.audit_location(), None, since)
+    token = websec.form_token(store.auth_secret(), name, "admin")
+    page = pages.admin_page(lang, people, list(reversed(log))[:500], token, notice)
+    return Response(page, media_type="text/html", status_code=status)
+
+
+async def admin(request: Any) -> Response:
+    """Users with their roles, forms to manage them, and the audit log, for administrators."""
+    name, lang, refused = await _admin_of(request)
+    if refused is not None or name is None:
+        return refused or Response(status_code=403)
     await audit_entry("admin_view", user=name)
-    return Response(pages.admin_page(lang, people, list(reversed(log))[:500]), media_type="text/html")
+    return await _admin_page(name, lang)
+
+
+def _delete_everything(name: str, by: str, address: str | None) -> dict[str, int]:
+    """A user and all their data (graph.accounts), on a sync checkpointer of the same history."""
+    from graph import accounts, open_checkpointer
+
+    saver = open_checkpointer(None)
+    try:
+        return accounts.delete_user_data(
+            store.users_location(), name, saver, Context().data_dir, by=by, address=address
+        )
+    finally:
+        close = getattr(getattr(saver, "conn", None), "close", None)
+        if callable(close):
+            close()
+
+
+async def admin_change(request: Any) -> Response:
+    """An administrator's form: add (or reset) a user, change a role, delete a user with all
+    their data. Checked (role, anti-forgery token, the rules of graph.accounts), audited, and
+    answered on the page in the administrator's language; a refused change changes nothing."""
+    from graph import accounts
+    from tools.users import UserError
+
+    name, lang, refused = await _admin_of(request)
+    if refused is not None or name is None:
+        return refused or Response(status_code=403)
+    form = await request.form()
+    if not websec.form_token_ok(store.auth_secret(), name, "admin", form.get("csrf")):
+        return await _admin_page(name, lang, catalog.text(lang, "ui.form_stale"), 400)
+    action = request.path_params["action"]
+    who, role = str(form.get("name") or "").strip(), str(form.get("role") or "")
+    where, address = store.users_location(), websec.client_address.get()
+    try:
+        if action == "add":
+            password = str(form.get("password") or "")
+            await asyncio.to_thread(accounts.save_user, where, who, password, role or None, name, address)
+            notice = catalog.text(lang, "ui.admin_added", name=who, role=role or "creator")
+        elif action == "role":
+            if not await asyncio.to_thread(accounts.change_role, where, who, role, name, address):
+                raise UserError(f"no user {who}", "no_user")
+            notice = catalog.text(lang, "ui.admin_role_changed", name=who, role=role)
+        elif action == "delete":
+            if form.get("confirm") != "yes":
+                return await _admin_page(
+                    name, lang, catalog.text(lang, "ui.admin_unconfirmed", name=who), 400
+                )
+            if await asyncio.to_thread(store.role_of, who) is None:
+                raise UserError(f"no user {who}", "no_user")
+            done = await asyncio.to_thread(_delete_everything, who, name, address)
+            notice = catalog.text(
+                lang,
+                "ui.admin_deleted",
+                name=who,
+                projects=done["projects"],
+                chats=done["chats"],
+                media=done["media_deleted"],
+            )
+        else:
+            raise HTTPException(404)
+    except UserError as err:
+        return await _admin_page(name, lang, catalog.text(lang, f"ui.admin_{err.code}", name=who), 400)
+    return await _admin_page(name, lang, notice)
 
 
 _page = chainlit_server.get_html_template
@@ -615,6 +803,8 @@ for route in (
     Route("/shared/{index:int}/video", shared_video),
     Route("/shared/{index:int}/export/{fmt}", shared_export),
     Route("/admin", admin),
+    Route("/admin/users/{action}", admin_change, methods=["POST"]),
+    Route("/shared/unshare", shared_unshare, methods=["POST"]),
 ):
     server.router.routes.insert(0, route)
 

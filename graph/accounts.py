@@ -21,7 +21,7 @@ class LastAdmin(UserError):
 def _keeps_an_admin(db: users.Location, name: str, role: str | None) -> None:
     admins = [n for n, r in users.all_users(db) if r == "admin"]
     if admins == [name] and role != "admin":
-        raise LastAdmin(f"{name} is the only admin")
+        raise LastAdmin(f"{name} is the only admin", "last_admin")
 
 
 def save_user(
@@ -46,7 +46,7 @@ def change_role(
 ) -> bool:
     """Give a user a role; whether the user exists. Audited."""
     if role not in users.ROLES:
-        raise UserError(f"roles are {', '.join(users.ROLES)}")
+        raise UserError(f"roles are {', '.join(users.ROLES)}", "bad_role")
     _keeps_an_admin(db, name, role)
     if not users.set_role(db, name, role):
         return False

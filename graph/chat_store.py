@@ -181,6 +181,22 @@ def shared_with(name: str) -> list[tuple[str, str]]:
     return users.shared_with(users_location(), name)
 
 
+def shares_by(name: str) -> list[tuple[str, str]]:
+    """The shares a user made (thread, viewer), newest first."""
+    return users.shares_by(users_location(), name)
+
+
+def share(thread: str, owner: str, viewer: str) -> None:
+    """Let `viewer` watch and export `owner`'s project `thread` (tools.users.UserError if there
+    is no such viewer)."""
+    users.share(users_location(), thread, owner, viewer)
+
+
+def unshare(thread: str, viewer: str) -> bool:
+    """End a share; whether there was one."""
+    return users.unshare(users_location(), thread, viewer)
+
+
 def all_users() -> list[tuple[str, str]]:
     """Every chat user with their role."""
     return users.all_users(users_location())

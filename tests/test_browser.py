@@ -126,8 +126,8 @@ def shots(tmp_path: Path) -> Path:
 class Session:
     """One user's browser page, watching for console errors and requests off this machine."""
 
-    def __init__(self, browser: Any, url: str, folder: Path) -> None:
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    def __init__(self, browser: Any, url: str, folder: Path, locale: str = "en-US") -> None:
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
         self.page = self.context.new_page()
         self.url, self.folder = url, folder
         self.errors: list[str] = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -435,6 +436,87 @@ def test_roles_a_viewer_watches_what_is_shared_and_changes_nothing(server: dict[
     _talk(url, viewer, "make a 6 second video about a paper crane")  # the same login, now a creator
     assert any(state(history, f"vera:{c}").get("script") for c in _chats(url, viewer))
     assert [e["action"] for e in entries(server, "vera")].count("role_changed") == 1
+
+
+def test_sharing_from_the_chat_in_chinese(server: dict[str, Any]) -> None:
+    """`/share NAME` and `/unshare NAME` typed in a chat: refused with nothing to share, for an
+    unknown name and for a viewer; done once per share, audited, in the project's language."""
+    from tools import users
+
+    url, db = server["url"], server["state"] / "users.sqlite"
+    _, _, owner = login(url, "erin", "erin-password")
+    said = _talk(url, owner, "/share carol")
+    assert any("还没有可以分享的项目" in t or "nothing to share" in t for t in said), said
+    said = _talk(url, owner, "做一个关于钟楼的6秒视频", "/share nobody", "/share carol", "/share", "/unshare bob")
+    assert any("没有用户 nobody" in t for t in said), said
+    assert any("只读分享给 carol" in t and "/shared" in t for t in said), said
+    assert any("请在命令后面写上用户名" in t for t in said) and any("没有分享给 bob" in t for t in said)
+    shares = users.shares_by(db, "erin")
+    assert [v for _, v in shares] == ["carol"]
+    _, _, carol = login(url, "carol", "carol-password")
+    page = call(url + "/shared", headers={"Cookie": carol, "Accept-Language": "zh-CN"})[2].decode()
+    assert "来自 erin" in page
+    add_user(db, "val", "val-password", role="viewer")
+    _, _, viewer = login(url, "val", "val-password")
+    said = _talk(url, viewer, "/share carol")
+    assert any("不能创建或修改项目" in t or "not make or change" in t for t in said)
+    assert users.shares_by(db, "val") == []
+    assert [e["action"] for e in entries(server, "erin")].count("share") == 1
+
+
+def test_admin_forms_need_the_role_the_token_and_the_origin(server: dict[str, Any]) -> None:
+    """The admin page's forms change users only for an administrator, with the page's token,
+    from the app's own origin; anything else is refused and changes nothing."""
+    from graph import websec
+    from tools import users
+
+    url, db = server["url"], server["state"] / "users.sqlite"
+    add_user(db, "pat", "pat-password", role="admin")
+    _, _, boss = login(url, "pat", "pat-password")
+    _, _, creator = login(url, "carol", "carol-password")
+    page = call(url + "/admin", headers={"Cookie": boss})[2].decode()
+    token = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)  # type: ignore[union-attr]
+    secret = "test-secret-" + "x" * 40  # face.serve's CHAINLIT_AUTH_SECRET
+    assert token == websec.form_token(secret, "pat", "admin")
+
+    def post(action: str, fields: dict[str, str], cookie: str, origin: str | None = None) -> tuple[int, str]:
+        headers = {
+            "Cookie": cookie,
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept-Language": "en",
+        }
+        if origin:
+            headers["Origin"] = origin
+        status, _, body = call(
+            url + f"/admin/users/{action}", "POST", urllib.parse.urlencode(fields).encode(), headers
+        )
+        return status, body.decode()
+
+    new_user = {"name": "quinn", "password": "quinn-password", "role": "viewer"}
+    assert post("add", new_user, boss)[0] == 400  # no token: a forged form
+    assert post("add", {**new_user, "csrf": "0" * 40}, boss)[0] == 400
+    assert post("add", {**new_user, "csrf": websec.form_token(secret, "carol", "admin")}, creator)[0] == 403
+    assert post("add", {**new_user, "csrf": token}, boss, origin=EVIL)[0] == 403  # the guard's origin check
+    assert users.role_of(db, "quinn") is None
+    status, page = post("add", {**new_user, "csrf": token}, boss, origin=url)
+    assert status == 200 and "quinn was saved as viewer" in page and users.role_of(db, "quinn") == "viewer"
+    status, page = post("add", {"name": "x", "password": "long-enough", "csrf": token}, boss)
+    assert status == 400 and "2 to 64" in page and users.role_of(db, "x") is None
+    status, page = post("role", {"name": "quinn", "role": "owner", "csrf": token}, boss)
+    assert status == 400 and "The roles are" in page and users.role_of(db, "quinn") == "viewer"
+    status, page = post("role", {"name": "nobody", "role": "creator", "csrf": token}, boss)
+    assert status == 400 and "There is no user nobody" in page
+    status, page = post("role", {"name": "quinn", "role": "creator", "csrf": token}, boss)
+    assert status == 200 and users.role_of(db, "quinn") == "creator"
+    status, page = post("delete", {"name": "quinn", "csrf": token}, boss)  # the box not ticked
+    assert status == 400 and "I am sure" in page and users.role_of(db, "quinn") == "creator"
+    status, page = post("delete", {"name": "quinn", "confirm": "yes", "csrf": token}, boss)
+    assert status == 200 and "quinn was deleted" in page and users.role_of(db, "quinn") is None
+    mine = [
+        e for e in entries(server, "quinn") if e["action"] in ("user_added", "role_changed", "user_deleted")
+    ]
+    assert [e["action"] for e in mine] == ["user_added", "role_changed", "user_deleted"]
+    assert all(json.loads(e["detail"])["by"] == "pat" for e in mine)
 
 
 def test_a_login_flood_does_not_stall_the_server(server: dict[str, Any]) -> None:

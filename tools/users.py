@@ -20,7 +20,12 @@ NAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 
 
 class UserError(ValueError):
-    """A user name or password that cannot be used."""
+    """A user name or password that cannot be used; `code` says which rule (for a reply in the
+    user's language): bad_name, bad_password, bad_role, no_user, last_admin."""
+
+    def __init__(self, message: str, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 ROLES = ("admin", "creator", "viewer")
@@ -116,11 +121,11 @@ def add_user(db: Location, name: str, password: str, role: str | None = None) ->
     """Create or replace a user (the password is stored only as an argon2 hash). A new user
     is a creator unless `role` says otherwise; a password reset keeps the role."""
     if not NAME.match(name):
-        raise UserError("names are 2-64 letters, digits or _.@-")
+        raise UserError("names are 2-64 letters, digits or _.@-", "bad_name")
     if len(password) < 8:
-        raise UserError("passwords need at least 8 characters")
+        raise UserError("passwords need at least 8 characters", "bad_password")
     if role is not None and role not in ROLES:
-        raise UserError(f"roles are {', '.join(ROLES)}")
+        raise UserError(f"roles are {', '.join(ROLES)}", "bad_role")
     update = "hash = excluded.hash, created = excluded.created" + (", role = excluded.role" if role else "")
     _query(  # the CLI and the web app may both write it
         db,
@@ -144,7 +149,7 @@ def role_of(db: Location, name: str) -> str | None:
 def set_role(db: Location, name: str, role: str) -> bool:
     """Give a user a role; whether the user exists."""
     if role not in ROLES:
-        raise UserError(f"roles are {', '.join(ROLES)}")
+        raise UserError(f"roles are {', '.join(ROLES)}", "bad_role")
     return bool(
         _query(db, "UPDATE {users} SET role = ? WHERE name = ? RETURNING name", (role, name), write=True)
     )
@@ -153,7 +158,7 @@ def set_role(db: Location, name: str, role: str) -> bool:
 def share(db: Location, thread: str, owner: str, viewer: str) -> None:
     """Let `viewer` watch and export the project `thread` of `owner` (read-only)."""
     if role_of(db, viewer) is None:
-        raise UserError(f"no user {viewer}")
+        raise UserError(f"no user {viewer}", "no_user")
     _query(
         db,
         "INSERT INTO cinechat_shares (thread, viewer, owner, created) VALUES (?, ?, ?, ?)"
@@ -172,6 +177,14 @@ def unshare(db: Location, thread: str, viewer: str) -> bool:
         True,
     )
     return bool(done)
+
+
+def shares_by(db: Location, owner: str) -> list[tuple[str, str]]:
+    """The shares a user made: (thread, viewer), newest first."""
+    rows = _query(
+        db, "SELECT thread, viewer FROM cinechat_shares WHERE owner = ? ORDER BY created DESC", (owner,)
+    )
+    return [(str(t), str(v)) for t, v in rows]
 
 
 def shared_with(db: Location, viewer: str) -> list[tuple[str, str]]:
