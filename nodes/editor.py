@@ -37,6 +37,26 @@ def _with_files(op: Operation, slots: dict[str, Any], data_dir: str) -> dict[str
     return params
 
 
+def _beat_grid(params: dict[str, Any], state: ProjectState, data_dir: str) -> dict[str, Any] | None:
+    """The beats of the music the cut follows: the song sent with the request, else the bed the
+    project has (the user's song, or the composed music, made now if it is not yet); None when
+    the music is off."""
+    from tools.beats import analyse
+    from tools.soundtrack import music_bed
+
+    store = AssetStore(data_dir)
+    script: dict[str, Any] = dict(state.get("script") or {"shots": []})
+    settings: dict[str, Any] = dict(state.get("settings") or {})
+    total = sum(float(s["duration"]) for s in script["shots"])
+    if params.get("upload_path"):
+        song: Path | None = store.local(params["upload_path"]["path"])
+    elif settings.get("music") == "upload" and settings.get("music_file"):
+        song = store.local(settings["music_file"]["path"])
+    else:
+        song = music_bed(store, settings, script, total)  # type: ignore[arg-type]
+    return analyse(song, total).as_dict() if song else None
+
+
 def _export(state: ProjectState, context: Context) -> dict[str, Any]:
     """The render of this version exported in the asked format."""
     fmt = state["intent"]["slots"].get("format", "mp4")
@@ -72,6 +92,8 @@ def editor(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
             return _export(state, context)
         op = lookup(name)
         params = _with_files(op, slots, context.data_dir)
+        if name == "beat_cut":
+            params["beat_grid"] = _beat_grid(params, state, context.data_dir)
         picked = darkest_shot(exposure, params) if name == "brightness" else None
         if picked:  # 'brighter' with no shot named means the one shot far darker than the rest
             params["shots"] = [picked]

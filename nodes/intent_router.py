@@ -68,6 +68,8 @@ def _with_music(analysis: Analysis, files: list[str], state: ProjectState) -> An
         return Analysis("edit_audio", 1.0, {"error": err.code, **err.details})
     if not state.get("script"):
         return Analysis(analysis.intent, 1.0, {"error": "no_script"})
+    if analysis.slots.get("operation") == "beat_cut":  # 'cut to the beat of this song'
+        return Analysis("edit_audio", 0.95, {**analysis.slots, "upload_path": files[0]})
     return Analysis("edit_audio", 0.95, {"shots": [], "operation": "music", "upload_path": files[0]})
 
 

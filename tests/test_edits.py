@@ -106,7 +106,14 @@ def _value(param: Param, count: int) -> st.SearchStrategy[Any]:
         return st.booleans()
     if param.type == "file":
         return st.just({"key": "k", "path": "/store/k.bin"})
+    if param.type == "analysis":  # a measured beat grid: steady beats from an offset, every 4th strong
+        return st.builds(_beat_grid, st.floats(60, 180), st.floats(0, 1))
     return st.text(min_size=1, max_size=20)
+
+
+def _beat_grid(bpm: float, offset: float) -> dict[str, Any]:
+    beats = [offset + i * 60 / bpm for i in range(int(200 * bpm / 60))]
+    return {"tempo": bpm, "beats": beats, "downbeats": beats[::4]}
 
 
 @st.composite

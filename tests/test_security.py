@@ -447,7 +447,9 @@ def test_sharing_from_the_chat_in_chinese(server: dict[str, Any]) -> None:
     _, _, owner = login(url, "erin", "erin-password")
     said = _talk(url, owner, "/share carol")
     assert any("还没有可以分享的项目" in t or "nothing to share" in t for t in said), said
-    said = _talk(url, owner, "做一个关于钟楼的6秒视频", "/share nobody", "/share carol", "/share", "/unshare bob")
+    said = _talk(
+        url, owner, "做一个关于钟楼的6秒视频", "/share nobody", "/share carol", "/share", "/unshare bob"
+    )
     assert any("没有用户 nobody" in t for t in said), said
     assert any("只读分享给 carol" in t and "/shared" in t for t in said), said
     assert any("请在命令后面写上用户名" in t for t in said) and any("没有分享给 bob" in t for t in said)

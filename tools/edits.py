@@ -600,6 +600,60 @@ class VolumeOperation(Operation):
         return self._bed(params) * _sign(float(params.get("amount", 0.25)))
 
 
+class BeatCutOperation(Operation):
+    """Cuts on the music's beat (卡点): each cut between shots moves to the nearest beat, or, as a
+    music video, every shot lasts whole bars; the total length is kept. The beats come measured
+    (`beat_grid`, by the editor from the music bed: the song given with the request, the song
+    already set, or the composed bed); the strong beats stay in the settings for the camera
+    pulses and the flashes on the cut."""
+
+    name = "beat_cut"
+    group = "sound"
+    params = (
+        Param(
+            "mode",
+            "choice",
+            "'beats': each cut on the nearest beat; 'bars': a music video, every shot whole bars",
+            choices=("beats", "bars"),
+        ),
+        Param("upload_path", "file", "the song to cut to", folder="uploads"),
+        Param("beat_grid", "analysis", "the beats of the music bed, measured by the editor"),
+    )
+
+    def edit(self, work: EditResult, params: dict[str, Any]) -> None:
+        """Retime the shots onto the beats and keep the beats for the renderer."""
+        from tools.beats import bar_cuts, snap_cuts
+
+        grid = params.get("beat_grid")
+        if not grid:
+            raise RequestError("beat_no_music")
+        mode = "bars" if params.get("mode") == "bars" else "beats"
+        shots = work.script["shots"]
+        before = [float(s["duration"]) for s in shots]
+        if mode == "bars":
+            after = bar_cuts(before, list(grid["downbeats"]), list(grid["beats"]))
+        else:
+            after = snap_cuts(before, list(grid["beats"]))
+        for shot, seconds in zip(shots, after, strict=True):
+            shot["duration"] = seconds
+        if params.get("upload_path"):
+            work.settings["music"] = "upload"
+            work.settings["music_file"] = dict(params["upload_path"])  # type: ignore[typeddict-item]
+        work.settings["beat_sync"] = {
+            "mode": mode,
+            "tempo": grid["tempo"],
+            "downbeats": list(grid["downbeats"]),
+        }
+        cuts, t = [], 0.0
+        for seconds in after[:-1]:
+            t += seconds
+            cuts.append(round(t, 3))
+        work.touched = [
+            i + 1 for i, (a, b) in enumerate(zip(before, after, strict=True)) if abs(a - b) > 1e-6
+        ]
+        work.detail = {"mode": mode, "tempo": grid["tempo"], "cuts": cuts, "retimed": len(work.touched)}
+
+
 class EffectsOperation(Operation):
     """Sound effects on or off, or named effects added to or removed from shots."""
 
@@ -667,6 +721,7 @@ OPERATIONS: dict[str, Operation] = {
         VolumeOperation(),
         VoiceOperation(),
         EffectsOperation(),
+        BeatCutOperation(),
     )
 }
 """Every edit operation by name."""
@@ -700,7 +755,7 @@ def decision_params() -> dict[str, Param]:
     found: dict[str, Param] = {}
     for op in OPERATIONS.values():
         for param in op.params:
-            if param.type == "file" or param.name == "shots":
+            if param.type in ("file", "analysis") or param.name == "shots":
                 continue
             known = found.setdefault(param.name, param)
             if (known.type, known.low, known.high, known.choices) != (
@@ -794,6 +849,16 @@ def describe(op: str, detail: dict[str, Any], params: dict[str, Any], lang: str)
     A level it moved is said with its direction and its values before and after ('亮度调亮：镜头2
     +0.00 → +0.15'); a setting with its new value in words ('旁白 → 女声'); no internal names."""
     name = op_name(op, lang)
+    if op == "beat_cut":  # '卡点：120 BPM，3 个切点 2.000 s、4.012 s、6.001 s'
+        cuts = catalog.text(lang, "ops.list_sep").join(f"{c:.3f} s" for c in detail.get("cuts") or [])
+        key = "ops.beat_cut_bars" if detail.get("mode") == "bars" else "ops.beat_cut_beats"
+        return catalog.text(
+            lang,
+            key,
+            tempo=round(float(detail.get("tempo") or 0)),
+            count=len(detail.get("cuts") or []),
+            cuts=cuts,
+        )
     targets = detail.get("targets")
     where = ""
     if targets and not detail.get("all"):

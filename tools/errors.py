@@ -65,6 +65,10 @@ CODES: dict[str, str] = {
     "audio_too_short": "an audio file too short to be a music bed",
     "audio_not_file": "an audio path that is a folder, a device or a pipe, not a file",
     "image_not_file": "an image path that is a folder, a device or a pipe, not a file",
+    # the beat (tools/beats.py)
+    "beats_silent": "cut to the beat of a song that is silent",
+    "beats_none": "cut to the beat of a song without a steady beat",
+    "beat_no_music": "cut to the beat while the music is off",
     # content policy (tools/policy.py)
     "policy_minors_sexual": "sexual content involving minors",
     "policy_graphic_violence": "graphic violence or gore",

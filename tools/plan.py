@@ -100,7 +100,25 @@ def shot_spec(
         "overlays": shot.get("overlays") or [],
         "tail": tail,
         "image": (shot.get("image") or {}).get("key"),
+        **beat_marks(settings, start, end, head, fps),
     }
+
+
+def beat_marks(settings: Settings, start: float, end: float, head: int, fps: int) -> ShotSpec:
+    """For a project cut to the beat: the clip frames of the strong beats inside the shot (a
+    camera pulse on each) and, when the shot starts on one, a flash on its first frame."""
+    sync: dict[str, Any] = settings.get("beat_sync") or {}
+    downbeats = [float(b) for b in sync.get("downbeats") or []]
+    if not downbeats:
+        return ShotSpec()
+    first, last = round(start * fps), round(end * fps)
+    frames = sorted({round(b * fps) for b in downbeats})
+    pulses = [head + f - first for f in frames if first < f < last]
+    flash = start > 0 and any(abs(f - first) <= 1 for f in frames)
+    marks = ShotSpec(pulses=pulses)
+    if flash:
+        marks["flash"] = head
+    return marks
 
 
 def build_plan(

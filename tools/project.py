@@ -129,6 +129,8 @@ class Settings(TypedDict, total=False):
     caption_scale: float
     transition: str
     transitions: dict[str, str]
+    beat_sync: dict[str, Any]
+    """Set by a cut to the beat: {mode: beats|bars, tempo, downbeats: [seconds]}."""
 
 
 DEFAULT_SETTINGS: Settings = {
@@ -192,6 +194,8 @@ class ShotSpec(TypedDict, total=False):
     tail: int
     image: str | None
     diffusion: dict[str, Any]
+    pulses: list[int]
+    flash: int
 
 
 class PlanItem(TypedDict, total=False):

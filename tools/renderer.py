@@ -182,18 +182,44 @@ def camera_offsets(camera: str, margin: tuple[int, int], speed: float, duration:
     }.get(camera, ("0", "0"))
 
 
+PULSE = 0.05
+"""How far a beat's camera pulse pushes in (5%), decaying over PULSE_DECAY seconds."""
+PULSE_DECAY = 0.12
+FLASH = 0.22
+"""How much a cut on a strong beat brightens its first frame, decaying over FLASH_DECAY s."""
+FLASH_DECAY = 0.07
+
+
+def pulse_expr(pulses: list[int], fps: int) -> str:
+    """The camera pulses as an expression of the output frame `on`: a jump at each pulse frame
+    decaying exponentially."""
+    decay = max(1.0, PULSE_DECAY * fps)
+    return "+".join(f"if(gte(on,{f}),exp(-(on-{f})/{decay:.2f}),0)" for f in pulses)
+
+
 def zoom_filter(
-    camera: str, size: tuple[int, int], fps: int, frames: int, speed: float, subject: tuple[float, float]
+    camera: str,
+    size: tuple[int, int],
+    fps: int,
+    frames: int,
+    speed: float,
+    subject: tuple[float, float],
+    pulses: list[int] | None = None,
 ) -> str | None:
-    """A zoompan for push-ins (towards the subject) and the aerial pull-out, else None."""
+    """A zoompan for push-ins (towards the subject), the aerial pull-out and the camera pulses
+    on strong beats, else None."""
     p = f"clip(on*{speed:.4f}/{max(1, frames - 1)},0,1)"
     e = f"(0.5*{p}+0.5*{p}*{p}*(3-2*{p}))"
     if camera == "push_in":
         z = f"1+0.16*{e}"
     elif camera == "crane_up":
         z = f"1.14-0.14*{e}"
+    elif pulses:
+        z = "1"
     else:
         return None
+    if pulses:
+        z = f"({z})*(1+{PULSE}*min(1,{pulse_expr(pulses, fps)}))"
     fx, fy = subject
     return (
         f"zoompan=z='{z}':x='clip({fx}*iw-iw/zoom/2,0,iw-iw/zoom)':y='clip({fy}*ih-ih/zoom/2,0,ih-ih/zoom)'"
@@ -593,8 +619,13 @@ def render_clip(
         else:
             _sky_background(graph, comp, size, fps, offsets)
         base = _parallax(graph, comp, offsets, float(spec.get("speed", 1.0)), fps)
-        zoom = zoom_filter(camera, size, fps, frames, 1.0, comp.subject)
+        zoom = zoom_filter(camera, size, fps, frames, 1.0, comp.subject, spec.get("pulses"))
         post = [*([zoom] if zoom else []), grade_filter(spec.get("grade", {})), *look_filter(comp.look, size)]
+        if spec.get("flash") is not None:  # the cut lands on a strong beat: a flash on it
+            at = int(spec["flash"]) / fps
+            post.append(
+                f"eq=brightness='{FLASH}*exp(-(t-{at:.4f})/{FLASH_DECAY})*gte(t,{at:.4f})':eval=frame"
+            )
         graph.chain(f"[{base}]{','.join(post)}[g]")
         base = _caption(graph, spec, _texts(graph, spec, "g", size, head / fps), size)
         graph.chain(f"[{base}]{','.join([*_fades(spec, duration), 'format=yuv420p'])}[v]")
