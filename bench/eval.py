@@ -319,6 +319,36 @@ def creation(split: str) -> dict[str, Any]:
     }
 
 
+def beat_cuts(split: str) -> dict[str, Any]:
+    """Requests to cut to the beat (or in whole bars) told from other talk of music and rhythm
+    (tests/data/heldout/beatcut), read by the router against a rendered project."""
+    path = HELD / "beatcut" / f"{split}.jsonl"
+    cases = [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
+    found = hits = modes = false = 0
+    misses = []
+    for case in cases:
+        reading, _ = decide(case["text"], project("rendered"), Context(use_llm=False))  # type: ignore[arg-type]
+        got = reading.slots.get("mode") if reading.slots.get("operation") == "beat_cut" else None
+        if case["label"] == "beat_cut":
+            found += 1
+            hits += got is not None
+            modes += got == case.get("mode")
+        elif got:
+            false += 1
+        if (got is None) == (case["label"] == "beat_cut") or (got and got != case.get("mode")):
+            misses.append({"text": case["text"], "want": case.get("mode") or "other", "got": got or "other"})
+    others = len(cases) - found
+    return {
+        "split": f"beatcut-{split}",
+        "cases": len(cases),
+        "recall": hits / found if found else None,
+        "mode_right": modes / found if found else None,
+        "false_positives": false,
+        "others": others,
+        "misses": misses,
+    }
+
+
 def show(result: dict[str, Any], misses: bool) -> None:
     """Print a split's figures."""
     print(f"\n== {result['split']}: {result['messages']} messages")
@@ -394,6 +424,18 @@ def main() -> int:
         if args.misses and split != "test":
             for m in made["misses"]:
                 print(f"  missing {m['missing']}: {m['text']}  || {m['shots']}")
+    for split in args.split or ["test", "dev"]:
+        beat = beat_cuts(split)
+        if not beat["cases"]:
+            continue
+        results.append(beat)
+        print(
+            f"== {beat['split']}: {beat['cases']} messages, cut-to-the-beat requests found {beat['recall']:.3f}, "
+            f"mode right {beat['mode_right']:.3f}, false readings {beat['false_positives']}/{beat['others']}"
+        )
+        if args.misses and split != "test":
+            for m in beat["misses"]:
+                print(f"  {m['want']} -> {m['got']}: {m['text']}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=2))
     return 0

@@ -70,8 +70,8 @@ def test_snapped_cuts_keep_the_total_and_shots_long_enough(
     total = sum(durations)
     grid = list(np.arange(offset, total + 2, 60 / bpm))
     after = snap_cuts(durations, grid)
-    assert len(after) == len(durations) and abs(sum(after) - total) < 1e-9
-    assert all(d >= MIN_SHOT - 1e-9 for d in after)
+    assert len(after) == len(durations) and abs(sum(after) - total) < 1e-5
+    assert all(d >= MIN_SHOT - 1e-5 for d in after)
     cuts = list(np.cumsum(after)[:-1])
     assert cuts == sorted(cuts)
 
@@ -90,7 +90,7 @@ def test_with_room_every_cut_moves_to_the_nearest_beat(
     grid = np.arange(offset, sum(durations) + 2, 60 / bpm)
     after = snap_cuts(durations, list(grid))
     for was, now in zip(np.cumsum(durations)[:-1], np.cumsum(after)[:-1], strict=True):
-        assert abs(now - grid[np.argmin(np.abs(grid - was))]) < 1e-9
+        assert abs(now - grid[np.argmin(np.abs(grid - was))]) < 1e-5
 
 
 @settings(max_examples=60, deadline=None)
@@ -99,7 +99,7 @@ def test_a_music_video_cut_keeps_the_total(durations: list[float], bpm: float) -
     total = sum(durations)
     grid = list(np.arange(0.3, total + 2, 60 / bpm))
     after = bar_cuts(durations, grid[::4], grid)
-    assert abs(sum(after) - total) < 1e-9 and all(d >= MIN_SHOT - 1e-9 for d in after)
+    assert abs(sum(after) - total) < 1e-5 and all(d >= MIN_SHOT - 1e-5 for d in after)
 
 
 @settings(max_examples=60, deadline=None)
@@ -112,7 +112,7 @@ def test_a_music_video_cut_puts_every_cut_on_a_bar_line(durations: list[float], 
     grid = list(np.arange(0.3, sum(durations) + 2, 60 / bpm))
     bars = np.asarray(grid[::4])
     after = bar_cuts(durations, list(bars), grid)
-    assert all(float(np.min(np.abs(bars - c))) < 1e-9 for c in np.cumsum(after)[:-1])
+    assert all(float(np.min(np.abs(bars - c))) < 1e-5 for c in np.cumsum(after)[:-1])
 
 
 def _send(app: Any, thread: str, text: str, audio: list[str] | None = None) -> dict[str, Any]:

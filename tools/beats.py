@@ -87,7 +87,7 @@ def analyse(path: str | Path, seconds: float | None = None, max_song: float = 60
     )
     times = refine(librosa.frames_to_time(frames, sr=SAMPLE_RATE, hop_length=HOP), y)
     onsets = librosa.frames_to_time(onset_frames, sr=SAMPLE_RATE, hop_length=HOP)
-    strength = envelope[np.clip(frames, 0, len(envelope) - 1)]
+    strength = loudness(y, times)
     phase = int(np.argmax([strength[p::4].mean() if len(strength[p::4]) else 0.0 for p in range(4)]))
     beats, downs = list(map(float, times)), [float(t) for i, t in enumerate(times) if i % 4 == phase]
     if seconds and seconds > song:  # the mixer loops a short song: so do its beats
@@ -95,8 +95,9 @@ def analyse(path: str | Path, seconds: float | None = None, max_song: float = 60
         beats = [b + k * song for k in range(loops) for b in beats]
         downs = [b + k * song for k in range(loops) for b in downs]
     limit = seconds if seconds else song
+    period = float(np.median(np.diff(times))) if len(times) > 1 else 60.0 / float(np.atleast_1d(tempo)[0])
     return Beats(
-        float(np.atleast_1d(tempo)[0]),
+        60.0 / period,  # from the beats found (the tracker's own estimate is on a coarse grid)
         [b for b in beats if b < limit],
         [b for b in downs if b < limit],
         [float(o) for o in onsets if o < limit],
@@ -125,6 +126,19 @@ def refine(beats: np.ndarray, y: np.ndarray, window: float = 0.04) -> np.ndarray
     return out
 
 
+def loudness(y: np.ndarray, times: np.ndarray, span: float = 0.06) -> np.ndarray:
+    """Each beat's strength: the RMS level of the `span` seconds from its attack (a downbeat's
+    kick or accent is the loudest of its bar; the onset envelope, on a log scale from silence,
+    hardly tells an accent from a plain beat)."""
+    width = int(span * SAMPLE_RATE)
+    out = []
+    for t in times:
+        a = int(t * SAMPLE_RATE)
+        part = y[a : a + width]
+        out.append(float(np.sqrt(np.mean(part**2))) if len(part) else 0.0)
+    return np.asarray(out)
+
+
 def _cuts(durations: list[float]) -> tuple[list[float], float]:
     ends, t = [], 0.0
     for d in durations:
@@ -135,9 +149,8 @@ def _cuts(durations: list[float]) -> tuple[list[float], float]:
 
 def _lengths(cuts: list[float], total: float) -> list[float]:
     """Shot lengths from cut times; the last takes what is left, so the total is exact."""
-    edges = [0.0, *cuts]
-    lengths = [b - a for a, b in zip(edges, edges[1:], strict=False)]
-    return [*lengths, total - sum(lengths)]
+    edges = [0.0, *cuts, total]
+    return [round(b - a, 6) for a, b in zip(edges, edges[1:], strict=False)]  # printed as measured
 
 
 def snap_cuts(durations: list[float], beats: list[float], tolerance: float | None = None) -> list[float]:

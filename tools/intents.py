@@ -102,11 +102,35 @@ MUSIC_VIDEO = (
 """Words asking for a music-video cut: every shot lasts whole bars of the song."""
 
 
+CUT_WORDS = (
+    r"\bcut\w*|\bedits?\b|\bedit points?|transitions?|scene changes?|shot changes?|\bswitch(es|ing)?\b|clip changes?|"
+    r"\b(the\s+)?(shots|scenes|clips)\b|\bthem\b|剪辑点?|切点|切换点?|转场|切镜头?|换镜头?|镜头切换|换画面|切画面"
+)
+BEAT_WORDS = (
+    r"\bbeats?\b|\bbeat grid|\brhythm|\bdrums?\b|drum hits?|\bkicks?\b|\bsnare|bass drop|\bdownbeats?|\btempo grid|"
+    r"节拍|节奏点|鼓点|拍子|拍点|重音|重拍|(音乐|歌|bgm|BGM)的?节奏"
+)
+ALIGN_WORDS = (
+    r"\bmatch\w*|\balign\w*|\bsync\w*|\bline\w* (them |it |everything )?up|\btim(e|ed|ing)\b|\bfall\b|\bland\b|\bhit\b|"
+    r"\block\w*|\bsnap\w*|\bfollow\w*|\bon\s+(the|teh|da)?\s*beat|对齐|对上|对准|同步|跟着|跟上|跟随|随着|卡在?|踩在?|合上|落在|配合|按照?"
+)
+NOT_A_CUT = (
+    r"音量|大声|小声|太吵|太响|换一?首|换个|选一?首|删掉|去掉|拖沓|太快|太慢|快一点|慢一点|"
+    r"\bvolume\b|\bloud|\bquiet|\bsofter\b|\bremove\b|\bdelete\b|\bmute\b|\b(pick|choose|another|different|new) (song|track|music)|"
+    r"\b(faster|slower|upbeat) (song|track|music)|\bbpm\b\s*\?|\bwhat\b"
+)
+"""A cut to the beat told in the words' parts: something that cuts, the beat, and lining them up
+('time the scene changes to the drum hits', '切换点和音乐节拍同步一下'); not a change of the music."""
+
+
 def beat_request(text: str) -> str | None:
     """'bars' for a music-video cut, 'beats' for a cut to the beat, None for neither."""
     if _has(MUSIC_VIDEO, text):
         return "bars"
-    return "beats" if _has(BEAT_CUT, text) else None
+    if _has(BEAT_CUT, text) or _has(r"卡.{0,6}(音乐|歌|bgm|鼓)的?(点|拍)", text):
+        return "beats"
+    parts = _has(CUT_WORDS, text) and _has(BEAT_WORDS, text) and _has(ALIGN_WORDS, text)
+    return "beats" if parts and not _has(NOT_A_CUT, text) else None
 
 
 EDIT_VISUAL = {
@@ -1058,7 +1082,8 @@ def _analyse(
     command = re.match(r"^/([a-z_]+)\s*(.*)$", msg, flags=re.S)
     if command and command.group(1) in INTENTS:  # an exact command (the buttons of a question)
         return _commanded(command.group(1), command.group(2).strip(), script, state)
-    beat = beat_request(msg) if script else None
+    new_video = _has(CREATE, msg) and _has(r"关于|讲|\babout\b|\bnew\b|\banother\b|新的|另一个", msg)
+    beat = beat_request(msg) if script and not new_video else None  # not 'make a music video about…'
     if beat:  # a precise family the trained models were not given: the words decide
         return Analysis("edit_audio", 0.9, {"shots": [], "operation": "beat_cut", "mode": beat})
     reading = rules(msg, script)
