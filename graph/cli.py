@@ -213,9 +213,26 @@ def progress_wanted(args: argparse.Namespace) -> bool:
 
 
 def cmd_say(args: argparse.Namespace) -> int:
-    """Run one chat turn (`-` reads the message from stdin)."""
-    text = sys.stdin.read().strip() if args.text == "-" else args.text
+    """Run one chat turn (`-` reads the message from stdin; --voice, a recording of it)."""
+    text = sys.stdin.read().strip() if args.text == "-" else (args.text or "")
     graph = _graph(args.db)
+    heard = None
+    if args.voice:  # the recording's words are the message, handled exactly as if typed
+        from graph.voice import hear
+
+        lang = graph.get_state(_config(args.thread)).values.get("language") or _context(args.db).language
+        said, refusal = hear(args.voice, lang)
+        if said is None:
+            out = {"error": "voice", "thread_id": args.thread, "reply": refusal, "transcript": None}
+            print(json.dumps(out, ensure_ascii=False, indent=2) if args.json else refusal)
+            return EXIT_REFUSED
+        heard = said.text
+        text = f"{said.text} {text}".strip()
+        if not args.json:
+            print(f"🎙 {said.text}", file=sys.stderr)
+    elif not text:
+        print("say what? give the message, - for stdin, or --voice FILE", file=sys.stderr)
+        return 2
     result = run_turn(
         graph,
         args.thread,
@@ -227,6 +244,8 @@ def cmd_say(args: argparse.Namespace) -> int:
         wait=not args.no_wait,
         events=args.events,
     )
+    if heard is not None:
+        result["transcript"] = heard
     print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else reply_text(result))
     if result.get("failed") == "failed":
         return 1
@@ -715,7 +734,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--image", action="append", help="an image to animate as a shot (the shot the text names)")
     p.add_argument("--music", action="append", help="an audio file (WAV/MP3/M4A/OGG) to use as the music bed")
-    p.add_argument("text", help="the message; - reads it from stdin")
+    p.add_argument(
+        "--voice", help="a recording of the message (WAV/MP3/M4A/OGG), transcribed by CINECHAT_STT_BASE_URL"
+    )
+    p.add_argument("text", nargs="?", default="", help="the message; - reads it from stdin")
     p.set_defaults(func=cmd_say)
     p = sub.add_parser("classify", help="show the router's decision, changing nothing")
     common(p)

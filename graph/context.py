@@ -303,6 +303,14 @@ ENVIRONMENT: list[tuple[str, str]] = [
     ("CINECHAT_METRICS_TOKEN", "bearer token for /metrics (generated into <state>/.metrics_token)"),
     ("CINECHAT_PASSWORD", "password for `cinechat users add` without a prompt"),
     ("CHAINLIT_AUTH_SECRET", "signs login tokens (generated into <state>/.chainlit_secret)"),
+    ("CINECHAT_STT", "voice messages: auto (when an endpoint or an OpenAI key is set), openai, off"),
+    (
+        "CINECHAT_STT_BASE_URL",
+        "an OpenAI-compatible /v1/audio/transcriptions endpoint (faster-whisper-server, speaches)",
+    ),
+    ("CINECHAT_STT_API_KEY", "its key (else OPENAI_API_KEY)"),
+    ("CINECHAT_STT_MODEL", "the transcription model (whisper-1)"),
+    ("CINECHAT_STT_TIMEOUT", "seconds to wait for a transcription (60)"),
     ("CHAINLIT_SSL_CERT", "the TLS certificate Chainlit serves with; `cinechat ui --tls-cert` sets it"),
     ("CHAINLIT_SSL_KEY", "its private key; `cinechat ui --tls-key` sets it"),
     (

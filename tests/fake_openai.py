@@ -79,12 +79,51 @@ MODERATION_CATEGORIES = (
 """The categories of OpenAI's moderation answer."""
 
 
+def _multipart(kind: str, raw: bytes) -> dict[str, bytes | str]:
+    """A multipart/form-data body's fields: files as bytes, the rest as text."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + kind.encode() + b"\r\n\r\n" + raw)
+    out: dict[str, bytes | str] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True) or b""
+        out[str(name)] = payload if part.get_filename() else payload.decode("utf-8", "replace")
+    return out
+
+
+def _heard(audio: bytes, known: dict[str, str]) -> tuple[str, float]:
+    """The words a test spoke into `audio` (by its hash) when it is a WAV with sound, and its
+    length in seconds."""
+    import hashlib
+    import io
+    import wave
+
+    try:
+        with wave.open(io.BytesIO(audio), "rb") as wf:
+            frames = wf.readframes(wf.getnframes())
+            seconds = wf.getnframes() / float(wf.getframerate())
+    except (wave.Error, EOFError):
+        return "", 0.0
+    loud = max(
+        (abs(int.from_bytes(frames[i : i + 2], "little", signed=True)) for i in range(0, len(frames) - 1, 2)),
+        default=0,
+    )
+    if loud < 300:
+        return "", seconds
+    return known.get(hashlib.sha256(audio).hexdigest(), ""), seconds
+
+
 class FakeOpenAI:
     """Start with `with FakeOpenAI(mode) as srv:`; `srv.url` is the base URL, `srv.calls` the
     request bodies. mode: 'ok' answers, 'error' returns HTTP 500, 'garbage' returns non-JSON, 'slow' answers
     after 3 s (past a short client timeout);
     `intent` replaces the router's canned decision. Moderation requests are kept apart in
-    `srv.moderations`; `srv.moderation_mode = "error"` fails them alone."""
+    `srv.moderations`; `srv.moderation_mode = "error"` fails them alone. Transcriptions
+    (`/audio/transcriptions`, multipart) answer with `srv.transcripts[sha256 of the file]`, the
+    words the test spoke into it, spread over the file's speech; a file it was not told of, or
+    one that is not a WAV with sound in it, gets no words. They are kept in `srv.transcriptions`."""
 
     def __init__(self, mode: str = "ok", intent: dict[str, Any] | None = None) -> None:
         self.mode = mode
@@ -93,6 +132,8 @@ class FakeOpenAI:
         self.moderations: list[dict[str, Any]] = []
         self.moderation_mode = "error" if mode == "error" else "ok"
         self.paths: list[str] = []
+        self.transcripts: dict[str, str] = {}
+        self.transcriptions: list[dict[str, Any]] = []
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -100,7 +141,11 @@ class FakeOpenAI:
                 pass
 
             def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                raw = self.rfile.read(int(self.headers["Content-Length"]))
+                if self.path.endswith("/audio/transcriptions"):
+                    self._transcribe(raw)
+                    return
+                body = json.loads(raw)
                 if self.path.endswith("/moderations"):  # kept apart: flags categories named [[name]]
                     outer.moderations.append(body)
                     if outer.moderation_mode == "error":
@@ -148,6 +193,35 @@ class FakeOpenAI:
                         }
                     ],
                     "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                }
+                data = json.dumps(reply).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _transcribe(self, raw: bytes) -> None:
+                fields = _multipart(self.headers["Content-Type"], raw)
+                outer.transcriptions.append({k: v for k, v in fields.items() if k != "file"})
+                outer.paths.append(self.path)
+                if outer.mode == "error":
+                    self.send_response(500)
+                    self.end_headers()
+                    return
+                audio = fields.get("file", b"")
+                assert isinstance(audio, bytes)
+                text, seconds = _heard(audio, outer.transcripts)
+                words = text.split() or []
+                step = seconds / max(1, len(words))
+                reply = {
+                    "text": text,
+                    "language": "chinese" if any("\u4e00" <= c <= "\u9fff" for c in text) else "english",
+                    "duration": seconds,
+                    "words": [
+                        {"word": w, "start": round(i * step, 3), "end": round((i + 1) * step, 3)}
+                        for i, w in enumerate(words)
+                    ],
                 }
                 data = json.dumps(reply).encode()
                 self.send_response(200)

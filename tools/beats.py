@@ -12,14 +12,13 @@ lengths the script had. Cut times are exact beat times, not rounded to a grid.""
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from tools.errors import RequestError
-from tools.ffmpeg import binary
+from tools.ffmpeg import MediaError, decode_pcm
 
 SAMPLE_RATE = 22050
 HOP = 512  # 23 ms per onset frame at 22.05 kHz
@@ -56,15 +55,11 @@ class Beats:
 
 
 def decode(path: str | Path, seconds: float | None = None) -> np.ndarray:
-    """The file's audio as mono float32 at SAMPLE_RATE (ffmpeg decodes any format it knows)."""
-    args = [binary("ffmpeg"), "-v", "error", "-nostdin", "-i", str(path)]
-    if seconds:
-        args += ["-t", f"{seconds:.3f}"]
-    args += ["-vn", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", "-"]
-    done = subprocess.run(args, capture_output=True, timeout=300, check=False)
-    if done.returncode != 0:
-        raise BeatError("audio_invalid", reason="unreadable")
-    return np.frombuffer(done.stdout, dtype=np.float32).copy()
+    """The file's audio as mono float32 at SAMPLE_RATE."""
+    try:
+        return np.asarray(decode_pcm(path, SAMPLE_RATE, seconds))
+    except MediaError as err:
+        raise BeatError("audio_invalid", reason="unreadable") from err
 
 
 def analyse(path: str | Path, seconds: float | None = None, max_song: float = 600.0) -> Beats:

@@ -65,6 +65,13 @@ CODES: dict[str, str] = {
     "audio_too_short": "an audio file too short to be a music bed",
     "audio_not_file": "an audio path that is a folder, a device or a pipe, not a file",
     "image_not_file": "an image path that is a folder, a device or a pipe, not a file",
+    # voice messages (tools/stt.py)
+    "voice_invalid": "a voice message that is not a playable audio file",
+    "voice_silent": "a voice message with no sound in it",
+    "voice_too_long": "a voice message over the length limit",
+    "voice_unconfigured": "a voice message with no transcription endpoint configured",
+    "voice_failed": "the transcription endpoint failed",
+    "voice_no_words": "a voice message in which the transcription heard no words",
     # the beat (tools/beats.py)
     "beats_silent": "cut to the beat of a song that is silent",
     "beats_none": "cut to the beat of a song without a steady beat",

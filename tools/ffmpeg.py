@@ -98,3 +98,18 @@ def probe(path: str | Path) -> Probe:
         video_duration=float(video.get("duration", 0.0) or 0.0),
         format_names=tuple(str(data.get("format", {}).get("format_name", "")).split(",")),
     )
+
+
+def decode_pcm(path: str | Path, rate: int, seconds: float | None = None) -> Any:
+    """A file's audio as mono float32 samples at `rate` (numpy); ffmpeg decodes any format it
+    knows. Raises MediaError when it cannot."""
+    import numpy as np
+
+    args = [binary("ffmpeg"), "-v", "error", "-nostdin", "-i", str(path)]
+    if seconds:
+        args += ["-t", f"{seconds:.3f}"]
+    args += ["-vn", "-ac", "1", "-ar", str(rate), "-f", "f32le", "-"]
+    done = procs.run(args, capture_output=True, timeout=300, check=False)
+    if done.returncode != 0:
+        raise MediaError(f"ffmpeg could not decode {path}", done.stderr.decode("utf-8", "replace"))
+    return np.frombuffer(done.stdout, dtype=np.float32).copy()

@@ -155,6 +155,8 @@ def _en_run_value(m: re.Match[str]) -> str:
             half = True
         elif tok == "a" and i + 1 < len(tokens) and tokens[i + 1] == "hundred":
             current = max(current, 1)
+        elif tok in ("a", "an") and i + 1 < len(tokens) and tokens[i + 1] not in ("half", "and"):
+            continue  # an article before a number ('a ten second video'), not one more
         elif tok == "hundred":
             current = max(current, 1) * 100
         elif tok in _EN_TENS:
