@@ -31,7 +31,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, ge
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
-from graph import Context, build_graph, media_gc, websec
+from graph import Context, build_graph, media_gc, voice, websec
 from graph import chat_store as store
 from graph.context import ROOT, checkpoints_location, setup_logging
 from graph.presentation import Media, Picker, chat_settings, media, starters, step_summary, turn_context
@@ -484,6 +484,76 @@ async def on_message(message: cl.Message) -> None:
         elif element.path:  # audio, or anything else: the router checks it by content
             audio.append(element.path)
     await run_turn(message.content, images, audio)
+
+
+# Voice messages (graph/voice.py): Chainlit's microphone button shows only when a transcription
+# endpoint is configured; without one there is no button to fail silently.
+chainlit.config.config.features.audio.enabled = voice.configured()
+
+
+@cl.on_audio_start
+async def audio_start() -> bool:
+    """A recording starts: the microphone is taken when a transcription endpoint is set."""
+    cl.user_session.set("audio_chunks", [])
+    return voice.configured()
+
+
+@cl.on_audio_chunk
+async def audio_chunk(chunk: cl.InputAudioChunk) -> None:
+    """Keep the recording's PCM as it comes."""
+    chunks = cl.user_session.get("audio_chunks")
+    if chunks is None:
+        chunks = []
+        cl.user_session.set("audio_chunks", chunks)
+    chunks.append(bytes(chunk.data))
+
+
+async def _project_language() -> str:
+    graph = await get_graph()
+    values = (await graph.aget_state({"configurable": {"thread_id": _thread()}})).values
+    if values.get("language"):
+        return str(values["language"])
+    return "zh" if str(getattr(cl.context.session, "language", "")).lower().startswith("zh") else "en"
+
+
+@cl.on_audio_end
+async def audio_end() -> None:
+    """The recording is transcribed and its words are sent exactly as if typed (they show as the
+    user's message); what cannot be heard is said, and nothing runs."""
+    import wave
+
+    data = b"".join(cl.user_session.get("audio_chunks") or [])
+    cl.user_session.set("audio_chunks", [])
+    lang = await _project_language()
+    rate = int(chainlit.config.config.features.audio.sample_rate or 24000)
+    with tempfile.NamedTemporaryFile(prefix=temp_prefix("voice"), suffix=".wav", delete=False) as tmp:
+        path = Path(tmp.name)
+    try:
+        with wave.open(str(path), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(rate)
+            out.writeframes(data)
+        said, refusal = await asyncio.to_thread(voice.hear, path, lang)
+    finally:
+        path.unlink(missing_ok=True)
+    user = cl.user_session.get("user")
+    if said is None:
+        ERRORS.labels("voice").inc()
+        await audit_entry(
+            "voice_refused", user=user.identifier if user else None, thread=_thread(), outcome="refused"
+        )
+        await cl.Message(content=refusal).send()
+        return
+    await cl.Message(content=said.text, type="user_message").send()
+    await run_turn(said.text)
+    from chainlit.data import get_data_layer as chat_history
+
+    history = chat_history()
+    if history is not None:  # Chainlit names a chat begun by voice "audio" (after this): its words
+        thread = await history.get_thread(cl.context.session.thread_id)
+        if thread and thread.get("name") in (None, "", "audio"):
+            await history.update_thread(cl.context.session.thread_id, name=said.text[:80])
 
 
 @cl.action_callback("say")

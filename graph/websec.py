@@ -106,7 +106,10 @@ def _media_origin() -> str:
 
 def policy() -> str:
     """The Content-Security-Policy."""
-    scripts = " ".join(["'self'", *sorted(SCRIPTS.hashes)])
+    from tools.stt import configured
+
+    # the microphone's recorder loads its AudioWorklet from a blob: URL the page itself made
+    scripts = " ".join(["'self'", *sorted(SCRIPTS.hashes), *(["blob:"] if configured() else [])])
     media = _media_origin()
     return "; ".join(
         [

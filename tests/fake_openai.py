@@ -112,7 +112,7 @@ def _heard(audio: bytes, known: dict[str, str]) -> tuple[str, float]:
     )
     if loud < 300:
         return "", seconds
-    return known.get(hashlib.sha256(audio).hexdigest(), ""), seconds
+    return known.get(hashlib.sha256(audio).hexdigest(), known.get("*", "")), seconds
 
 
 class FakeOpenAI:
@@ -123,7 +123,8 @@ class FakeOpenAI:
     `srv.moderations`; `srv.moderation_mode = "error"` fails them alone. Transcriptions
     (`/audio/transcriptions`, multipart) answer with `srv.transcripts[sha256 of the file]`, the
     words the test spoke into it, spread over the file's speech; a file it was not told of, or
-    one that is not a WAV with sound in it, gets no words. They are kept in `srv.transcriptions`."""
+    one that is not a WAV with sound in it, gets no words (`transcripts["*"]`: the words of any
+    WAV with sound, for recordings the test cannot hash, such as a browser's microphone). They are kept in `srv.transcriptions`."""
 
     def __init__(self, mode: str = "ok", intent: dict[str, Any] | None = None) -> None:
         self.mode = mode

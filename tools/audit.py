@@ -57,6 +57,7 @@ ACTIONS = (
     "share",
     "unshare",
     "admin_view",
+    "voice_refused",
 )
 """What is recorded."""
 
