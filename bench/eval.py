@@ -323,7 +323,9 @@ def beat_cuts(split: str) -> dict[str, Any]:
     """Requests to cut to the beat (or in whole bars) told from other talk of music and rhythm
     (tests/data/heldout/beatcut), read by the router against a rendered project."""
     path = HELD / "beatcut" / f"{split}.jsonl"
-    cases = [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
+    cases = (
+        [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
+    )
     found = hits = modes = false = 0
     misses = []
     for case in cases:

@@ -94,6 +94,13 @@ def _on_disk(store: AssetStore, outcome: dict[str, Any] | None) -> dict[str, Any
     return shown
 
 
+def shot_source(shot: dict[str, Any]) -> str:
+    """What a shot's picture comes from: 'sketch' (a user's drawing animated in it), 'image' (a
+    user's picture) or 'text' (its description)."""
+    image = shot.get("image") or {}
+    return "sketch" if image.get("kind") == "sketch" else "image" if image else "text"
+
+
 def summary(thread: str, values: dict[str, Any], context: Context | None = None) -> dict[str, Any]:
     """The JSON view of a thread's state after a turn, with whole paths to its files."""
     store = AssetStore((context or Context()).data_dir)
@@ -123,6 +130,7 @@ def summary(thread: str, values: dict[str, Any], context: Context | None = None)
                     "narration": s["narration"],
                     "drawn": s.get("drawn", []),
                     "undrawn": s.get("undrawn", []),
+                    "source": shot_source(s),
                 }
                 for s in script["shots"]
             ],
@@ -153,11 +161,12 @@ def run_turn(
     music: list[str] | None = None,
     wait: bool = True,
     events: bool = False,
+    sketches: list[str] | None = None,
 ) -> dict[str, Any]:
     """Send one message through the graph as one turn (graph/turns.py: one at a time per
     thread, an interrupted turn recovered first), streaming progress to stderr. A failure is
     reported with its log reference, and the summary is of the project as it was before."""
-    message = user_message(text, images=images, audio=music)
+    message = user_message(text, images=images, audio=music, sketches=sketches)
     lang = detect_language(text, default="zh")
     turn = Turn(graph, thread, message, context, wait=wait)
     failure: dict[str, str] | None = None
@@ -243,6 +252,7 @@ def cmd_say(args: argparse.Namespace) -> int:
         args.music,
         wait=not args.no_wait,
         events=args.events,
+        sketches=args.sketch,
     )
     if heard is not None:
         result["transcript"] = heard
@@ -734,6 +744,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--image", action="append", help="an image to animate as a shot (the shot the text names)")
     p.add_argument("--music", action="append", help="an audio file (WAV/MP3/M4A/OGG) to use as the music bed")
+    p.add_argument(
+        "--sketch",
+        action="append",
+        help="a drawing (a photo or scan of a sketch) animated in the shot the text names",
+    )
     p.add_argument(
         "--voice", help="a recording of the message (WAV/MP3/M4A/OGG), transcribed by CINECHAT_STT_BASE_URL"
     )

@@ -302,13 +302,20 @@ class ScriptDraft(BaseModel):
     shots: list[ShotDraft] = Field(min_length=3, max_length=8)
 
 
-def user_message(text: str, images: list[str] | None = None, audio: list[str] | None = None) -> Any:
+def user_message(
+    text: str,
+    images: list[str] | None = None,
+    audio: list[str] | None = None,
+    sketches: list[str] | None = None,
+) -> Any:
     """A user turn for the graph: the text, with any attached files as paths in
-    additional_kwargs['attachments'] (kind 'image' or 'audio')."""
+    additional_kwargs['attachments'] (kind 'image', 'audio' or 'sketch': a drawing to animate
+    as an element of a shot)."""
     from langchain_core.messages import HumanMessage
 
     attachments = [{"kind": "image", "path": str(p)} for p in images or []]
     attachments += [{"kind": "audio", "path": str(p)} for p in audio or []]
+    attachments += [{"kind": "sketch", "path": str(p)} for p in sketches or []]
     return HumanMessage(content=text, additional_kwargs={"attachments": attachments} if attachments else {})
 
 

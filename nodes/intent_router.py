@@ -44,20 +44,44 @@ def _script(state: ProjectState) -> dict[str, Any] | None:
     return cast(dict[str, Any] | None, state.get("script"))
 
 
-def _with_image(analysis: Analysis, images: list[str], state: ProjectState, text: str = "") -> Analysis:
+SKETCH_WORDS = (
+    r"草图|手绘|手画|简笔画|线稿|涂鸦|素描稿|我画的|画了?一?[张个幅]|\bsketch\w*|\bdrawing\b|\bdoodle\w*|"
+    r"\bline ?art\b|\bi drew\b|\bhand[- ]drawn\b|\bscribble\w*"
+)
+"""Words that call an attached picture a drawing to animate (a sketch), not a photo to show."""
+
+
+def _with_image(
+    analysis: Analysis, images: list[str], state: ProjectState, text: str = "", drawn: bool = False
+) -> Analysis:
     """An attached image becomes a shot's picture: shot 1 of a new project, or the shot the
-    message names; a bad image or an unnamed shot is an error that changes nothing."""
+    message names; a bad image or an unnamed shot is an error that changes nothing. A sketch
+    (sent as one, called one, or a line drawing by its look) becomes the shot's drawn element
+    instead, after checking it has lines to trace."""
+    import re
+
+    from tools.sketch import SketchError, clean, looks_like_sketch
+
     try:
-        load_image(images[0])
+        picture = load_image(images[0])
     except ImageError as err:
         return Analysis(analysis.intent, 1.0, {"error": err.code, **err.details})
+    sketch = drawn or bool(re.search(SKETCH_WORDS, text, flags=re.I)) or looks_like_sketch(picture)
+    if sketch:
+        try:
+            clean(picture)
+        except SketchError as err:
+            return Analysis(analysis.intent, 1.0, {"error": err.code, **err.details})
+    extra = {"sketch": True} if sketch else {}
     if not state.get("script"):
         slots = analysis.slots if analysis.intent == "create" else {}
-        return Analysis("create", 0.9, {**slots, "image": images[0]})
+        return Analysis("create", 0.9, {**slots, "image": images[0], **extra})
     shots = analysis.slots.get("shots") or referenced_shots(text, _script(state))
     if not shots:
         return Analysis("edit_visual", 0.9, {"error": "which_shot_image"})
-    return Analysis("edit_visual", 0.9, {"shots": shots[:1], "operation": "image", "image": images[0]})
+    return Analysis(
+        "edit_visual", 0.9, {"shots": shots[:1], "operation": "image", "image": images[0], **extra}
+    )
 
 
 def _with_music(analysis: Analysis, files: list[str], state: ProjectState) -> Analysis:
@@ -134,13 +158,14 @@ def decide(
     context: Context,
     images: list[str] | None = None,
     music: list[str] | None = None,
+    sketches: list[str] | None = None,
 ) -> tuple[Analysis, list[str]]:
     """The router's decision for `text` (with any attached images) in `state`, and notes."""
     previous, script, where = state.get("intent") or {}, _script(state), project_state(state)
     analysis = analyse(text, script, where, previous.get("intent"))
     # the content policy, before any work: the words, and the names of attached files (the
     # moderation endpoint, when configured, for messages that may put words on screen)
-    files = [Path(p).name for p in [*(images or []), *(music or [])]]
+    files = [Path(p).name for p in [*(images or []), *(music or []), *(sketches or [])]]
     refused, notes = policy.review([text, *files], bool(files) or analysis.intent in WRITES_CONTENT)
     if refused:
         return Analysis(analysis.intent, 1.0, {"error": f"policy_{refused.category}"}), [
@@ -155,8 +180,8 @@ def decide(
         if later.intent not in ("unclear", analysis.intent) and later.confidence >= 0.6:
             notes.append(note("second_request", rest=split[1]))
     analysis = follow_up(text, analysis, previous, script)
-    if images and "error" not in analysis.slots:
-        analysis = _with_image(analysis, images, state, text)
+    if (sketches or images) and "error" not in analysis.slots:
+        analysis = _with_image(analysis, sketches or images or [], state, text, bool(sketches))
     if music and "error" not in analysis.slots:
         analysis = _with_music(analysis, music, state)
     consult = context.llm_router == "always" and not analysis.slots.get("command")
@@ -214,6 +239,7 @@ def intent_router(state: ProjectState, runtime: Runtime[Context]) -> dict[str, A
     trusted = isinstance(runtime.context, Context)
     images = last_user_attachments(state, "image") if trusted else []
     music = last_user_attachments(state, "audio") if trusted else []
-    analysis, notes = decide(text, state, context, images, music)
+    sketches = last_user_attachments(state, "sketch") if trusted else []
+    analysis, notes = decide(text, state, context, images, music, sketches)
     reset = {"outcome": {}, "gate": {}, "run": "", "notes": Overwrite(notes)}  # per-turn fields
     return {"language": language, "intent": analysis.as_dict(), **reset, **publish_version(state)}

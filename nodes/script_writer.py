@@ -67,7 +67,10 @@ def _create(state: ProjectState, context: Context, text: str) -> tuple[Script, l
     slots = state["intent"]["slots"]
     script, notes = _draft(text, state.get("language", "zh"), slots, context)
     script["request"] = text
-    if slots.get("image"):
+    if slots.get("image") and slots.get("sketch"):  # a drawing: an animated element of the first shot
+        stored = ingest(AssetStore(context.data_dir), slots["image"], "sketches")
+        script["shots"][0]["image"] = {**stored, "kind": "sketch"}
+    elif slots.get("image"):
         script["shots"][0]["image"] = ingest(AssetStore(context.data_dir), slots["image"], "images")
     return script, notes
 

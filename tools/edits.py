@@ -242,16 +242,24 @@ class ImageOperation(Operation):
 
     name = "image"
     group = "picture"
-    params = (ONE_SHOT, Param("image", "file", "the uploaded image", folder="images"))
+    params = (
+        ONE_SHOT,
+        Param("image", "file", "the uploaded image", folder="images"),
+        Param("sketch", "flag", "the image is a drawing, animated as an element of the shot"),
+    )
 
     def edit(self, work: EditResult, params: dict[str, Any]) -> None:
-        """Give the named shot the stored image."""
+        """Give the named shot the stored image (a sketch: its drawn element)."""
         if not params.get("shots") or not params.get("image"):
             raise RequestError("which_shot_image")
         targets, work.detail = _where(work.script, params)
         for i in targets:
-            work.script["shots"][i]["image"] = dict(params["image"])  # type: ignore[typeddict-item]
+            stored = dict(params["image"])
+            if params.get("sketch"):
+                stored["kind"] = "sketch"
+            work.script["shots"][i]["image"] = stored  # type: ignore[typeddict-item]
         work.touched = [i + 1 for i in targets]
+        work.detail["value"] = "sketch" if params.get("sketch") else None
 
 
 class NarrationOperation(Operation):

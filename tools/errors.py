@@ -72,6 +72,9 @@ CODES: dict[str, str] = {
     "voice_unconfigured": "a voice message with no transcription endpoint configured",
     "voice_failed": "the transcription endpoint failed",
     "voice_no_words": "a voice message in which the transcription heard no words",
+    # sketches (tools/sketch.py)
+    "sketch_blank": "a sketch with no lines on it",
+    "sketch_unreadable": "a picture sent as a sketch that is not a line drawing",
     # the beat (tools/beats.py)
     "beats_silent": "cut to the beat of a song that is silent",
     "beats_none": "cut to the beat of a song without a steady beat",

@@ -27,7 +27,9 @@ def diffusion_spec(shot: Shot, mood: str, frames: int, chosen: dict[str, str]) -
     from tools import diffusion
     from tools.lexicon import character_name, characters_in
 
-    if shot.get("image"):
+    if (shot.get("image") or {}).get("kind") == "sketch":
+        kind = None  # a sketch stays the animatic's drawn element (no scribble model is wired yet)
+    elif shot.get("image"):
         kind = "i2v" if "i2v" in chosen else None
     else:
         kind = "t2v" if "t2v" in chosen else "t2i" if "t2i" in chosen else None
@@ -100,6 +102,7 @@ def shot_spec(
         "overlays": shot.get("overlays") or [],
         "tail": tail,
         "image": (shot.get("image") or {}).get("key"),
+        **({"sketch": True} if (shot.get("image") or {}).get("kind") == "sketch" else {}),
         **beat_marks(settings, start, end, head, fps),
     }
 

@@ -196,6 +196,7 @@ class ShotSpec(TypedDict, total=False):
     diffusion: dict[str, Any]
     pulses: list[int]
     flash: int
+    sketch: bool
 
 
 class PlanItem(TypedDict, total=False):

@@ -495,14 +495,23 @@ def _parallax(
             )
             base = f"b{n}"
             continue
+        drawn_on = sprite.reveal if sprite.intro else 0.0
+        for k, frame in enumerate(sprite.intro):  # drawn on: each picture once, in turn
+            src = graph.picture(frame, f"sprite{i}_intro{k}")
+            n += 1
+            slot = drawn_on / len(sprite.intro)
+            enable = f":enable='between(t,{k * slot:.4f},{(k + 1) * slot - 1e-4:.4f})'"
+            graph.chain(f"[{base}][{src}]overlay=x='{x}':y='{y}':format=yuv420{enable}[b{n}]")
+            base = f"b{n}"
         count = len(sprite.frames)
         for k, frame in enumerate(sprite.frames):
             src = graph.picture(frame, f"sprite{i}_{k}")
             n += 1
-            enable = ""
+            enable = f":enable='gte(t,{drawn_on:.4f})'" if drawn_on else ""
             if count > 1:
                 slot = sprite.period / count
-                enable = f":enable='between(mod(t*{speed:.4f},{sprite.period:.4f}),{k * slot:.4f},{(k + 1) * slot - 1e-4:.4f})'"
+                cycle = f"between(mod(t*{speed:.4f},{sprite.period:.4f}),{k * slot:.4f},{(k + 1) * slot - 1e-4:.4f})"
+                enable = f":enable='{cycle}*gte(t,{drawn_on:.4f})'" if drawn_on else f":enable='{cycle}'"
             graph.chain(f"[{base}][{src}]overlay=x='{x}':y='{y}':format=yuv420{enable}[b{n}]")
             base = f"b{n}"
     return base
@@ -595,15 +604,22 @@ def render_clip(
     if spec.get("diffusion"):
         image, made, info = _generate(spec, image, on_progress, generated)
     seed, shot_type = int(spec.get("seed", 0)), spec.get("shot_type", "medium")
+    drawing = image if spec.get("sketch") else None  # a sketch is an element of the scene, not its picture
     comp = scenes.compose(
         spec["description"],
         spec.get("mood", DEFAULT_MOOD),
         size,
         seed,
         shot_type,
-        image,
+        None if drawing is not None else image,
         bool(spec.get("motes")),
+        drawing,
     )
+    if drawing is not None:
+        info["backend"] = "sketch"
+        for sprite in comp.sprites:  # drawn on over the first part of the shot proper
+            if sprite.intro:
+                sprite.reveal = head / fps + min(1.5, 0.35 * int(spec["frames"]) / fps)
     camera = spec.get("camera", "drift")
     # The camera move spans the shot whatever its playback speed; the things moving in it
     # (particles, birds, walkers) run at the shot's speed.

@@ -68,6 +68,8 @@ class Sprite:
     wrap: float = 0.0  # a path across the frame: after this many pixels it comes in again
     word: str = ""  # the description's words it draws (icons)
     action: str | None = None
+    intro: list[Any] = field(default_factory=list)  # pictures shown once, in turn, before `frames`
+    reveal: float = 0.0  # the seconds `intro` lasts (the renderer sets it from the shot's length)
 
 
 @dataclass
@@ -1124,9 +1126,12 @@ def compose(
     shot_type: str = "medium",
     image: Any = None,
     motes: bool = False,
+    sketch: Any = None,
 ) -> Composition:
     """Compose a shot: read the description and draw its layers and sprites for `frame`;
-    `motes` adds drifting motes (the reviewer's fix for a shot that stands still)."""
+    `motes` adds drifting motes (the reviewer's fix for a shot that stands still); `sketch`, a
+    user's drawing (tools/sketch.py), takes the place and the motion of the thing the
+    description names, drawn on and boiling."""
     data = lexicon.load("scenes")
     w, h = frame
     margin = (round(w * 0.06 / 2) * 2, round(h * 0.06 / 2) * 2)
@@ -1186,6 +1191,8 @@ def compose(
         sprites.append(_particles(particle, p, palette, seed + 7))
     if motes:
         sprites.append(_particles("motes", p, palette, seed + 11))
+    if sketch is not None:
+        sprites = list(_with_sketch([s for s in sprites if s], sketch, palette, p, seed, description))
     return Composition(
         sky=sky,
         layers=[layer for layer in layers if layer],
@@ -1194,6 +1201,67 @@ def compose(
         subject=_subject(scene, shot_type),
         look=look,
     )
+
+
+FLYING = r"\bfl(y|ies|ying|ew)\b|\bsoar\w*|\bglid\w*|飞|翱翔|盘旋"
+
+
+def _with_sketch(
+    sprites: list[Sprite],
+    drawing_: Any,
+    palette: dict[str, Any],
+    p: _Painter,
+    seed: int,
+    description: str = "",
+) -> list[Sprite]:
+    """The sprites with the user's sketch in the place of the first thing the description names
+    (its position, size and motion: a sketched bird flies as the bird would), or standing in
+    the middle of the ground when it names nothing the painter draws."""
+    from tools import sketch as sketches
+
+    cleaned = sketches.clean(drawing_)
+    named = next((i for i, s in enumerate(sprites) if s.word), None)
+    frame_h = p.size[1]
+    if named is not None:
+        old = sprites[named]
+        h = min(frame_h * 0.6, max(old.frames[0].height * 1.4, frame_h * 0.26))
+    else:
+        h = frame_h * 0.42
+    intro, boil = sketches.frames(cleaned, palette, round(h), seed)
+    w = boil[0].width
+    if named is not None:
+        old = sprites[named]
+        x = old.x + old.frames[0].width / 2 - w / 2
+        y = old.y + old.frames[0].height - boil[0].height
+        moved = Sprite(
+            boil,
+            x,
+            max(0.0, y),
+            old.vx,
+            old.vy,
+            old.gravity,
+            old.loop,
+            old.depth,
+            0.375,
+            old.bob,
+            old.sway,
+            wrap=old.wrap,
+            word=old.word,
+            action=old.action,
+            intro=intro,
+        )
+        return [*sprites[:named], moved, *sprites[named + 1 :]]
+    if re.search(FLYING, description, flags=re.I):  # it flies: across the sky, bobbing
+        x, y = p.X(0.3) - w / 2, p.Y(0.18)
+        fly = Sprite(
+            boil, x, y, vx=p.u * 0.06, depth=0.9, period=0.375, bob=p.u * 0.02, intro=intro, word="sketch"
+        )
+        return [*sprites, fly]
+    x, y = p.X(0.5) - w / 2, p.Y(0.88) - boil[0].height
+    return [
+        *sprites,
+        Sprite(boil, x, y, depth=0.9, period=0.375, bob=p.u * 0.006, intro=intro, word="sketch"),
+    ]
 
 
 def _cover(img: Any, size: tuple[int, int]) -> Any:
