@@ -774,21 +774,6 @@ async def admin(request: Any) -> Response:
     return await _admin_page(name, lang)
 
 
-def _delete_everything(name: str, by: str, address: str | None) -> dict[str, int]:
-    """A user and all their data (graph.accounts), on a sync checkpointer of the same history."""
-    from graph import accounts, open_checkpointer
-
-    saver = open_checkpointer(None)
-    try:
-        return accounts.delete_user_data(
-            store.users_location(), name, saver, Context().data_dir, by=by, address=address
-        )
-    finally:
-        close = getattr(getattr(saver, "conn", None), "close", None)
-        if callable(close):
-            close()
-
-
 async def admin_change(request: Any) -> Response:
     """An administrator's form: add (or reset) a user, change a role, delete a user with all
     their data. Checked (role, anti-forgery token, the rules of graph.accounts), audited, and
@@ -821,7 +806,9 @@ async def admin_change(request: Any) -> Response:
                 )
             if await asyncio.to_thread(store.role_of, who) is None:
                 raise UserError(f"no user {who}", "no_user")
-            done = await asyncio.to_thread(_delete_everything, who, name, address)
+            done = await asyncio.to_thread(
+                accounts.delete_user_data, where, who, None, Context().data_dir, name, address
+            )
             notice = catalog.text(
                 lang,
                 "ui.admin_deleted",

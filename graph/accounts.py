@@ -6,7 +6,6 @@ deleted, so the app is never left without one."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from graph.media_gc import release, thread_media
 from tools import audit, users
@@ -57,25 +56,32 @@ def change_role(
 def delete_user_data(
     db: users.Location,
     name: str,
-    saver: Any,
+    history: str | None,
     media_dir: str | Path,
     by: str | None = None,
     address: str | None = "cli",
 ) -> dict[str, int]:
-    """Everything of a user: their projects' whole version histories (in `saver`, a sync
-    checkpointer) and the media no other project uses, their chats, their login and every token
-    they hold; returns what was deleted. Audited."""
+    """Everything of a user: their projects' whole version histories (in the checkpoints
+    `history` names, None for the configured ones) and the media no other project uses, their
+    chats, their login and every token they hold; returns what was deleted. Audited."""
+    from graph import open_checkpointer
     from graph.chat_store import delete_chats_of
 
     if users.role_of(db, name) == "admin":
         _keeps_an_admin(db, name, None)
-    threads = {c.config["configurable"]["thread_id"] for c in saver.list(None)}
-    projects = sorted(t for t in threads if t.startswith(f"{name}:"))
-    media: set[str] = set()
-    for thread in projects:
-        media |= thread_media(saver, thread)
-        saver.delete_thread(thread)
-    released = release(saver, media, AssetStore(media_dir), set(projects))
+    saver = open_checkpointer(history)
+    try:
+        threads = {c.config["configurable"]["thread_id"] for c in saver.list(None)}
+        projects = sorted(t for t in threads if t.startswith(f"{name}:"))
+        media: set[str] = set()
+        for thread in projects:
+            media |= thread_media(saver, thread)
+            saver.delete_thread(thread)
+        released = release(saver, media, AssetStore(media_dir), set(projects))
+    finally:
+        close = getattr(getattr(saver, "conn", None), "close", None)
+        if callable(close):
+            close()
     chats = delete_chats_of(name)
     found = users.delete_user(db, name)
     audit.revoke(db, name)

@@ -359,13 +359,7 @@ def delete_user_data(name: str, db: str | None = None) -> dict[str, int]:
     from graph.accounts import delete_user_data as delete_everything
     from graph.chat_store import users_location
 
-    saver = open_checkpointer(db)
-    try:
-        return delete_everything(users_location(), name, saver, _context(db).data_dir)
-    finally:
-        close = getattr(getattr(saver, "conn", None), "close", None)
-        if callable(close):
-            close()
+    return delete_everything(users_location(), name, db, _context(db).data_dir)
 
 
 def cmd_users(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ with the same project there."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -29,45 +30,50 @@ from tools.users import add_user
 pytestmark = NO_CHROMIUM
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    home = tmp_path_factory.mktemp("cluster")
-    add_user(home / "users.sqlite", "alice", "alice-password")
+@contextlib.contextmanager
+def cluster_ui(home: Path, pg: str, *extra: str, trust: Any = None, secret: str = "y") -> Iterator[str]:
+    """`cinechat ui --workers 2` (with `extra` options) on the history `pg`, its state in `home`;
+    yields its public address once /healthz answers there, and stops it afterwards."""
     port = free_port()
-    with new_database() as pg:
-        env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "CINECHAT_DB")}
-        env |= {
-            "CINECHAT_HOME": str(home),
-            "CINECHAT_STATE": str(home),
-            "CINECHAT_CHECKPOINTS": pg,
-            "CINECHAT_RESOLUTION": "360p",
-            "CHAINLIT_AUTH_SECRET": "cluster-secret-" + "y" * 40,
-        }
-        log = open(home / "ui.log", "w")  # noqa: SIM115 - closed below
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "CINECHAT_DB")}
+    env |= {
+        "CINECHAT_HOME": str(home),
+        "CINECHAT_STATE": str(home),
+        "CINECHAT_CHECKPOINTS": pg,
+        "CINECHAT_RESOLUTION": "360p",
+        "CHAINLIT_AUTH_SECRET": "cluster-secret-" + secret * 40,
+    }
+    with open(home / "ui.log", "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "graph.cli", "ui", "--port", str(port), "--workers", "2"],
+            [sys.executable, "-m", "graph.cli", "ui", "--port", str(port), "--workers", "2", *extra],
             cwd=ROOT,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        url = f"http://127.0.0.1:{port}"
+    url = f"{'https' if trust else 'http'}://127.0.0.1:{port}"
+    try:
         deadline = time.time() + 120
         while True:
             try:
-                urllib.request.urlopen(url + "/healthz", timeout=2)
+                urllib.request.urlopen(url + "/healthz", timeout=2, context=trust)
                 break
             except (urllib.error.URLError, ConnectionError):
                 if time.time() > deadline or proc.poll() is not None:
-                    proc.kill()
                     raise RuntimeError((home / "ui.log").read_text()[-3000:]) from None
                 time.sleep(0.5)
-        try:
-            yield {"url": url, "home": home, "pg": pg}
-        finally:
-            proc.terminate()
-            proc.wait(timeout=60)
-            log.close()
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    home = tmp_path_factory.mktemp("cluster")
+    add_user(home / "users.sqlite", "alice", "alice-password")
+    with new_database() as pg, cluster_ui(home, pg) as url:
+        yield {"url": url, "home": home, "pg": pg}
 
 
 def workers(home: Path) -> dict[str, Any]:
@@ -133,48 +139,18 @@ def test_the_balancer_terminates_tls_for_the_workers(tmp_path: Path) -> None:
 
     cert, key = self_signed(tmp_path)
     add_user(tmp_path / "users.sqlite", "alice", "alice-password")
-    port = free_port()
-    with new_database() as pg:
-        env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "CINECHAT_DB")}
-        env |= {
-            "CINECHAT_HOME": str(tmp_path),
-            "CINECHAT_STATE": str(tmp_path),
-            "CINECHAT_CHECKPOINTS": pg,
-            "CHAINLIT_AUTH_SECRET": "cluster-secret-" + "z" * 40,
-        }
-        args = ["ui", "--port", str(port), "--workers", "2", "--tls-cert", str(cert), "--tls-key", str(key)]
-        with open(tmp_path / "ui.log", "w") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "graph.cli", *args],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        trust = ssl.create_default_context(cafile=str(cert))
-        url = f"https://127.0.0.1:{port}"
-        try:
-            deadline = time.time() + 120
-            while True:
-                try:
-                    urllib.request.urlopen(url + "/healthz", timeout=2, context=trust)
-                    break
-                except (urllib.error.URLError, ConnectionError):
-                    if time.time() > deadline or proc.poll() is not None:
-                        raise RuntimeError((tmp_path / "ui.log").read_text()[-3000:]) from None
-                    time.sleep(0.5)
-            bundle = tmp_path / "cluster" / "tls.pem"
-            assert bundle.stat().st_mode & 0o077 == 0  # the key is readable by this user only
-            form = urllib.parse.urlencode({"username": "alice", "password": "alice-password"}).encode()
-            request = urllib.request.Request(url + "/login", data=form, method="POST")
-            with urllib.request.urlopen(request, timeout=60, context=trust) as reply:
-                cookies = reply.headers.get_all("Set-Cookie") or []
-                hsts = reply.headers.get("Strict-Transport-Security", "")
-            token = [c for c in cookies if c.startswith("access_token")]
-            worker = [c for c in cookies if c.startswith("CINECHAT_WORKER")]
-            assert token and all("secure" in c.lower() for c in token + worker) and "max-age=" in hsts
-            with pytest.raises(OSError):  # plain HTTP on the public port gets nothing
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=60)
+    trust = ssl.create_default_context(cafile=str(cert))
+    tls = ("--tls-cert", str(cert), "--tls-key", str(key))
+    with new_database() as pg, cluster_ui(tmp_path, pg, *tls, trust=trust, secret="z") as url:
+        bundle = tmp_path / "cluster" / "tls.pem"
+        assert bundle.stat().st_mode & 0o077 == 0  # the key is readable by this user only
+        form = urllib.parse.urlencode({"username": "alice", "password": "alice-password"}).encode()
+        request = urllib.request.Request(url + "/login", data=form, method="POST")
+        with urllib.request.urlopen(request, timeout=60, context=trust) as reply:
+            cookies = reply.headers.get_all("Set-Cookie") or []
+            hsts = reply.headers.get("Strict-Transport-Security", "")
+        token = [c for c in cookies if c.startswith("access_token")]
+        worker = [c for c in cookies if c.startswith("CINECHAT_WORKER")]
+        assert token and all("secure" in c.lower() for c in token + worker) and "max-age=" in hsts
+        with pytest.raises(OSError):  # plain HTTP on the public port gets nothing
+            urllib.request.urlopen(url.replace("https://", "http://") + "/healthz", timeout=10)
