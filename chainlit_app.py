@@ -534,14 +534,18 @@ async def audio_end() -> None:
             out.setsampwidth(2)
             out.setframerate(rate)
             out.writeframes(data)
-        said, refusal = await asyncio.to_thread(voice.hear, path, lang)
+        said, refusal, code = await asyncio.to_thread(voice.hear, path, lang)
     finally:
         path.unlink(missing_ok=True)
     user = cl.user_session.get("user")
     if said is None:
         ERRORS.labels("voice").inc()
         await audit_entry(
-            "voice_refused", user=user.identifier if user else None, thread=_thread(), outcome="refused"
+            "voice_refused",
+            user=user.identifier if user else None,
+            thread=_thread(),
+            outcome="refused",
+            detail=code,
         )
         await cl.Message(content=refusal).send()
         return

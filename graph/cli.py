@@ -230,9 +230,9 @@ def cmd_say(args: argparse.Namespace) -> int:
         from graph.voice import hear
 
         lang = graph.get_state(_config(args.thread)).values.get("language") or _context(args.db).language
-        said, refusal = hear(args.voice, lang)
+        said, refusal, code = hear(args.voice, lang)
         if said is None:
-            out = {"error": "voice", "thread_id": args.thread, "reply": refusal, "transcript": None}
+            out = {"error": code, "thread_id": args.thread, "reply": refusal, "transcript": None}
             print(json.dumps(out, ensure_ascii=False, indent=2) if args.json else refusal)
             return EXIT_REFUSED
         heard = said.text

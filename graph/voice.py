@@ -12,10 +12,10 @@ from tools.stt import SpeechError, Transcript, configured, transcribe
 __all__ = ["configured", "hear"]
 
 
-def hear(path: str | Path, lang: str = "zh") -> tuple[Transcript | None, str]:
-    """The transcript of a recording and '', or None and the reply that says why not (in
-    `lang`, the project's language: nothing was heard yet to tell another)."""
+def hear(path: str | Path, lang: str = "zh") -> tuple[Transcript | None, str, str]:
+    """The transcript of a recording, '' and '', or None, the reply that says why not (in
+    `lang`, the project's language: nothing was heard yet to tell another) and its error code."""
     try:
-        return transcribe(path), ""
+        return transcribe(path), "", ""
     except SpeechError as err:
-        return None, catalog.text(lang, f"errors.{err.code}", **err.details)
+        return None, catalog.text(lang, f"errors.{err.code}", **err.details), err.code

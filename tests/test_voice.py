@@ -132,17 +132,19 @@ def _long_tone(path: Path, seconds: float) -> Path:
 
 
 @pytest.mark.parametrize(
-    ("case", "needle"),
+    ("case", "needle", "error"),
     [
-        ("unconfigured", "CINECHAT_STT_BASE_URL"),
-        ("silent", "silent"),
-        ("not_audio", "could not play"),
-        ("too_long", "at most 10 minutes"),
-        ("provider_fails", "did not answer"),
-        ("no_words", "heard no words"),
+        ("unconfigured", "CINECHAT_STT_BASE_URL", "voice_unconfigured"),
+        ("silent", "silent", "voice_silent"),
+        ("not_audio", "could not play", "voice_invalid"),
+        ("too_long", "at most 10 minutes", "voice_too_long"),
+        ("provider_fails", "did not answer", "voice_failed"),
+        ("no_words", "heard no words", "voice_no_words"),
     ],
 )
-def test_what_cannot_be_heard_is_said_and_nothing_runs(tmp_path: Path, case: str, needle: str) -> None:
+def test_what_cannot_be_heard_is_said_and_nothing_runs(
+    tmp_path: Path, case: str, needle: str, error: str
+) -> None:
     home = tmp_path / "home"
     with FakeOpenAI("error" if case == "provider_fails" else "ok") as srv:
         env = env_for(None if case == "unconfigured" else srv, home)
@@ -160,7 +162,7 @@ def test_what_cannot_be_heard_is_said_and_nothing_runs(tmp_path: Path, case: str
                 "make a video about a lighthouse"
             )
         code, out = say(env, "--voice", str(recording))
-        assert code == 3 and out["error"] == "voice" and needle in out["reply"], out["reply"]
+        assert code == 3 and out["error"] == error and needle in out["reply"], out["reply"]
         assert checkpoints(home) == 0  # no turn ran: the project was never touched
         if case in ("silent", "not_audio", "too_long", "unconfigured"):
             assert srv.transcriptions == []  # refused before anything was sent
