@@ -162,11 +162,12 @@ def run_turn(
     wait: bool = True,
     events: bool = False,
     sketches: list[str] | None = None,
+    narration: list[str] | None = None,
 ) -> dict[str, Any]:
     """Send one message through the graph as one turn (graph/turns.py: one at a time per
     thread, an interrupted turn recovered first), streaming progress to stderr. A failure is
     reported with its log reference, and the summary is of the project as it was before."""
-    message = user_message(text, images=images, audio=music, sketches=sketches)
+    message = user_message(text, images=images, audio=music, sketches=sketches, narration=narration)
     lang = detect_language(text, default="zh")
     turn = Turn(graph, thread, message, context, wait=wait)
     failure: dict[str, str] | None = None
@@ -239,7 +240,7 @@ def cmd_say(args: argparse.Namespace) -> int:
         text = f"{said.text} {text}".strip()
         if not args.json:
             print(f"🎙 {said.text}", file=sys.stderr)
-    elif not text:
+    elif not text and not args.narration:
         print("say what? give the message, - for stdin, or --voice FILE", file=sys.stderr)
         return 2
     result = run_turn(
@@ -253,6 +254,7 @@ def cmd_say(args: argparse.Namespace) -> int:
         wait=not args.no_wait,
         events=args.events,
         sketches=args.sketch,
+        narration=args.narration,
     )
     if heard is not None:
         result["transcript"] = heard
@@ -742,6 +744,11 @@ def main(argv: list[str] | None = None) -> int:
         "--sketch",
         action="append",
         help="a drawing (a photo or scan of a sketch) animated in the shot the text names",
+    )
+    p.add_argument(
+        "--narration",
+        action="append",
+        help="a recording of the narration (WAV/MP3/M4A/OGG) spoken in place of the synthesised voice",
     )
     p.add_argument(
         "--voice", help="a recording of the message (WAV/MP3/M4A/OGG), transcribed by CINECHAT_STT_BASE_URL"

@@ -307,15 +307,17 @@ def user_message(
     images: list[str] | None = None,
     audio: list[str] | None = None,
     sketches: list[str] | None = None,
+    narration: list[str] | None = None,
 ) -> Any:
     """A user turn for the graph: the text, with any attached files as paths in
-    additional_kwargs['attachments'] (kind 'image', 'audio' or 'sketch': a drawing to animate
-    as an element of a shot)."""
+    additional_kwargs['attachments'] (kind 'image', 'audio', 'sketch': a drawing to animate
+    as an element of a shot, or 'narration': a recording to narrate with)."""
     from langchain_core.messages import HumanMessage
 
     attachments = [{"kind": "image", "path": str(p)} for p in images or []]
     attachments += [{"kind": "audio", "path": str(p)} for p in audio or []]
     attachments += [{"kind": "sketch", "path": str(p)} for p in sketches or []]
+    attachments += [{"kind": "narration", "path": str(p)} for p in narration or []]
     return HumanMessage(content=text, additional_kwargs={"attachments": attachments} if attachments else {})
 
 

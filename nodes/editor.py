@@ -57,6 +57,19 @@ def _beat_grid(params: dict[str, Any], state: ProjectState, data_dir: str) -> di
     return analyse(song, total).as_dict() if song else None
 
 
+def _heard(recording: dict[str, Any], data_dir: str) -> list[dict[str, Any]] | None:
+    """The words of a recorded narration with their times, when a speech-to-text provider is
+    configured and hears them; else None (the subtitles are the script's lines)."""
+    from tools import stt
+
+    if not stt.configured():
+        return None
+    try:
+        return stt.transcribe(AssetStore(data_dir).local(recording["path"])).words or None
+    except stt.SpeechError:
+        return None
+
+
 def _export(state: ProjectState, context: Context) -> dict[str, Any]:
     """The render of this version exported in the asked format."""
     fmt = state["intent"]["slots"].get("format", "mp4")
@@ -94,6 +107,8 @@ def editor(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
         params = _with_files(op, slots, context.data_dir)
         if name == "beat_cut":
             params["beat_grid"] = _beat_grid(params, state, context.data_dir)
+        if name == "voiceover" and params.get("upload_path"):
+            params["heard"] = _heard(params["upload_path"], context.data_dir)
         picked = darkest_shot(exposure, params) if name == "brightness" else None
         if picked:  # 'brighter' with no shot named means the one shot far darker than the rest
             params["shots"] = [picked]
@@ -110,6 +125,8 @@ def editor(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     notes = undrawn_notes(
         script, state.get("script"), state.get("language", "zh"), context.diffusion_models()
     )
+    if name == "voiceover" and params.get("upload_path") and not params.get("heard"):
+        notes.append(note("voiceover_script"))  # subtitles: the script's lines, at the speech's times
     update = version_bump(state, describe(name, result.detail, params, state.get("language", "zh")))
     update.update(
         notes=notes,

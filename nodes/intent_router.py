@@ -84,8 +84,38 @@ def _with_image(
     )
 
 
-def _with_music(analysis: Analysis, files: list[str], state: ProjectState) -> Analysis:
-    """An attached audio file becomes the music bed, after checking it by content."""
+NARRATION_WORDS = (
+    r"旁白|配音|解说|画外音|口播|我的声音|我自己的声音|我的录音|我录的|录了?一?段|"
+    r"\bnarrat\w*|\bvoice[- ]?over\b|\bmy (own )?voice\b|\bmy (own )?recording\b|\bi recorded\b"
+)
+"""Words that make an attached recording the narration, not the music bed."""
+
+
+def _with_recording(analysis: Analysis, files: list[str], state: ProjectState) -> Analysis:
+    """An attached recording becomes the narration in place of the synthesised voice, after
+    checking it is playable, audible and at most ten minutes."""
+    from tools.stt import SpeechError, check_recording
+
+    try:
+        check_recording(files[0])
+    except SpeechError as err:
+        return Analysis("edit_audio", 1.0, {"error": err.code, **err.details})
+    if not state.get("script"):
+        return Analysis(analysis.intent, 1.0, {"error": "no_script"})
+    return Analysis("edit_audio", 0.95, {"shots": [], "operation": "voiceover", "upload_path": files[0]})
+
+
+def _with_music(
+    analysis: Analysis, files: list[str], state: ProjectState, text: str = "", spoken: bool = False
+) -> Analysis:
+    """An attached audio file becomes the music bed, after checking it by content; a
+    recording sent as the narration (or called one) becomes the narration."""
+    import re
+
+    if spoken or (
+        re.search(NARRATION_WORDS, text, flags=re.I) and analysis.slots.get("operation") != "beat_cut"
+    ):
+        return _with_recording(analysis, files, state)
     try:
         check_upload(files[0])
     except MusicError as err:
@@ -159,13 +189,17 @@ def decide(
     images: list[str] | None = None,
     music: list[str] | None = None,
     sketches: list[str] | None = None,
+    narration: list[str] | None = None,
 ) -> tuple[Analysis, list[str]]:
-    """The router's decision for `text` (with any attached images) in `state`, and notes."""
+    """The router's decision for `text` (with any attached images, audio, sketches or a
+    recorded narration) in `state`, and notes."""
     previous, script, where = state.get("intent") or {}, _script(state), project_state(state)
     analysis = analyse(text, script, where, previous.get("intent"))
+    if narration and not text.strip():  # a recording sent as the narration needs no words
+        analysis = Analysis("edit_audio", 0.95, {"shots": [], "operation": "voiceover"})
     # the content policy, before any work: the words, and the names of attached files (the
     # moderation endpoint, when configured, for messages that may put words on screen)
-    files = [Path(p).name for p in [*(images or []), *(music or []), *(sketches or [])]]
+    files = [Path(p).name for p in [*(images or []), *(music or []), *(sketches or []), *(narration or [])]]
     refused, notes = policy.review([text, *files], bool(files) or analysis.intent in WRITES_CONTENT)
     if refused:
         return Analysis(analysis.intent, 1.0, {"error": f"policy_{refused.category}"}), [
@@ -182,8 +216,8 @@ def decide(
     analysis = follow_up(text, analysis, previous, script)
     if (sketches or images) and "error" not in analysis.slots:
         analysis = _with_image(analysis, sketches or images or [], state, text, bool(sketches))
-    if music and "error" not in analysis.slots:
-        analysis = _with_music(analysis, music, state)
+    if (narration or music) and "error" not in analysis.slots:
+        analysis = _with_music(analysis, narration or music or [], state, text, bool(narration))
     consult = context.llm_router == "always" and not analysis.slots.get("command")
     if (
         "error" not in analysis.slots
@@ -240,6 +274,7 @@ def intent_router(state: ProjectState, runtime: Runtime[Context]) -> dict[str, A
     images = last_user_attachments(state, "image") if trusted else []
     music = last_user_attachments(state, "audio") if trusted else []
     sketches = last_user_attachments(state, "sketch") if trusted else []
-    analysis, notes = decide(text, state, context, images, music, sketches)
+    spoken = last_user_attachments(state, "narration") if trusted else []
+    analysis, notes = decide(text, state, context, images, music, sketches, spoken)
     reset = {"outcome": {}, "gate": {}, "run": "", "notes": Overwrite(notes)}  # per-turn fields
     return {"language": language, "intent": analysis.as_dict(), **reset, **publish_version(state)}

@@ -1,5 +1,6 @@
-"""The storyboard: the narration spoken first (its timing drives the captions and subtitles),
-then the render plan of the current script, with a new run id for the per-shot renders."""
+"""The storyboard: the narration spoken first (its timing drives the captions and subtitles;
+the user's own recording when the project has one), then the render plan of the current
+script, with a new run id for the per-shot renders."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from graph.context import Context, run_context
 from graph.state import ProjectState
 from tools import load, tts
 from tools.assets import AssetStore
-from tools.narration import narrate
+from tools.narration import narrate, recorded
 from tools.plan import build_plan
 from tools.replies import note
 
@@ -40,7 +41,12 @@ def storyboard(state: ProjectState, runtime: Runtime[Context]) -> dict[str, Any]
         settings = lower  # type: ignore[assignment]
     provider = "openai" if context.use_llm and tts.speech_configured() else "espeak"
     timing = build_plan(script, settings)  # the shots' times, for the narration
-    lines, notes = narrate(AssetStore(context.data_dir), timing, script, settings, provider, tick)
-    plan = build_plan(script, settings, {ln["shot_id"]: ln for ln in lines}, context.diffusion_models())
+    store, talk = AssetStore(context.data_dir), None
+    if settings.get("voiceover"):  # the user's own recording speaks, and a character mouths it
+        lines, notes, talk = recorded(store, timing, script, settings, int(settings.get("fps", 24)))
+    else:
+        lines, notes = narrate(store, timing, script, settings, provider, tick)
+    by_shot = {ln["shot_id"]: ln for ln in lines}
+    plan = build_plan(script, settings, by_shot, context.diffusion_models(), talk)
     writer({"stage": "storyboard", "percent": 100, "node": "storyboard", "shots": len(plan)})
     return {"plan": plan, "shot_results": None, "notes": notes_before + notes, "run": uuid.uuid4().hex[:12]}

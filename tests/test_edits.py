@@ -106,6 +106,9 @@ def _value(param: Param, count: int) -> st.SearchStrategy[Any]:
         return st.booleans()
     if param.type == "file":
         return st.just({"key": "k", "path": "/store/k.bin"})
+    if param.type == "analysis" and param.name == "heard":  # words heard in a recording, with times
+        word = st.fixed_dictionaries({"word": st.text(min_size=1, max_size=8), "start": st.floats(0, 30)})
+        return st.lists(word.map(lambda w: {**w, "end": w["start"] + 0.3}), max_size=5)
     if param.type == "analysis":  # a measured beat grid: steady beats from an offset, every 4th strong
         return st.builds(_beat_grid, st.floats(60, 180), st.floats(0, 1))
     return st.text(min_size=1, max_size=20)

@@ -173,7 +173,7 @@ def _always(app: Any) -> Context:
     return Context(data_dir=app.test_context.data_dir, use_llm=True, model="fake-model", llm_router="always")
 
 
-@pytest.mark.parametrize("name", sorted(n for n in OPERATIONS if n != "image"))
+@pytest.mark.parametrize("name", sorted(n for n in OPERATIONS if n not in ("image", "voiceover")))
 def test_every_registry_operation_decided_by_the_llm_is_applied(app: Any, provider: Any, name: str) -> None:
     """Each operation of the registry, as the model answers it with valid parameters, goes
     through the editor: a new version whose reply says the change, never a crash."""

@@ -662,6 +662,36 @@ class BeatCutOperation(Operation):
         work.detail = {"mode": mode, "tempo": grid["tempo"], "cuts": cuts, "retimed": len(work.touched)}
 
 
+class VoiceoverOperation(Operation):
+    """The user's own recording as the narration in place of the synthesised voice (it plays
+    from the start; each shot speaks the part inside its time, and the subtitles follow the
+    speech), or the synthesised voice again. The words the recording says, when a
+    speech-to-text provider heard them (`heard`, by the editor), become the subtitles."""
+
+    name = "voiceover"
+    group = "sound"
+    params = (
+        Param("upload_path", "file", "the user's recording to narrate with", folder="uploads"),
+        ENABLED,
+        Param("heard", "analysis", "the recording's words with their times, from speech to text"),
+    )
+
+    def edit(self, work: EditResult, params: dict[str, Any]) -> None:
+        """Set the recording (with the words heard in it), or take it out."""
+        if params.get("upload_path"):
+            own: dict[str, Any] = dict(params["upload_path"])
+            if params.get("heard"):
+                own["words"] = list(params["heard"])
+            work.settings["voiceover"] = own
+            work.detail = {"value": "recording"}
+            return
+        if params.get("enabled") is False:
+            work.settings.pop("voiceover", None)  # type: ignore[misc]
+            work.detail = {"value": "synthesised"}
+            return
+        raise RequestError("which_recording")
+
+
 class EffectsOperation(Operation):
     """Sound effects on or off, or named effects added to or removed from shots."""
 
@@ -730,6 +760,7 @@ OPERATIONS: dict[str, Operation] = {
         VoiceOperation(),
         EffectsOperation(),
         BeatCutOperation(),
+        VoiceoverOperation(),
     )
 }
 """Every edit operation by name."""

@@ -47,6 +47,7 @@ CODES: dict[str, str] = {
     "not_yet": "an operation that is understood but not supported",
     "what_text": "a title or overlay without its text",
     "which_music": "a music change without a style",
+    "which_recording": "a recorded narration asked for without a recording",
     "which_voice": "a voice change without a voice or a rate",
     "unknown_voice": "a voice that does not exist",
     "bad_volume": "a volume outside its range",

@@ -75,6 +75,51 @@ def narrate(
     return lines, notes
 
 
+def recorded(
+    store: AssetStore, plan: list[PlanItem], script: Script, settings: Settings, fps: int
+) -> tuple[list[NarrationLine], list[str], str]:
+    """The user's recording (settings['voiceover']) as the narration: per shot with speech in
+    its time, the part spoken there as its line, timed from the first word to the last (the
+    subtitles and captions follow it), with the words heard there or the shot's script line;
+    the notes (speech past the video's end) and the mouth openings per video frame."""
+    from tools import voiceover
+    from tools.replies import note  # tools.replies reads subtitles with this module
+
+    own: dict[str, Any] = dict(settings.get("voiceover") or {})
+    source = store.local(own["path"])
+    recording = voiceover.load(source)
+    texts = {s["id"]: s.get("narration", "").strip() for s in script["shots"]}
+    zh = script.get("language", "zh") == "zh"
+    cues = voiceover.shot_cues(recording, [dict(p) for p in plan], texts, own.get("words"), zh)
+    lines: list[NarrationLine] = []
+    for cue in cues:
+        key = content_key({"recording": own.get("key") or own["path"], "a": cue["start"], "b": cue["end"]})
+        if not store.has("voice", key, "wav"):
+            tmp = store.tmp_path("voice", key, "wav")
+            voiceover.write_part(recording, cue["start"], cue["end"], tmp)
+            store.commit(tmp, "voice", key, "wav", text=cue["text"])
+        length = round(cue["end"] - cue["start"], 3)
+        lines.append(
+            {
+                "shot_id": cue["shot_id"],
+                "text": cue["text"],
+                "path": store.ref("voice", key, "wav"),
+                "key": key,
+                "start": cue["start"],
+                "duration": length,
+                "spoken": length,
+                "room": length,
+                "overflow": 0.0,
+            }
+        )
+    end = float(plan[-1]["end"]) if plan else 0.0
+    lost = voiceover.unheard(recording, end)
+    notes = (
+        [note("voiceover_unheard", seconds=lost, length=round(recording.seconds, 1))] if lost > 0.3 else []
+    )
+    return lines, notes, voiceover.mouth_levels(recording.samples, fps)
+
+
 def _stamp(seconds: float) -> str:
     ms = int(round(seconds * 1000))
     h, ms = divmod(ms, 3_600_000)

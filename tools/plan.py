@@ -90,7 +90,9 @@ def shot_spec(
         "fps": fps,
         "frames": round(end * fps) - round(start * fps),
         "seed": int(content_key(shot["description"])[:8], 16),
-        "caption": shot.get("narration", ""),
+        # a recorded narration: the words spoken in the shot, none where nothing is said
+        "caption": (line or {}).get("text")
+        or ("" if settings.get("voiceover") else shot.get("narration", "")),
         "captions": bool(settings.get("captions", True)),
         "grade": shot.get("grade", {}),
         "speed": float(shot.get("speed", 1.0)),
@@ -129,10 +131,13 @@ def build_plan(
     settings: Settings,
     lines: dict[str, NarrationLine] | None = None,
     models: dict[str, str] | None = None,
+    talk: str | None = None,
 ) -> list[PlanItem]:
     """Per-shot specs; frame counts come from cumulative times so the total is exact. A fade
     boundary fades out and in inside the clips; a crossfading boundary gives both clips a
-    handle of half the transition, so the joined video keeps its length."""
+    handle of half the transition, so the joined video keeps its length. `talk`, the mouth
+    openings of a recorded narration per video frame (tools/voiceover.py), gives each shot
+    with speech its frames' part (handles included) for a talking character."""
     fps = int(settings.get("fps", 24))
     cuts = boundaries(script, settings)
     handle = handle_frames(fps)
@@ -148,6 +153,10 @@ def build_plan(
         generated = diffusion_spec(shot, script.get("mood", DEFAULT_MOOD), spec["frames"], models or {})
         if generated:
             spec["diffusion"] = generated
+        first, last = round(start * spec["fps"]) - head, round(end * spec["fps"]) + tail
+        said = (talk or "")[max(0, first) : max(0, last)]
+        if "1" in said or "2" in said or "3" in said:
+            spec["talk"] = "0" * max(0, -first) + said.ljust(last - max(0, first), "0")
         plan.append(
             {
                 "shot_id": shot["id"],

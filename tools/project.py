@@ -130,6 +130,7 @@ class Settings(TypedDict, total=False):
     transition: str
     transitions: dict[str, str]
     beat_sync: dict[str, Any]
+    voiceover: dict[str, Any]
     """Set by a cut to the beat: {mode: beats|bars, tempo, downbeats: [seconds]}."""
 
 
@@ -197,6 +198,7 @@ class ShotSpec(TypedDict, total=False):
     pulses: list[int]
     flash: int
     sketch: bool
+    talk: str
 
 
 class PlanItem(TypedDict, total=False):

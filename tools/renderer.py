@@ -473,6 +473,20 @@ def _transformed(graph: _FilterGraph, sprite: scenes.Sprite, i: int, speed: floa
     return f"t{i}"
 
 
+def _windows(levels: str, level: str, fps: int) -> str:
+    """An ffmpeg enable expression true on the frames where `levels` (a digit per frame)
+    shows `level`: one between() per run of them; '' when it never does."""
+    runs, start = [], None
+    for f, digit in enumerate([*levels, ""]):
+        if digit == level and start is None:
+            start = f
+        elif digit != level and start is not None:
+            end = "1e9" if f == len(levels) else f"{(f - 0.5) / fps:.4f}"  # the last run holds
+            runs.append(f"between(t,{(start - 0.5) / fps:.4f},{end})")
+            start = None
+    return "+".join(runs)
+
+
 def _parallax(
     graph: _FilterGraph, comp: scenes.Composition, offsets: tuple[str, str], speed: float, fps: int = 24
 ) -> str:
@@ -494,6 +508,16 @@ def _parallax(
                 f"[{base}][{_transformed(graph, sprite, i, speed, fps)}]overlay=x='{x}-{_pad(sprite)[0]}':y='{y}-{_pad(sprite)[1]}':format=yuv420[b{n}]"
             )
             base = f"b{n}"
+            continue
+        if sprite.talk:  # a recorded voice: the picture of each frame's mouth opening
+            for k, frame in enumerate(sprite.frames):
+                windows = _windows(sprite.talk, str(k), fps)
+                if not windows:
+                    continue
+                src = graph.picture(frame, f"sprite{i}_talk{k}")
+                n += 1
+                graph.chain(f"[{base}][{src}]overlay=x='{x}':y='{y}':format=yuv420:enable='{windows}'[b{n}]")
+                base = f"b{n}"
             continue
         drawn_on = sprite.reveal if sprite.intro else 0.0
         for k, frame in enumerate(sprite.intro):  # drawn on: each picture once, in turn
@@ -614,7 +638,10 @@ def render_clip(
         None if drawing is not None else image,
         bool(spec.get("motes")),
         drawing,
+        str(spec.get("talk") or ""),
     )
+    if any(sprite.talk for sprite in comp.sprites):
+        info["talking"] = True
     if drawing is not None:
         info["backend"] = "sketch"
         for sprite in comp.sprites:  # drawn on over the first part of the shot proper

@@ -34,6 +34,7 @@ class Scene:
     birds: str | None = None  # "fly" or "ground"
     subject: str | None = None
     world: dict[str, Any] | None = None  # a setting of data/drawing.json's worlds
+    talker: int | None = None  # which of `people` talks with a recorded voice (a sprite, not drawn still)
 
     def plain(self) -> bool:
         """Whether the ground is bare (sand, snow, the moon, the sea floor): no path, no grass."""
@@ -70,6 +71,7 @@ class Sprite:
     action: str | None = None
     intro: list[Any] = field(default_factory=list)  # pictures shown once, in turn, before `frames`
     reveal: float = 0.0  # the seconds `intro` lasts (the renderer sets it from the shot's length)
+    talk: str = ""  # which of `frames` shows at each clip frame, one digit each (a recorded voice)
 
 
 @dataclass
@@ -561,20 +563,51 @@ def _still_people(
     shot_type: str,
     bench: tuple[float, float],
 ) -> None:
-    """The people who stand or sit (on the bench when there is one), under their umbrellas."""
-    bench_x, bench_scale = bench
+    """The people who stand or sit (on the bench when there is one), under their umbrellas;
+    the one who talks (`_talker`) is a sprite instead."""
     for i, (kind, action) in enumerate(scene.people):
         if action in ("walk", "run"):
             continue
-        scale = _person_scale(kind, p, shot_type)
-        if action == "sit" and "bench" in scene.elements:
-            fx = bench_x + bench_scale * 0.45
-            _person(draw, fx, p.Y(0.8), scale, kind, palette, "sit")
-        else:
-            fx = p.X(0.3 + 0.22 * i if not _portrait(p) else 0.4 + 0.2 * i)
-            _person(draw, fx, p.Y(0.9 if shot_type != "aerial" else 0.75), scale, kind, palette, action)
+        fx, ground, pose, scale = _still_place(scene, i, p, shot_type, bench)
+        if i != scene.talker:
+            _person(draw, fx, ground, scale, kind, palette, pose)
         if "umbrella" in scene.elements:
             _umbrella(draw, fx, p.Y(0.9) - scale * 1.05, scale)
+
+
+def _still_place(
+    scene: Scene, i: int, p: _Painter, shot_type: str, bench: tuple[float, float]
+) -> tuple[float, float, str, float]:
+    """Where still person `i` stands or sits: x, ground, pose and height."""
+    kind, action = scene.people[i]
+    scale = _person_scale(kind, p, shot_type)
+    if action == "sit" and "bench" in scene.elements:
+        return bench[0] + bench[1] * 0.45, p.Y(0.8), "sit", scale
+    fx = p.X(0.3 + 0.22 * i if not _portrait(p) else 0.4 + 0.2 * i)
+    return fx, p.Y(0.9 if shot_type != "aerial" else 0.75), action, scale
+
+
+def _talker(scene: Scene, palette: dict[str, Any], p: _Painter, shot_type: str, talk: str) -> Sprite | None:
+    """The first still person as a sprite that talks with a recorded voice: one drawing per
+    mouth opening (tools/voiceover.LEVELS), the mouth wider and the near arm higher as the
+    voice is louder, shown frame by frame as `talk` says (a digit per clip frame)."""
+    from tools.voiceover import LEVELS
+
+    still = [i for i, (_, action) in enumerate(scene.people) if action not in ("walk", "run")]
+    if not still or not talk:
+        return None
+    scene.talker = still[0]
+    kind = scene.people[scene.talker][0]
+    fx, ground, pose, scale = _still_place(
+        scene, scene.talker, p, shot_type, _bench_place(scene, p, shot_type)
+    )
+    w, h = int(scale * 1.0) + 4, int(scale * 1.1) + 4
+    frames = []
+    for level in range(LEVELS):
+        img = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+        _person(ImageDraw.Draw(img, "RGBA"), w / 2, h - 2, scale, kind, palette, pose, say=level)
+        frames.append(img)
+    return Sprite(frames, fx - w / 2, ground - (h - 2), word=kind, talk=talk)
 
 
 def _near(scene: Scene, palette: dict[str, Any], p: _Painter, horizon: float, shot_type: str) -> Any:
@@ -636,8 +669,10 @@ def _person(
     palette: dict[str, Any],
     pose: str,
     phase: int = 0,
+    say: int = -1,
 ) -> None:
-    """A stylised figure standing on `ground` at x: head, body, arms, legs by pose."""
+    """A stylised figure standing on `ground` at x: head, body, arms, legs by pose. `say` >= 0
+    gives it a face that talks: eyes, and a mouth open `say` steps, the near arm raised as much."""
     skin, hair = (242, 206, 176), {"old": (215, 215, 215), "child": (80, 50, 30)}.get(kind, (50, 38, 30))
     cloth = {"child": (235, 90, 110), "old": (110, 120, 150)}.get(kind, _c(palette["accent"]))
     lw = max(3, int(height * 0.05))
@@ -670,10 +705,14 @@ def _person(
         )
     arm = {"run": 0.2, "walk": 0.12}.get(pose, 0.05) * (1 if phase == 0 else -1)
     for s in (arm, -arm):
+        lift = max(0, say) * 0.06 if s >= 0 else 0.0  # a talking figure gestures with its near hand
         draw.line(
             [
                 (x, shoulder + height * 0.03),
-                (x + s * height + (height * 0.04 if s >= 0 else -height * 0.04), shoulder + height * 0.28),
+                (
+                    x + s * height + (height * (0.04 + lift) if s >= 0 else -height * 0.04),
+                    shoulder + height * (0.28 - lift * 1.6),
+                ),
             ],
             fill=cloth,
             width=lw,
@@ -686,6 +725,13 @@ def _person(
         draw.ellipse(
             [x + head * 0.8, shoulder - head * 1.7, x + head * 1.4, shoulder - head * 1.1], fill=hair
         )
+    if say >= 0:
+        cy, eye = shoulder - head * 1.05, max(1.0, head * 0.12)
+        for ex in (x - head * 0.38, x + head * 0.38):
+            draw.ellipse([ex - eye, cy - eye, ex + eye, cy + eye], fill=(40, 30, 30))
+        mw, mh = head * (0.55 - 0.05 * say), max(1.0, head * (0.06 + 0.16 * say))
+        my = cy + head * 0.42
+        draw.ellipse([x - mw / 2, my - mh * 0.3, x + mw / 2, my + mh * 0.7], fill=(120, 40, 50))
 
 
 def _umbrella(draw: Any, x: float, top: float, height: float) -> None:
@@ -1127,11 +1173,13 @@ def compose(
     image: Any = None,
     motes: bool = False,
     sketch: Any = None,
+    talk: str = "",
 ) -> Composition:
     """Compose a shot: read the description and draw its layers and sprites for `frame`;
     `motes` adds drifting motes (the reviewer's fix for a shot that stands still); `sketch`, a
     user's drawing (tools/sketch.py), takes the place and the motion of the thing the
-    description names, drawn on and boiling."""
+    description names, drawn on and boiling; `talk`, the mouth openings of a recorded voice
+    per clip frame, makes the first person who stands still talk (else a drawn face)."""
     data = lexicon.load("scenes")
     w, h = frame
     margin = (round(w * 0.06 / 2) * 2, round(h * 0.06 / 2) * 2)
@@ -1155,6 +1203,7 @@ def compose(
         drifting = [_particles("motes", p, palette, seed + 11)] if motes else []  # a flat picture still moves
         return Composition(apply_look(fitted, look).convert("RGB"), [], drifting, margin, (0.5, 0.5), look)
     horizon = _horizon(scene, p, shot_type)
+    speaker = _talker(scene, palette, p, shot_type, talk)  # before the near layer: not drawn there
     sky = _bloom(
         apply_look(_sky(scene, palette, p, horizon), look).convert("RGB"), float(look.get("bloom", 0))
     )
@@ -1193,14 +1242,17 @@ def compose(
         sprites.append(_particles("motes", p, palette, seed + 11))
     if sketch is not None:
         sprites = list(_with_sketch([s for s in sprites if s], sketch, palette, p, seed, description))
-    return Composition(
+    comp = Composition(
         sky=sky,
         layers=[layer for layer in layers if layer],
-        sprites=[s for s in sprites if s],
+        sprites=[s for s in [*sprites, speaker] if s],
         margin=margin,
         subject=_subject(scene, shot_type),
         look=look,
     )
+    if talk and speaker is None:  # no one stands there: a drawn face talks, if there is one
+        talking(comp, talk)
+    return comp
 
 
 FLYING = r"\bfl(y|ies|ying|ew)\b|\bsoar\w*|\bglid\w*|飞|翱翔|盘旋"
@@ -1287,3 +1339,69 @@ def flatten(comp: Composition) -> Any:
         if -s.frames[0].width < x < canvas.width and -s.frames[0].height < y < canvas.height:
             canvas.alpha_composite(s.frames[0], (max(0, x), max(0, y)), (max(0, -x), max(0, -y)))
     return canvas.crop((mx, my, canvas.width - mx, canvas.height - my)).convert("RGB")
+
+
+def _mouth(picture: Any) -> tuple[int, int, int, int, Color] | None:
+    """The mouth of a drawn face (an emoji's dark red or magenta shape with face above and
+    below it): its box (x0, y0, x1, y1) and colour, or None when the picture has no face."""
+    from scipy import ndimage
+
+    rgba = np.asarray(picture.convert("RGBA")).astype(int)
+    r, g, a = rgba[..., 0], rgba[..., 1], rgba[..., 3]
+    h, w = a.shape
+    found, count = ndimage.label((a > 200) & (r > 120) & (g < 60) & (r - g > 90))
+    if not count:
+        return None
+    sizes = ndimage.sum(np.ones_like(a), found, range(1, count + 1))
+    for j in np.argsort(sizes)[::-1]:
+        if sizes[j] < 0.002 * w * h or sizes[j] > 0.2 * w * h:
+            continue
+        ys, xs = np.nonzero(found == j + 1)
+        x0, x1, y0, y1 = int(xs.min()), int(xs.max()) + 1, int(ys.min()), int(ys.max()) + 1
+        cx = (x0 + x1) // 2
+        above, below = rgba[max(0, y0 - 3), cx], rgba[min(h - 1, y1 + 2), cx]
+        if y1 < 0.97 * h and x1 - x0 >= y1 - y0 and above[3] > 200 and above[1] > 110 and below[3] > 200:
+            colour = rgba[ys, xs, :3].min(axis=0)
+            return x0, y0, x1, y1, (int(colour[0]), int(colour[1]), int(colour[2]))
+    return None
+
+
+def talking(comp: Composition, levels: str) -> Sprite | None:
+    """Give a recorded voice to the shot's first figure with a face (else its first drawn
+    thing): one picture per mouth opening in `levels` ('0' closed … '3' wide, one digit per
+    clip frame), the mouth opened and the figure lifted a little with the voice, shown frame by
+    frame as the levels say. Returns the sprite, or None when the shot draws nothing to talk."""
+    from tools.voiceover import LEVELS
+
+    drawn = [s for s in comp.sprites if s.word and s.frames and not s.intro]
+    faces = [(s, m) for s in drawn if (m := _mouth(s.frames[0])) is not None]
+    if not (faces or drawn):
+        return None
+    sprite, mouth = faces[0] if faces else (drawn[0], None)
+    base = sprite.frames[0].convert("RGBA")
+    w, h = base.size
+    lift = max(1, round(0.02 * h))
+    pad = lift * (LEVELS - 1)
+    pictures = []
+    for level in range(LEVELS):
+        face = base.copy()
+        if mouth and level:
+            x0, y0, x1, y1, colour = mouth
+            mw, mh = x1 - x0, max(2, y1 - y0)
+            cx, top = (x0 + x1) / 2, y0 + mh * 0.2
+            open_w, open_h = mw * (0.8 - 0.08 * level), mh * (0.7 + 0.75 * level)
+            pen = ImageDraw.Draw(face)
+            pen.ellipse((cx - open_w / 2, top, cx + open_w / 2, top + open_h), fill=(*colour, 255))
+            if level >= 2:  # the tongue shows in a wide-open mouth
+                tongue = (min(255, colour[0] + 80), min(255, colour[1] + 60), min(255, colour[2] + 70), 255)
+                pen.ellipse(
+                    (cx - open_w / 3, top + open_h * 0.55, cx + open_w / 3, top + open_h * 0.95), fill=tongue
+                )
+        canvas = Image.new("RGBA", (w, h + pad), (0, 0, 0, 0))
+        canvas.alpha_composite(face, (0, pad - lift * level))
+        pictures.append(canvas)
+    sprite.frames = pictures
+    sprite.y -= pad
+    sprite.talk = levels
+    sprite.bob = sprite.rock = sprite.spin = sprite.squash = sprite.grow = 0.0
+    return sprite
