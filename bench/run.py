@@ -33,6 +33,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from PIL import Image  # noqa: E402
+
 from graph import Context, build_graph, open_checkpointer  # noqa: E402
 from graph.state import user_message  # noqa: E402
 from tools.renderer import X264_CRF, X264_PRESET  # noqa: E402
@@ -337,6 +339,12 @@ ROWS = [
     ("recover_startup_s", "  a fresh process answering a simple turn, for scale", "s", ""),
     ("backup_200_s", "Online backup of a 200-turn project (every database)", "s", ""),
     ("backup_200_mb", "  backup size", "MB", ""),
+    ("beats_s", "Beat analysis of a 3-minute song (beats, downbeats, tempo), warm", "s", "< 2 s"),
+    ("beats_cold_s", "  the same in a fresh process (librosa and numba's JIT loaded)", "s", ""),
+    ("sketch_clean_s", "Sketch cleaned and its element drawn (reveal and boil pictures)", "s", "< 2 s"),
+    ("sketch_shot_s", "  its 4 s 1080p24 shot rendered (drawn on, boiling, flying)", "s", ""),
+    ("voiceover_s", "Recorded narration analysed (speech found, mouth openings per frame)", "s", ""),
+    ("voiceover_length_s", "  length of that recording", "s", ""),
     (
         "simple_turn_p95_s",
         "Simple turn (classify and reply, no render) through the graph, p95",
@@ -534,13 +542,90 @@ def reliability_bench(count: int) -> dict[str, float]:
     return out
 
 
+def _cold_beats(song: Path) -> float:
+    """Beat analysis of `song` in a fresh process (librosa's numba JIT compiles on first use)."""
+    code = (
+        "import time, sys; t = time.perf_counter(); from tools.beats import analyse; "
+        "analyse(sys.argv[1]); print(time.perf_counter() - t)"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(song)], capture_output=True, text=True, cwd=ROOT)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def multimodal_bench(count: int) -> dict[str, float]:
+    """The other ways in (issue 20): beat analysis of a 3-minute song (the composed bed, one
+    with a steady beat), cold and warm; a sketch cleaned and its element drawn (reveal and
+    boil pictures), then its 4 s 1080p24 shot rendered; a 30 s recorded narration analysed
+    (speech found, mouth openings per frame)."""
+    from tests.test_sketch import pencil_bird
+    from tools import lexicon, sketch, voiceover
+    from tools.beats import analyse
+    from tools.music import compose
+    from tools.plan import build_plan
+    from tools.renderer import render_clip
+
+    with tempfile.TemporaryDirectory(prefix="cinechat-bench-mm-") as tmp:
+        work = Path(tmp)
+        song = work / "song.wav"
+        compose("energetic", 180.0, song)
+        cold = _cold_beats(song)
+        warm = []
+        for _ in range(count):
+            t = time.perf_counter()
+            analyse(song)
+            warm.append(time.perf_counter() - t)
+        drawing = Image.open(pencil_bird(work / "bird.jpg")).convert("RGB")
+        palette = lexicon.load("scenes")["palettes"]["warm"]
+        cleaning, shot = [], []
+        script: dict[str, Any] = {
+            "language": "en",
+            "mood": "warm",
+            "shots": [
+                {
+                    "id": "s1",
+                    "description": "a bird flying over the sea",
+                    "shot_type": "wide",
+                    "duration": 4.0,
+                    "narration": "",
+                    "image": {"key": "bird", "path": str(work / "bird.jpg"), "kind": "sketch"},
+                }
+            ],
+        }
+        item = build_plan(script, {"aspect": "16:9", "resolution": "1080p", "fps": 24})[0]  # type: ignore[arg-type]
+        for k in range(count):
+            t = time.perf_counter()
+            sketch.frames(sketch.clean(drawing), palette, 300, k)
+            cleaning.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            render_clip(item["spec"], work / f"sketch{k}.mp4", work / "bird.jpg")
+            shot.append(time.perf_counter() - t)
+        voice = work / "voice.wav"
+        text = "The sea is calm today. A bird flies over the water, and the light is soft. " * 3
+        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "130", "-w", str(voice), "--", text], check=True)
+        analysed = []
+        for _ in range(count):
+            t = time.perf_counter()
+            recording = voiceover.load(voice)
+            voiceover.mouth_levels(recording.samples, 24)
+            analysed.append(time.perf_counter() - t)
+        spoken = voiceover.load(voice).seconds
+    return {
+        "beats_cold_s": round(cold, 3),
+        "beats_s": round(statistics.median(warm), 3),
+        "sketch_clean_s": round(statistics.median(cleaning), 3),
+        "sketch_shot_s": round(statistics.median(shot), 3),
+        "voiceover_s": round(statistics.median(analysed), 3),
+        "voiceover_length_s": round(spoken, 1),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-readme", action="store_true")
     parser.add_argument(
         "--only",
-        choices=["history", "history-pg", "router", "icons", "reliability"],
+        choices=["history", "history-pg", "router", "icons", "reliability", "multimodal"],
         help="measure only this part, keeping the other figures",
     )
     args = parser.parse_args()
@@ -567,6 +652,8 @@ def main() -> int:
         results["medians"] = {**results["medians"], **icon_bench(args.runs)}
     if args.only in (None, "reliability"):
         results["medians"] = {**results["medians"], **reliability_bench(args.runs)}
+    if args.only in (None, "multimodal"):
+        results["medians"] = {**results["medians"], **multimodal_bench(args.runs)}
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     if not args.no_readme:
         write_readme(results)
