@@ -351,6 +351,74 @@ def beat_cuts(split: str) -> dict[str, Any]:
     }
 
 
+def _pictures(folder: Path) -> tuple[str, str]:
+    """A pencil drawing (tests/test_sketch.pencil_bird) and a photo-like picture, as files."""
+    import numpy as np
+    from PIL import Image
+
+    from tests.test_sketch import pencil_bird
+
+    drawing = pencil_bird(folder / "drawing.jpg")
+    rng = np.random.default_rng(3)
+    yy, xx = np.mgrid[0:600, 0:800]
+    photo = np.stack(
+        [120 + 80 * np.sin(xx / 90), 140 + 60 * np.cos(yy / 70), 90 + 40 * np.sin((xx + yy) / 50)], -1
+    )
+    Image.fromarray(np.clip(photo + rng.normal(0, 12, photo.shape), 0, 255).astype("uint8")).save(
+        folder / "photo.jpg"
+    )
+    return str(drawing), str(folder / "photo.jpg")
+
+
+def sketches(split: str) -> dict[str, Any]:
+    """Drawings sent with words (tests/data/heldout/sketch): with the pencil drawing attached,
+    to a four-shot project: for a shot ('sketch_shot': that shot, its element the drawing), for
+    a new shot or video ('sketch_new'); and words about drawing that send none ('other', with a
+    photo attached): it must stay a picture, not be traced as a sketch."""
+    import tempfile
+
+    path = HELD / "sketch" / f"{split}.jsonl"
+    cases = (
+        [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
+    )
+    right = {"sketch_shot": 0, "sketch_new": 0, "other": 0}
+    count = dict.fromkeys(right, 0)
+    misses = []
+    with tempfile.TemporaryDirectory(prefix="cinechat-eval-sketch-") as tmp:
+        drawing, photo = _pictures(Path(tmp))
+        for case in cases:
+            label = case["label"]
+            count[label] += 1
+            picture = photo if label == "other" else drawing
+            reading, _ = decide(case["text"], project("rendered"), Context(use_llm=False), [picture])  # type: ignore[arg-type]
+            slots = reading.slots
+            if label == "sketch_shot":
+                want = 4 if case["shot"] == -1 else case["shot"]
+                got = f"{slots.get('operation')} {slots.get('shots')} sketch={bool(slots.get('sketch'))} {slots.get('error', '')}"
+                ok = (
+                    slots.get("operation") == "image"
+                    and slots.get("shots") == [want]
+                    and bool(slots.get("sketch"))
+                )
+            elif label == "sketch_new":
+                new = reading.intent == "create" or slots.get("operation") == "insert"
+                got = f"{reading.intent} {slots.get('operation')} sketch={bool(slots.get('sketch'))}"
+                ok = new and bool(slots.get("sketch"))
+            else:
+                got = f"{reading.intent} {slots.get('operation')} sketch={bool(slots.get('sketch'))}"
+                ok = not slots.get("sketch")
+            right[label] += ok
+            if not ok:
+                misses.append({"text": case["text"], "want": label, "got": got})
+    return {
+        "split": f"sketch-{split}",
+        "cases": len(cases),
+        **{f"{k}_right": (right[k] / count[k] if count[k] else None) for k in right},
+        "counts": count,
+        "misses": misses,
+    }
+
+
 def show(result: dict[str, Any], misses: bool) -> None:
     """Print a split's figures."""
     print(f"\n== {result['split']}: {result['messages']} messages")
@@ -438,6 +506,17 @@ def main() -> int:
         if args.misses and split != "test":
             for m in beat["misses"]:
                 print(f"  {m['want']} -> {m['got']}: {m['text']}")
+        drawn = sketches(split)
+        if drawn["cases"]:
+            results.append(drawn)
+            print(
+                f"== {drawn['split']}: {drawn['cases']} messages with a picture {drawn['counts']}, right: "
+                f"for a shot {drawn['sketch_shot_right']:.3f}, new shot or video {drawn['sketch_new_right']:.3f}, "
+                f"not a sketch {drawn['other_right']:.3f}"
+            )
+            if args.misses and split != "test":
+                for m in drawn["misses"]:
+                    print(f"  {m['want']} -> {m['got']}: {m['text']}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=2))
     return 0

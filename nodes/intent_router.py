@@ -45,10 +45,27 @@ def _script(state: ProjectState) -> dict[str, Any] | None:
 
 
 SKETCH_WORDS = (
-    r"草图|手绘|手画|简笔画|线稿|涂鸦|素描稿|我画的|画了?一?[张个幅]|\bsketch\w*|\bdrawing\b|\bdoodle\w*|"
-    r"\bline ?art\b|\bi drew\b|\bhand[- ]drawn\b|\bscribble\w*"
+    r"(草图|手绘|手画|简笔画|线稿|涂鸦|素描稿)(?![^，,。]{0,4}(风格|效果|感|画风|质感|风))|我画的|画的这|画了?一?[张个幅]|"
+    r"\b(my|this|these|the|attached|our)\s+(own\s+)?(\w+\s+)?(sketch|drawing|doodle|scribble|line ?art)(es|s)?\b"
+    r"(?!\s*(look|style|effect|filter))|\bi (drew|sketched|doodled|scribbled)\b|"
+    r"\bhand[- ]drawn\b(?!\s*(look|style|cartoon|effect))"
 )
 """Words that call an attached picture a drawing to animate (a sketch), not a photo to show."""
+
+
+NEW_VIDEO_WORDS = (
+    r"全新的?(视频|短片|片子)|新的?(视频|短片|片子)|重新做一?个|另做一?个|做成(一个|一段)?(动画|视频|短片)|"
+    r"\b(whole|brand|completely|totally)\s+new\s+(video|vid|clip|film|animation)\b|"
+    r"\binto an? (short |new )?(video|vid|clip|animation|film|cartoon)\b|\bnew (video|vid|film)\b"
+)
+"""Words that make an attached picture a new video (a new project), not a shot of this one."""
+NEW_SHOT_WORDS = (
+    r"新(加|增|的|建)?一?个?(镜头|分镜|场景|画面)|单独一?个(新)?镜头|(加|添|增加|添加|插入)一?个(新)?(镜头|分镜|场景)|"
+    r"\b(new|extra|another|additional|separate)\s+(shot|scene|clip)\b|\bas an? (new |extra )?(shot|scene)\b"
+)
+"""Words that make an attached picture a new shot of the project."""
+INTO_WORDS = r"(加|放|画|用)(到|进|在)[^，,。]{0,12}(里|中|上)|\binto (the )?(\w+ )?(shot|scene)\b"
+"""Words that put an attached picture into a shot that exists ('加到第一个分镜里'), not a new one."""
 
 
 def _with_image(
@@ -73,9 +90,20 @@ def _with_image(
         except SketchError as err:
             return Analysis(analysis.intent, 1.0, {"error": err.code, **err.details})
     extra = {"sketch": True} if sketch else {}
-    if not state.get("script"):
+    new_video = analysis.intent == "create" or re.search(NEW_VIDEO_WORDS, text, flags=re.I)
+    if (
+        not state.get("script") or new_video
+    ):  # a new video from the picture (the old one stays in the history)
         slots = analysis.slots if analysis.intent == "create" else {}
-        return Analysis("create", 0.9, {**slots, "image": images[0], **extra})
+        fresh = {"new_project": True} if state.get("script") else {}
+        return Analysis("create", 0.9, {**slots, "image": images[0], **extra, **fresh})
+    new_shot = re.search(NEW_SHOT_WORDS, text, flags=re.I)
+    inserting = analysis.slots.get("operation") == "insert" and not re.search(INTO_WORDS, text, flags=re.I)
+    if inserting or new_shot:  # a new shot made from it (at the end, unless the words place it)
+        slots = dict(analysis.slots) if inserting else {"shots": [], "operation": "insert", "place": "end"}
+        return Analysis(
+            "revise_script", max(analysis.confidence, 0.9), {**slots, "image": images[0], **extra}
+        )
     shots = analysis.slots.get("shots") or referenced_shots(text, _script(state))
     if not shots:
         return Analysis("edit_visual", 0.9, {"error": "which_shot_image"})

@@ -67,12 +67,18 @@ def _create(state: ProjectState, context: Context, text: str) -> tuple[Script, l
     slots = state["intent"]["slots"]
     script, notes = _draft(text, state.get("language", "zh"), slots, context)
     script["request"] = text
-    if slots.get("image") and slots.get("sketch"):  # a drawing: an animated element of the first shot
-        stored = ingest(AssetStore(context.data_dir), slots["image"], "sketches")
-        script["shots"][0]["image"] = {**stored, "kind": "sketch"}
-    elif slots.get("image"):
-        script["shots"][0]["image"] = ingest(AssetStore(context.data_dir), slots["image"], "images")
+    if slots.get("image"):
+        _picture_of(script, script["shots"][0]["id"], slots, context)
     return script, notes
+
+
+def _picture_of(script: Script, shot_id: str, slots: dict[str, Any], context: Context) -> None:
+    """The attached picture stored as a shot's image: a drawing, its animated element."""
+    shot = next(s for s in script["shots"] if s["id"] == shot_id)
+    if slots.get("sketch"):
+        shot["image"] = {**ingest(AssetStore(context.data_dir), slots["image"], "sketches"), "kind": "sketch"}
+    else:
+        shot["image"] = ingest(AssetStore(context.data_dir), slots["image"], "images")
 
 
 def _new_settings(context: Context, mood: str, aspect: str | None = None) -> Settings:
@@ -105,6 +111,8 @@ def script_writer(state: ProjectState, runtime: Runtime[Context]) -> dict[str, A
                 script, change = change_duration(current, intent["slots"])
             else:
                 script, change = revise(current, text, intent["slots"])
+                if change["op"] == "insert" and intent["slots"].get("image"):  # the new shot's picture
+                    _picture_of(script, change["shot_id"], intent["slots"], context)
             update = version_bump(state, version_note(change, script, state.get("language", "zh")))
             settings = dict(state.get("settings") or {})
             if change["op"] == "tone" and settings.get("music") not in ("off", "upload"):

@@ -124,3 +124,19 @@ def test_volume_follows_the_direction_said(text: str, sign: int) -> None:
     a = analyse(text, script)
     assert a.slots["operation"] == "volume", a.slots
     assert a.slots["amount"] * sign > 0, a.slots
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("use this in shot three", [3]),
+        ("make scene two brighter", [2]),
+        ("结尾那个镜头 用我这张", [4]),
+        ("a shot five seconds long", []),
+    ],
+)
+def test_shots_named_in_words(text: str, want: list[int]) -> None:
+    from tools.intents import referenced_shots
+
+    script = {"shots": [{"shot_type": "wide", "description": f"shot {i}"} for i in range(4)]}
+    assert referenced_shots(text, script) == want

@@ -101,3 +101,38 @@ def test_a_blank_sketch_is_refused_and_changes_nothing(app: Any, tmp_path: Path)
     after = _send(app, "use my sketch for shot 1", [str(tmp_path / "blank.png")])
     assert after["intent"]["slots"]["error"] == "sketch_blank" and "no lines" in after["reply"]
     assert project(dict(app.get_state(config).values)) == before
+
+
+@pytest.mark.parametrize(
+    ("words", "where"),
+    [
+        ("i doodled this robot, add it as an extra shot", -1),
+        ("在第二个镜头后面新加一个镜头，用我画的这张", 2),
+    ],
+)
+def test_a_new_shot_is_made_from_a_sketch_and_undo_takes_it_out(
+    app: Any, tmp_path: Path, words: str, where: int
+) -> None:
+    from graph.cli import shot_source
+
+    made = turn(app, "t", "make a 12 second video about a robot in a city")
+    before = [s["id"] for s in made["script"]["shots"]]
+    after = _send(app, words, [str(pencil_bird(tmp_path / "robot.jpg"))])
+    shots = after["script"]["shots"]
+    assert len(shots) == len(before) + 1, after["outcome"]
+    new = len(shots) - 1 if where == -1 else where  # 0-based place of the new shot
+    assert shots[new]["id"] not in before and shot_source(shots[new]) == "sketch"
+    assert [shot_source(s) for i, s in enumerate(shots) if i != new] == ["text"] * len(before)
+    back = turn(app, "t", "undo" if where == -1 else "撤销")
+    assert [s["id"] for s in back["script"]["shots"]] == before
+
+
+def test_a_new_video_from_a_sketch_while_a_project_exists(app: Any, tmp_path: Path) -> None:
+    from graph.cli import shot_source
+
+    turn(app, "t", "make a 10 second video about a kite")
+    after = _send(app, "make a whole new video from my drawing pls", [str(pencil_bird(tmp_path / "b.jpg"))])
+    assert after["intent"]["intent"] == "create" and after["status"] == "awaiting_approval"
+    assert shot_source(after["script"]["shots"][0]) == "sketch" and after["version"] == "v2.0", after[
+        "version"
+    ]

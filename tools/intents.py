@@ -12,6 +12,7 @@ from tools import classifier, lexicon
 from tools.request import read_request, style_of
 from tools.retell import ENDING, element_request, ending_request, subject_request
 from tools.text import (
+    EN_NUMBERS,
     EN_ORDINALS,
     NUM,
     detect_language,
@@ -229,13 +230,16 @@ def _ordinal_shots(text: str, count: int) -> list[int]:
         add(float(m.group(1)))
         for extra in re.findall(r"\d+", m.group(2)):
             add(float(extra))
+    for m in re.finditer(r"\b(?:shot|scene|clip)\s+(\w+)\b(?!\s*(?:seconds?|secs?|minutes?|s\b))", low):
+        if m.group(1) in EN_NUMBERS and 1 <= EN_NUMBERS[m.group(1)] <= 20:  # 'shot three'
+            add(float(EN_NUMBERS[m.group(1)]))
     for word, n in EN_ORDINALS.items():
         if re.search(rf"\b{word}\b(?:\s+(?:and|&)\s+\w+)?\s*(?:shot|scene|clip|one)", low) or re.search(
             rf"\b{word}\s+(?:and|&)\s+(?:the\s+)?\w+\s+(?:shots|scenes)", low
         ):
             add(float(n))
     if re.search(
-        r"\b(last|final|closing|ending)\s+(shot|scene|clip|one)|最后(一个|一幕|的)?(镜头|幕|场景|画面)?|结尾(的)?镜头",
+        r"\b(last|final|closing|ending)\s+(shot|scene|clip|one)|最后(一个|一幕|的)?(镜头|幕|场景|画面)?|结尾(的|那个|那)?\s*(镜头|幕|画面|场景)",
         low,
     ):
         add(float(count) if count else None)
