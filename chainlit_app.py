@@ -14,6 +14,7 @@ import os
 import re
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -276,31 +277,44 @@ async def settings_update(settings: dict[str, Any]) -> None:
     cl.user_session.set("settings", settings)
 
 
-async def run_turn(text: str, images: list[str] | None = None, audio: list[str] | None = None) -> None:
+async def _may_change(thread: str, lang: str) -> bool:
+    """Whether the signed-in user may make or change projects, checked now, on the server (a
+    role changed since login counts); a viewer's refusal is said and audited."""
+    user = cl.user_session.get("user")
+    role = await asyncio.to_thread(store.role_of, user.identifier) if user else None
+    if role in ("admin", "creator"):
+        return True
+    ERRORS.labels("role").inc()
+    await audit_entry(
+        "role_refused",
+        user=user.identifier if user else None,
+        thread=thread,
+        outcome="refused",
+        detail={"role": role},
+    )
+    await cl.Message(content=catalog.text(lang, "ui.viewer_only", link="[/shared](/shared)")).send()
+    return False
+
+
+async def run_turn(
+    text: str,
+    images: list[str] | None = None,
+    audio: list[str] | None = None,
+    sketches: list[str] | None = None,
+) -> None:
     """One chat turn through the graph (graph/turns.py: one at a time per project, so a second
     tab or a double send waits its turn; an interrupted turn is recovered first), streamed:
-    steps, progress, reply, media, buttons."""
+    steps, progress, reply, media, buttons. `sketches`: drawings to animate in a shot."""
     graph = await get_graph()
     thread = _thread()
     config = {"configurable": {"thread_id": thread}}
     before = dict((await graph.aget_state(config)).values)
     lang = detect_language(text, default=before.get("language") or "zh")
-    user = cl.user_session.get("user")
-    role = await asyncio.to_thread(store.role_of, user.identifier) if user else None
-    if role not in ("admin", "creator"):  # checked now, on the server: a role changed since login counts
-        ERRORS.labels("role").inc()
-        await audit_entry(
-            "role_refused",
-            user=user.identifier if user else None,
-            thread=thread,
-            outcome="refused",
-            detail={"role": role},
-        )
-        await cl.Message(content=catalog.text(lang, "ui.viewer_only", link="[/shared](/shared)")).send()
+    if not await _may_change(thread, lang):
         return
     progress = cl.Message(content=catalog.text(lang, "ui.turn_started"))
     await progress.send()
-    message = user_message(text, images=images, audio=audio)
+    message = user_message(text, images=images, audio=audio, sketches=sketches)
     context = turn_context(cl.user_session.get("settings") or {})
     turn = Turn(graph, thread, message, context, stream_mode=["updates", "custom"], wait=False)
     started = time.perf_counter()
@@ -405,7 +419,8 @@ SHARE_COMMAND = re.compile(r"^\s*/(share|unshare)\b\s*(.*)$", re.S)
 
 
 async def _send_commands() -> None:
-    """The chat's commands (the composer's / menu) for those who own projects: /share, /unshare."""
+    """The chat's commands (the composer's / menu) for those who own projects: /share,
+    /unshare, /sketch."""
     user = cl.user_session.get("user")
     role = await asyncio.to_thread(store.role_of, user.identifier) if user else None
     if role not in ("admin", "creator"):
@@ -415,6 +430,11 @@ async def _send_commands() -> None:
         [
             {"id": "share", "icon": "share-2", "description": catalog.text(lang, "ui.share_command")},
             {"id": "unshare", "icon": "user-x", "description": catalog.text(lang, "ui.unshare_command")},
+            *(
+                [{"id": "sketch", "icon": "pencil", "description": catalog.text(lang, "ui.sketch_command")}]
+                if SKETCH_PAD
+                else []
+            ),
         ]
     )
 
@@ -467,14 +487,135 @@ async def share_command(command: str, text: str) -> None:
     )
 
 
+SKETCH_COMMAND = re.compile(r"^\s*/sketch\b\s*(.*)$", re.S)
+SKETCH_PAD = os.environ.get("CINECHAT_SKETCH_PAD", "on") != "off"
+"""The sketch pad (/sketch); off, the chat page keeps the strict script policy (no 'unsafe-eval')."""
+SKETCH_PREFIX = "data:image/png;base64,"
+SKETCH_MAX_BYTES = 5 * 1024 * 1024
+"""The largest drawing the sketch pad may send (decoded PNG bytes)."""
+SKETCH_MAX_SIDE = 4096
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+SKETCH_LABELS = (
+    "title",
+    "pen",
+    "eraser",
+    "black",
+    "blue",
+    "red",
+    "green",
+    "width",
+    "undo",
+    "clear",
+    "words",
+    "send",
+    "sending",
+    "sent",
+    "failed",
+)
+"""The sketch pad's words (ui.sketch_<name> in the catalogue), sent to it as props.labels."""
+
+
+async def sketch_command(words: str) -> None:
+    """`/sketch [WORDS]`: a sketch pad in the chat (public/elements/SketchPad.jsx), its field
+    filled with WORDS; what it sends comes back to `sketch_send`."""
+    lang = await _project_language()
+    if not await _may_change(_thread(), lang):
+        return
+    labels = {name: catalog.text(lang, f"ui.sketch_{name}") for name in SKETCH_LABELS}
+    pad = cl.CustomElement(
+        name="SketchPad", props={"lang": lang, "labels": labels, "words": words.strip()}, display="inline"
+    )
+    await cl.Message(content=catalog.text(lang, "ui.sketch_intro"), elements=[pad]).send()
+
+
+def sketch_png(payload: Any) -> tuple[bytes | None, str, dict[str, Any]]:
+    """The sketch pad's drawing as PNG bytes, flattened onto white paper, or None with the
+    catalogue key (and its values) of why it cannot be used: not a PNG data URL, too large,
+    not a picture, or nothing drawn."""
+    import base64
+    import binascii
+    import io
+
+    from PIL import Image
+
+    limit = {"size": 0.0, "limit": SKETCH_MAX_BYTES // (1024 * 1024)}
+    data_url = payload.get("png") if isinstance(payload, dict) else None
+    if not isinstance(data_url, str) or not data_url.startswith(SKETCH_PREFIX):
+        return None, "ui.sketch_bad", {}
+    encoded = data_url[len(SKETCH_PREFIX) :]
+    if len(encoded) > (SKETCH_MAX_BYTES + 2) // 3 * 4 + 4:  # refused before it is decoded
+        return None, "ui.sketch_too_big", {**limit, "size": len(encoded) * 3 / 4 / 1024 / 1024}
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        return None, "ui.sketch_bad", {}
+    if len(data) > SKETCH_MAX_BYTES:
+        return None, "ui.sketch_too_big", {**limit, "size": len(data) / 1024 / 1024}
+    if not data.startswith(PNG_SIGNATURE):
+        return None, "ui.sketch_bad", {}
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            if picture.format != "PNG" or max(picture.size) > SKETCH_MAX_SIDE or min(picture.size) < 1:
+                return None, "ui.sketch_bad", {}
+            picture.load()
+            rgba = picture.convert("RGBA")
+    except Exception:  # truncated, corrupt, a decompression bomb: not a drawing
+        return None, "ui.sketch_bad", {}
+    paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    flat = Image.alpha_composite(paper, rgba).convert("RGB")
+    darkest = flat.convert("L").getextrema()[0]
+    if isinstance(darkest, int | float) and darkest >= 250:  # white (or all but) everywhere
+        return None, "ui.sketch_empty", {}
+    out = io.BytesIO()
+    flat.save(out, format="PNG")
+    return out.getvalue(), "", {}
+
+
+@cl.action_callback("sketch_send")
+async def sketch_send(action: cl.Action) -> dict[str, bool]:
+    """The sketch pad's Send: the drawing (a PNG data URL) and the words for it. Checked on the
+    server (role, payload, size, something drawn; a refusal is said and nothing runs), shown
+    as the user's message with the picture, then sent to the graph as a sketch attachment
+    from a temporary file, removed after the turn. The pad gets {"ok": whether it ran}."""
+    if not SKETCH_PAD:
+        return {"ok": False}
+    payload = action.payload if isinstance(action.payload, dict) else {}
+    words = str(payload.get("text") or "").strip()
+    lang = await _project_language()
+    lang = detect_language(words, default=lang) if words else lang
+    if not await _may_change(_thread(), lang):
+        return {"ok": False}
+    png, refusal, values = await asyncio.to_thread(sketch_png, payload)
+    if png is None:
+        ERRORS.labels("sketch").inc()
+        await cl.Message(content=catalog.text(lang, refusal, **values)).send()
+        return {"ok": False}
+    text = words or catalog.text(lang, "ui.sketch_default_words")
+    picture = cl.Image(name="sketch.png", content=png, mime="image/png", display="inline", size="medium")
+    await cl.Message(content=text, type="user_message", elements=[picture]).send()
+    with tempfile.NamedTemporaryFile(prefix=temp_prefix("sketch"), suffix=".png", delete=False) as tmp:
+        tmp.write(png)
+        path = Path(tmp.name)
+    try:
+        await run_turn(text, sketches=[str(path)])
+    finally:  # the turn has stored its own copy of the drawing
+        path.unlink(missing_ok=True)
+    await _name_chat(text, lambda name: bool(SKETCH_COMMAND.match(name)))  # a chat begun by /sketch
+    return {"ok": True}
+
+
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
     """A typed message, with any uploaded image (a shot) or audio file (the music bed); the
-    /share and /unshare commands (picked from the menu, or typed)."""
+    /share, /unshare and /sketch commands (picked from the menu, or typed)."""
     typed = SHARE_COMMAND.match(message.content or "")
     if message.command in ("share", "unshare") or typed:
         command = message.command if message.command in ("share", "unshare") else typed.group(1)  # type: ignore[union-attr]
         await share_command(str(command), typed.group(2) if typed else message.content)
+        return
+    drawn = SKETCH_COMMAND.match(message.content or "")
+    if SKETCH_PAD and (message.command == "sketch" or drawn):
+        await sketch_command(drawn.group(1) if drawn else message.content or "")
         return
     images, audio = [], []
     for element in message.elements or []:
@@ -551,13 +692,20 @@ async def audio_end() -> None:
         return
     await cl.Message(content=said.text, type="user_message").send()
     await run_turn(said.text)
+    # Chainlit names a chat begun by voice "audio" (after this): its words
+    await _name_chat(said.text, lambda name: name == "audio")
+
+
+async def _name_chat(words: str, stand_in: Callable[[str], bool]) -> None:
+    """Name the chat by `words` where it has no name, or the one Chainlit gave it from a message
+    that says nothing of the project (`stand_in`: an "audio" recording, a /sketch command)."""
     from chainlit.data import get_data_layer as chat_history
 
     history = chat_history()
-    if history is not None:  # Chainlit names a chat begun by voice "audio" (after this): its words
+    if history is not None:
         thread = await history.get_thread(cl.context.session.thread_id)
-        if thread and thread.get("name") in (None, "", "audio"):
-            await history.update_thread(cl.context.session.thread_id, name=said.text[:80])
+        if thread and (not thread.get("name") or stand_in(str(thread["name"]))):
+            await history.update_thread(cl.context.session.thread_id, name=words[:80])
 
 
 @cl.action_callback("say")
@@ -844,6 +992,8 @@ chainlit_server.get_html_template = _offline_page
 # configured public URLs only (Chainlit's config.toml said "*", with credentials); socket.io
 # connections from the app's own origin only; tokens that a logout voids.
 server.add_middleware(websec.Guard)
+if SKETCH_PAD:
+    websec.ELEMENT_PAGES.append(chainlit_server.serve)  # the chat page: the sketch pad is a custom element
 if websec.served_over_tls():  # the login cookie is sent over TLS only
     chainlit.auth.cookie._cookie_secure = True
 for layer in server.user_middleware:

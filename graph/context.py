@@ -305,6 +305,10 @@ ENVIRONMENT: list[tuple[str, str]] = [
     ("CHAINLIT_AUTH_SECRET", "signs login tokens (generated into <state>/.chainlit_secret)"),
     ("CINECHAT_STT", "voice messages: auto (when an endpoint or an OpenAI key is set), openai, off"),
     (
+        "CINECHAT_SKETCH_PAD",
+        "the sketch pad in the chat (/sketch): on (default; the chat page allows 'unsafe-eval'), off",
+    ),
+    (
         "CINECHAT_STT_BASE_URL",
         "an OpenAI-compatible /v1/audio/transcriptions endpoint (faster-whisper-server, speaches)",
     ),

@@ -5,7 +5,8 @@
   configured public URLs (CINECHAT_PUBLIC_URL); CORS answers only those. Chainlit's default
   `allow_origins = ["*"]` with credentials echoed any site.
 - **Headers** on every response: a Content-Security-Policy of the app's own origin (plus the
-  hashes of the inline scripts Chainlit's page carries), `frame-ancestors 'none'`,
+  hashes of the inline scripts Chainlit's page carries; on the chat page alone, `'unsafe-eval'`
+  for Chainlit's custom elements, which it compiles in the browser), `frame-ancestors 'none'`,
   `X-Frame-Options: DENY`, `nosniff`, `Referrer-Policy: same-origin`, a Permissions-Policy,
   and HSTS when the request came over TLS.
 - **Login limits** per user name and per client address: after a few failures each further try
@@ -104,12 +105,20 @@ def _media_origin() -> str:
     return f" {remote.origin()}" if remote is not None else ""
 
 
-def policy() -> str:
-    """The Content-Security-Policy."""
+ELEMENT_PAGES: list[Any] = []
+"""The endpoints whose HTML page shows Chainlit's custom elements (public/elements/*.jsx; the
+app adds Chainlit's chat page). Chainlit fetches an element's JSX, compiles it in the browser
+and runs it with `new Function` (react-runner), which a CSP without 'unsafe-eval' refuses:
+these pages' policy allows it, every other response's (our own pages, files, the API) does not."""
+
+
+def policy(custom_elements: bool = False) -> str:
+    """The Content-Security-Policy; `custom_elements`: of a page in ELEMENT_PAGES."""
     from tools.stt import configured
 
     # the microphone's recorder loads its AudioWorklet from a blob: URL the page itself made
-    scripts = " ".join(["'self'", *sorted(SCRIPTS.hashes), *(["blob:"] if configured() else [])])
+    evaluates = ["'unsafe-eval'"] if custom_elements else []
+    scripts = " ".join(["'self'", *evaluates, *sorted(SCRIPTS.hashes), *(["blob:"] if configured() else [])])
     media = _media_origin()
     return "; ".join(
         [
@@ -129,10 +138,10 @@ def policy() -> str:
     )
 
 
-def security_headers(secure: bool) -> list[tuple[bytes, bytes]]:
-    """The headers every response gets."""
+def security_headers(secure: bool, custom_elements: bool = False) -> list[tuple[bytes, bytes]]:
+    """The headers every response gets (`custom_elements`: a page in ELEMENT_PAGES)."""
     headers = [
-        (b"content-security-policy", policy().encode()),
+        (b"content-security-policy", policy(custom_elements).encode()),
         (b"x-frame-options", b"DENY"),
         (b"x-content-type-options", b"nosniff"),
         (b"referrer-policy", b"same-origin"),
@@ -189,7 +198,9 @@ class Guard:
             async def with_headers(message: dict[str, Any]) -> None:
                 if message["type"] == "http.response.start":
                     kept = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
-                    message = {**message, "headers": kept + security_headers(secure)}
+                    # the router has put the endpoint it chose in the scope by now
+                    page = any(scope.get("endpoint") is e for e in ELEMENT_PAGES)
+                    message = {**message, "headers": kept + security_headers(secure, page)}
                 await send(message)
 
             await self.app(scope, receive, with_headers)

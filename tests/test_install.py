@@ -50,6 +50,7 @@ def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert any(n.endswith("share/cinechat/app/.chainlit/config.toml") for n in names), names
     assert any(n.endswith("share/cinechat/app/public/theme.json") for n in names)
+    assert any(n.endswith("share/cinechat/app/public/elements/SketchPad.jsx") for n in names)
     assert "chainlit_app.py" in names and "tools/data/scenes.json" in names
 
     venv = tmp_path / "venv"
