@@ -244,7 +244,7 @@ def decide(
     analysis = follow_up(text, analysis, previous, script)
     if (sketches or images) and "error" not in analysis.slots:
         analysis = _with_image(analysis, sketches or images or [], state, text, bool(sketches))
-    if (narration or music) and "error" not in analysis.slots:
+    if narration or music:  # the file decides, whatever the words alone would have asked
         analysis = _with_music(analysis, narration or music or [], state, text, bool(narration))
     consult = context.llm_router == "always" and not analysis.slots.get("command")
     if (

@@ -112,7 +112,7 @@ def script_writer(state: ProjectState, runtime: Runtime[Context]) -> dict[str, A
             else:
                 script, change = revise(current, text, intent["slots"])
                 if change["op"] == "insert" and intent["slots"].get("image"):  # the new shot's picture
-                    _picture_of(script, change["shot_id"], intent["slots"], context)
+                    _picture_of(script, str(change["shot_id"]), intent["slots"], context)
             update = version_bump(state, version_note(change, script, state.get("language", "zh")))
             settings = dict(state.get("settings") or {})
             if change["op"] == "tone" and settings.get("music") not in ("off", "upload"):

@@ -226,3 +226,18 @@ def test_a_silent_or_missing_recording_is_refused_and_changes_nothing(app: Any, 
     after = _send(app, "use my recording as the narration", [str(tmp_path / "nowhere.wav")])
     assert after["intent"]["slots"]["error"] == "voice_invalid"
     assert project(dict(app.get_state(config).values)) == before
+
+
+def test_speech_after_the_end_is_said_to_be_unheard(app: Any, tmp_path: Path) -> None:
+    app.test_context = dataclasses.replace(app.test_context, resolution="360p")
+    turn(app, "t", "make a 6 second video about a boat")
+    turn(app, "t", "yes")
+    path, _ = recording(
+        tmp_path / "long.wav", [(0.4, "a boat on the water"), (6.5, "and then it sails away")]
+    )
+    after = _send_audio(app, "use this as the voice-over", [str(path)])
+    assert after["intent"]["slots"]["operation"] == "voiceover"
+    assert any("voiceover_unheard" in n for n in after["notes"]) and "not heard" in after["reply"], after[
+        "reply"
+    ]
+    assert all(c[1] <= 6.0 + 1e-6 for c in read_srt(Path(after["render"]["srt"])))
