@@ -125,10 +125,14 @@ class Context:
     """A text-to-video diffusers model for whole shots; empty: none."""
     i2v_model: str = field(default_factory=lambda: _env("CINECHAT_I2V_MODEL", ""))
     """An image-to-video diffusers model for uploaded pictures (and t2i keyframes); empty: none."""
+    sketch_model: str = field(default_factory=lambda: _env("CINECHAT_SKETCH_MODEL", ""))
+    """A sketch-conditioned diffusers pipeline (a scribble or line-art ControlNet, or a
+    T2I-Adapter, saved as one pipeline) for keyframes of sketch shots; empty: none."""
 
     def diffusion_models(self) -> dict[str, str]:
-        """The configured diffusion models by kind (t2i, t2v, i2v)."""
+        """The configured diffusion models by kind (t2i, t2v, i2v, and s2i: from a sketch)."""
         chosen = {"t2i": self.t2i_model, "t2v": self.t2v_model, "i2v": self.i2v_model}
+        chosen["s2i"] = self.sketch_model
         return {kind: model for kind, model in chosen.items() if model}
 
 
@@ -304,6 +308,10 @@ ENVIRONMENT: list[tuple[str, str]] = [
     ("CINECHAT_PASSWORD", "password for `cinechat users add` without a prompt"),
     ("CHAINLIT_AUTH_SECRET", "signs login tokens (generated into <state>/.chainlit_secret)"),
     ("CINECHAT_STT", "voice messages: auto (when an endpoint or an OpenAI key is set), openai, off"),
+    (
+        "CINECHAT_SKETCH_MODEL",
+        "a ControlNet (scribble, line art) or T2I-Adapter pipeline folder for keyframes of sketch shots",
+    ),
     (
         "CINECHAT_SKETCH_PAD",
         "the sketch pad in the chat (/sketch): on (default; the chat page allows 'unsafe-eval'), off",

@@ -10,12 +10,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from graph import Context, build_graph, open_checkpointer
 from graph.state import user_message
 from tests.helpers import ffprobe, turn
-from tests.tiny_models import tiny_animatediff, tiny_ltx, tiny_sd, tiny_wan
+from tests.tiny_models import tiny_animatediff, tiny_controlnet, tiny_ltx, tiny_sd, tiny_wan
 from tools import analysis, diffusion
 from tools.renderer import clip_timing
 
@@ -31,12 +32,13 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "animatediff": tiny_animatediff(root, sd),
         "wan": tiny_wan(root),
         "ltx": tiny_ltx(root),
+        "controlnet": tiny_controlnet(root, sd),
     }
 
 
 @pytest.fixture
 def studio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    for var in ("CINECHAT_T2I_MODEL", "CINECHAT_T2V_MODEL", "CINECHAT_I2V_MODEL"):
+    for var in ("CINECHAT_T2I_MODEL", "CINECHAT_T2V_MODEL", "CINECHAT_I2V_MODEL", "CINECHAT_SKETCH_MODEL"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("CINECHAT_DIFFUSION_STEPS", "2")
     monkeypatch.setenv("CINECHAT_DIFFUSION_WIDTH", "64")
@@ -63,12 +65,16 @@ class Studio:
     def say(self, thread: str, text: str) -> dict[str, Any]:
         return turn(self.graph, thread, text, self.context())
 
-    def __call__(self, thread: str, image: Path | None = None) -> dict[str, Any]:
-        """A 10 s project (shot 2 from `image` when given), rendered."""
+    def __call__(self, thread: str, image: Path | None = None, sketch: Path | None = None) -> dict[str, Any]:
+        """A 10 s project (shot 2 from `image`, or from the drawing `sketch`, when given), rendered."""
         self.say(thread, "Make a 10 second video about birds flying over the sea")
-        if image is not None:
+        if image is not None or sketch is not None:
             config = {"configurable": {"thread_id": thread}}
-            message = user_message("use this picture for shot 2", [str(image)])
+            message = (
+                user_message("use this picture for shot 2", [str(image)])
+                if image is not None
+                else user_message("use my drawing for shot 2", sketches=[str(sketch)])
+            )
             self.graph.invoke({"messages": [message]}, config, context=self.context())
         return self.say(thread, "go ahead")
 
@@ -257,3 +263,57 @@ def test_each_family_gets_its_dtype_and_memory_options(
     diffusion.apply_placement(pipe, cpu_with_vae_options)
     assert pipe.vae.use_slicing and pipe.vae.use_tiling  # set on the VAE, where diffusers reads them
     diffusion.load.cache_clear()
+
+
+def test_a_sketch_shot_is_drawn_by_the_controlnet_on_its_lines(
+    studio: Any, tiny: dict[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With a sketch model (a scribble ControlNet, here a tiny one built from a config), the
+    sketch shot's keyframe is generated on the drawing's cleaned lines and animated as a
+    picture; the other shots, with no text model, stay the animatic; the drawing decides what
+    is generated."""
+    from PIL import Image
+
+    from tests.test_sketch import pencil_bird
+    from tools.sketch import control_image
+
+    monkeypatch.setenv("CINECHAT_SKETCH_MODEL", str(tiny["controlnet"]))
+    drawing = pencil_bird(tmp_path / "bird.jpg")
+    v = studio("s2i", sketch=drawing)
+    _check_video(v)
+    by_shot = {b["shot"]: b for b in v["render"]["backends"]}
+    assert by_shot[2]["backend"] == "diffusion" and by_shot[2]["kind"] == "s2i", by_shot
+    assert v["plan"][1]["spec"]["diffusion"]["model"] == str(tiny["controlnet"])
+    assert all("diffusion" not in item["spec"] for i, item in enumerate(v["plan"]) if i != 1)
+    control = control_image(Image.open(drawing), (64, 32))
+    lines = np.asarray(control.convert("L")) > 128
+    assert 0.01 < lines.mean() < 0.4  # white lines on black, where the pencil was
+    other = Image.new("RGB", (64, 32))
+    other.paste(control.rotate(180), (0, 0))
+    made = [
+        np.asarray(
+            diffusion.generate("s2i", str(tiny["controlnet"]), "a bird", "", (64, 32), 1, 2, image=c)[0][0],
+            dtype=float,
+        )
+        for c in (control, other)
+    ]
+    assert np.abs(made[0] - made[1]).mean() > 0.1  # another drawing, another keyframe
+
+
+def test_a_sketch_keyframe_is_set_in_motion_and_a_missing_model_keeps_the_drawing(
+    studio: Any, tiny: dict[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tests.test_sketch import pencil_bird
+
+    drawing = pencil_bird(tmp_path / "bird.jpg")
+    monkeypatch.setenv("CINECHAT_SKETCH_MODEL", str(tiny["controlnet"]))
+    monkeypatch.setenv("CINECHAT_I2V_MODEL", str(tiny["ltx"]))
+    v = studio("s2v", sketch=drawing)
+    shot2 = {b["shot"]: b for b in v["render"]["backends"]}[2]
+    assert shot2["kind"] == "i2v" and shot2["keyframe"] == str(tiny["controlnet"]), shot2
+    assert v["plan"][1]["spec"]["diffusion"]["keyframe_kind"] == "s2i"
+    monkeypatch.delenv("CINECHAT_I2V_MODEL")
+    monkeypatch.setenv("CINECHAT_SKETCH_MODEL", str(tmp_path / "no-such-model"))
+    v = studio("gone", sketch=drawing)
+    shot2 = {b["shot"]: b for b in v["render"]["backends"]}[2]
+    assert shot2["backend"] == "sketch" and shot2["fallback"] == "missing", shot2

@@ -241,3 +241,18 @@ def test_speech_after_the_end_is_said_to_be_unheard(app: Any, tmp_path: Path) ->
         "reply"
     ]
     assert all(c[1] <= 6.0 + 1e-6 for c in read_srt(Path(after["render"]["srt"])))
+
+
+def test_cinechat_say_narration_with_no_words(tmp_path: Path) -> None:
+    """`cinechat say --narration FILE` alone: the recording becomes the narration."""
+    from tests.test_voice import env_for, say
+
+    env = env_for(None, tmp_path / "home")
+    env["CINECHAT_LANGUAGE"] = "en"
+    say(env, "make a 6 second video about a small boat")
+    code, made = say(env, "yes")
+    assert code == 0 and made["video"], made
+    path, _ = recording(tmp_path / "me.wav", [(0.5, "a small boat on a calm sea")])
+    code, out = say(env, "--narration", str(path))
+    assert code == 0 and out["version"] != made["version"], out
+    assert out["outcome"]["op"] == "voiceover" and "your own recording" in out["reply"], out["reply"]

@@ -1,6 +1,7 @@
 """Tiny randomly initialised diffusers pipelines built from configs (tokenizers from
 vocabularies written here), saved to a folder so they load through `from_pretrained` exactly
-as real models do: Stable Diffusion, AnimateDiff, Wan 2.x and LTX-Video."""
+as real models do: Stable Diffusion, AnimateDiff, Wan 2.x, LTX-Video, and a scribble ControlNet
+on the Stable Diffusion one."""
 
 from __future__ import annotations
 
@@ -76,6 +77,45 @@ def tiny_sd(root: Path, name: str = "sd") -> Path:
     )
     pipe.save_pretrained(root / name)
     return root / name
+
+
+def tiny_controlnet(root: Path, sd: Path) -> Path:
+    """A Stable Diffusion ControlNet pipeline (the kind a scribble or line-art ControlNet is
+    used through) on the tiny SD's components. A new ControlNet's output convolutions start at
+    zero (so that training begins from the base model), and so does the last convolution of
+    the control picture's embedding; they are given random weights here, so
+    that the control picture changes what is generated, as a trained one does."""
+    from diffusers import ControlNetModel, StableDiffusionControlNetPipeline, StableDiffusionPipeline
+
+    torch.manual_seed(1)
+    base = StableDiffusionPipeline.from_pretrained(sd)
+    controlnet = ControlNetModel(
+        block_out_channels=(4, 8),
+        layers_per_block=1,
+        in_channels=4,
+        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
+        cross_attention_dim=8,
+        norm_num_groups=2,
+        attention_head_dim=2,
+        conditioning_embedding_out_channels=(4, 8),
+    )
+    with torch.no_grad():
+        convs = [*controlnet.controlnet_down_blocks, controlnet.controlnet_mid_block]
+        for conv in [*convs, controlnet.controlnet_cond_embedding.conv_out]:
+            conv.weight.normal_(0, 0.5)
+    pipe = StableDiffusionControlNetPipeline(
+        vae=base.vae,
+        text_encoder=base.text_encoder,
+        tokenizer=base.tokenizer,
+        unet=base.unet,
+        controlnet=controlnet,
+        scheduler=base.scheduler,
+        safety_checker=None,
+        feature_extractor=None,
+        requires_safety_checker=False,
+    )
+    pipe.save_pretrained(root / "controlnet")
+    return root / "controlnet"
 
 
 def tiny_animatediff(root: Path, sd: Path) -> Path:

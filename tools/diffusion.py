@@ -287,13 +287,14 @@ def generate(
     image: Any = None,
     on_step: Callable[[int, int], None] | None = None,
 ) -> tuple[list[Any], list[str]]:
-    """Run one pipeline (kind t2i, t2v, or i2v from `image`); returns PIL frames (one for t2i)
+    """Run one pipeline (kind t2i, t2v, i2v from `image`, or s2i: a keyframe drawn on the
+    lines of the control picture `image`); returns PIL frames (one for t2i and s2i)
     and notes (e.g. a smaller retry). Arguments a pipeline does not take (a prompt for Stable
     Video Diffusion) are left out."""
     import torch
 
-    if kind == "i2v" and image is None:
-        raise DiffusionError("failed", "image-to-video without an image")
+    if kind in ("i2v", "s2i") and image is None:
+        raise DiffusionError("failed", f"{kind} without an image")
     with _lock:
         pipe = load_image_to_video(model) if kind == "i2v" else load(model)
         notes: list[str] = []
@@ -315,14 +316,14 @@ def generate(
                 "output_type": "pil",
                 "callback_on_step_end": step_end,
             }
-            if kind != "t2i":
+            if kind not in ("t2i", "s2i"):
                 args["num_frames"] = frames
-            if kind == "i2v":
+            if kind in ("i2v", "s2i"):  # s2i: the control picture (a ControlNet's or an adapter's)
                 args["image"] = image.convert("RGB").resize((w, h))
             args = {k: v for k, v in args.items() if accepts(pipe, k)}
             try:
                 out = breaker("diffusion").call(pipe, **args)
-                result = out.images if kind == "t2i" else out.frames[0]
+                result = out.images if kind in ("t2i", "s2i") else out.frames[0]
                 return list(result), notes
             except Exception as exc:  # OOM retries once smaller; anything else is a failure
                 if _is_oom(exc) and attempt == 0:

@@ -22,13 +22,14 @@ def diffusion_spec(shot: Shot, mood: str, frames: int, chosen: dict[str, str]) -
     (with a fixed description of each recurring character), a seed per character so it looks
     the same across shots, and the model, steps and frame count (all part of the clip key).
     A shot with an uploaded picture goes to the image-to-video model (or stays the animated
-    picture); otherwise text-to-video, else a text-to-image keyframe, set in motion by the
-    image-to-video model when there is one."""
+    picture); a sketch shot to the sketch model (a ControlNet keyframe drawn on the sketch's
+    lines); otherwise text-to-video, else a text-to-image keyframe. A keyframe is set in motion
+    by the image-to-video model when there is one."""
     from tools import diffusion
     from tools.lexicon import character_name, characters_in
 
     if (shot.get("image") or {}).get("kind") == "sketch":
-        kind = None  # a sketch stays the animatic's drawn element (no scribble model is wired yet)
+        kind = "s2i" if "s2i" in chosen else None  # else the animatic's drawn element
     elif shot.get("image"):
         kind = "i2v" if "i2v" in chosen else None
     else:
@@ -48,10 +49,12 @@ def diffusion_spec(shot: Shot, mood: str, frames: int, chosen: dict[str, str]) -
         "width": int(os.environ.get("CINECHAT_DIFFUSION_WIDTH", "512")),
         "height": int(os.environ.get("CINECHAT_DIFFUSION_HEIGHT", "288")),
     }
-    if kind == "t2i" and "i2v" in chosen:
-        spec.update(kind="i2v", model=chosen["i2v"], keyframe=chosen["t2i"])
+    if kind in ("t2i", "s2i") and "i2v" in chosen:  # the keyframe set in motion
+        spec.update(kind="i2v", model=chosen["i2v"], keyframe=chosen[kind])
+        if kind == "s2i":
+            spec["keyframe_kind"] = "s2i"
     limit = int(os.environ.get("CINECHAT_DIFFUSION_FRAMES", "17"))
-    spec["frames"] = 1 if spec["kind"] == "t2i" else max(1, min(limit, frames))
+    spec["frames"] = 1 if spec["kind"] in ("t2i", "s2i") else max(1, min(limit, frames))
     return spec
 
 

@@ -339,7 +339,7 @@ def _generate(
     folder = cache / content_key({**gen, "image": spec.get("image")}) if cache else None
     kept = _generated(folder)
     if kept:
-        return (kept[0][0], [], kept[1]) if kind == "t2i" else (None, kept[0], kept[1])
+        return (kept[0][0], [], kept[1]) if kind in ("t2i", "s2i") else (None, kept[0], kept[1])
 
     def run(kind: str, model: str, start: Any = None) -> list[Any]:
         out, more = diffusion.generate(
@@ -358,22 +358,41 @@ def _generate(
         return out
 
     info: dict[str, Any] = {"backend": "diffusion", "model": gen["model"], "kind": kind, "notes": notes}
-    still, source = image, "image"
+    drawn = spec.get("sketch") and image is not None  # a sketch: the control picture of its keyframe
+    still, source = (None, "sketch") if drawn else (image, "image")
     try:
-        if kind == "t2i":
-            frames = run("t2i", gen["model"])[:1]
+        if kind in ("t2i", "s2i"):
+            frames = run(kind, gen["model"], _control(image, spec) if kind == "s2i" else None)[:1]
             _keep(folder, frames, info)
             return frames[0], [], info
         if kind == "i2v" and still is None:  # a keyframe first, then set in motion
-            still, source = run("t2i", gen["keyframe"])[0], "keyframe"
+            first = gen.get("keyframe_kind", "t2i")
+            still = run(first, gen["keyframe"], _control(image, spec) if first == "s2i" else None)[0]
+            source = "keyframe"
             info["keyframe"] = gen["keyframe"]
         frames = run(kind, gen["model"], still)
         info["fps"] = diffusion.native_fps(kind, gen["model"])
         _keep(folder, frames, info)
         return None, frames, info
     except diffusion.DiffusionError as err:
+        if drawn and still is None:  # the sketch stays the drawn element of the animatic
+            return (
+                image,
+                [],
+                {"backend": "sketch", "fallback": err.code, "model": gen["model"], "notes": notes},
+            )
         backend = source if still is not None else "animatic"
         return still, [], {"backend": backend, "fallback": err.code, "model": gen["model"], "notes": notes}
+
+
+def _control(image: Any, spec: ShotSpec) -> Any:
+    """A sketch's control picture at the generation size."""
+    from tools.sketch import control_image
+
+    gen = spec["diffusion"]
+    return control_image(
+        image, (int(gen.get("width", spec["width"])), int(gen.get("height", spec["height"])))
+    )
 
 
 class _FilterGraph:
@@ -625,10 +644,14 @@ def render_clip(
     image = load_image(image_path) if image_path else None
     info: dict[str, Any] = {"backend": "image" if image is not None else "animatic"}
     made: list[Any] = []
+    sketched = bool(spec.get("sketch"))
     if spec.get("diffusion"):
+        drawn_before = image
         image, made, info = _generate(spec, image, on_progress, generated)
+        # a keyframe drawn on the sketch is the shot's picture; the sketch itself is not drawn
+        sketched = sketched and info.get("backend") == "sketch" and image is drawn_before
     seed, shot_type = int(spec.get("seed", 0)), spec.get("shot_type", "medium")
-    drawing = image if spec.get("sketch") else None  # a sketch is an element of the scene, not its picture
+    drawing = image if sketched else None  # a sketch is an element of the scene, not its picture
     comp = scenes.compose(
         spec["description"],
         spec.get("mood", DEFAULT_MOOD),
