@@ -340,7 +340,12 @@ ROWS = [
     ("backup_200_s", "Online backup of a 200-turn project (every database)", "s", ""),
     ("backup_200_mb", "  backup size", "MB", ""),
     ("beats_s", "Beat analysis of a 3-minute song (beats, downbeats, tempo), warm", "s", "< 2 s"),
-    ("beats_cold_s", "  the same in a fresh process (librosa and numba's JIT loaded)", "s", ""),
+    (
+        "beats_cold_s",
+        "  the same in a fresh process (numba's code from its cache; the first run after an install compiles it, ~20 s)",
+        "s",
+        "",
+    ),
     ("sketch_clean_s", "Sketch cleaned and its element drawn (reveal and boil pictures)", "s", "< 2 s"),
     ("sketch_shot_s", "  its 4 s 1080p24 shot rendered (drawn on, boiling, flying)", "s", ""),
     ("voiceover_s", "Recorded narration analysed (speech found, mouth openings per frame)", "s", ""),
