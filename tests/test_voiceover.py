@@ -256,3 +256,22 @@ def test_cinechat_say_narration_with_no_words(tmp_path: Path) -> None:
     code, out = say(env, "--narration", str(path))
     assert code == 0 and out["version"] != made["version"], out
     assert out["outcome"]["op"] == "voiceover" and "your own recording" in out["reply"], out["reply"]
+
+
+def test_a_drawn_face_opens_its_mouth_when_no_one_stands_there() -> None:
+    from tools import scene
+
+    comp = scene.compose("a happy cat face on the table", "warm", (640, 360), 1, "medium", talk="0123" * 12)
+    talker = next(s for s in comp.sprites if s.talk)
+    assert talker.word == "cat face" and len(talker.frames) == voiceover.LEVELS
+
+    def mouth(k: int) -> int:  # the emoji's mouth colour: dark red or magenta
+        rgba = np.asarray(talker.frames[k].convert("RGBA"), dtype=int)
+        return int(((rgba[..., 3] > 200) & (rgba[..., 0] > 100) & (rgba[..., 1] < 60)).sum())
+
+    sizes = [mouth(k) for k in range(voiceover.LEVELS)]
+    assert all(n > 1.3 * sizes[0] for n in sizes[1:]), sizes  # open whenever the voice is heard
+    robot = scene.compose("a robot in a city", "warm", (640, 360), 1, "medium", talk="03" * 24)
+    moving = next(s for s in robot.sprites if s.talk)  # no face to find: it gestures (lifts) only
+    heights = {f.height for f in moving.frames}
+    assert len(heights) == 1 and moving.frames[0].tobytes() != moving.frames[-1].tobytes()
