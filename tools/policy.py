@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from tools import lexicon
+from tools import lexicon, providers
 
 CATEGORIES = ("minors_sexual", "graphic_violence", "hate", "self_harm", "illegal_goods")
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
@@ -127,23 +127,14 @@ PROVIDER_CATEGORIES = {
 
 
 def moderation_endpoint() -> tuple[str | None, str]:
-    """The moderation endpoint and key: CINECHAT_MODERATION_BASE_URL / _API_KEY, else the
-    OpenAI ones."""
-    base = os.environ.get("CINECHAT_MODERATION_BASE_URL") or os.environ.get("OPENAI_BASE_URL") or None
-    return base, os.environ.get("CINECHAT_MODERATION_API_KEY") or os.environ.get("OPENAI_API_KEY") or ""
+    """The moderation endpoint and key (CINECHAT_MODERATION_BASE_URL / _API_KEY, else OpenAI's)."""
+    return providers.endpoint("MODERATION")
 
 
 def moderation_configured() -> bool:
-    """Whether texts also go to an OpenAI-compatible /moderations endpoint. CINECHAT_MODERATION:
-    `off`, `openai` (always, keyless endpoints too), or `auto` (default): when an endpoint is
-    named, or an OpenAI key is set and the LLM is not a keyless local server (which has no
-    moderation API)."""
-    mode = os.environ.get("CINECHAT_MODERATION", "auto")
-    if mode in ("off", "openai"):
-        return mode == "openai"
-    if os.environ.get("CINECHAT_MODERATION_BASE_URL"):
-        return True
-    return bool(moderation_endpoint()[1]) and not os.environ.get("CINECHAT_LLM_BASE_URL")
+    """Whether texts also go to an OpenAI-compatible /moderations endpoint (CINECHAT_MODERATION:
+    `off`, `openai`, or `auto` as tools/providers.enabled says)."""
+    return providers.enabled("MODERATION")
 
 
 def _provider_check(texts: list[str]) -> Violation | None:

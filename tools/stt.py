@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from tools import providers
 from tools.breaker import breaker
 from tools.errors import RequestError
 from tools.ffmpeg import MediaError, decode_pcm, probe
@@ -43,22 +44,14 @@ class Transcript:
 
 
 def endpoint() -> tuple[str | None, str]:
-    """The transcription endpoint and key: CINECHAT_STT_BASE_URL / CINECHAT_STT_API_KEY, else
-    the OpenAI ones (OPENAI_BASE_URL / OPENAI_API_KEY)."""
-    base = os.environ.get("CINECHAT_STT_BASE_URL") or os.environ.get("OPENAI_BASE_URL") or None
-    return base, os.environ.get("CINECHAT_STT_API_KEY") or os.environ.get("OPENAI_API_KEY") or ""
+    """The transcription endpoint and key (CINECHAT_STT_BASE_URL / _API_KEY, else OpenAI's)."""
+    return providers.endpoint("STT")
 
 
 def configured() -> bool:
-    """Whether voice messages can be transcribed. CINECHAT_STT: `off`, `openai` (always,
-    keyless endpoints too) or `auto` (default): when an endpoint is named, or an OpenAI key is
-    set and the LLM is not a keyless local server (CINECHAT_LLM_BASE_URL)."""
-    mode = os.environ.get("CINECHAT_STT", "auto")
-    if mode in ("off", "openai"):
-        return mode == "openai"
-    if os.environ.get("CINECHAT_STT_BASE_URL"):
-        return True
-    return bool(endpoint()[1]) and not os.environ.get("CINECHAT_LLM_BASE_URL")
+    """Whether voice messages can be transcribed (CINECHAT_STT: `off`, `openai`, or `auto` as
+    tools/providers.enabled says)."""
+    return providers.enabled("STT")
 
 
 def check_recording(path: str | Path) -> float:

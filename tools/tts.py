@@ -10,7 +10,7 @@ import shutil
 import wave
 from pathlib import Path
 
-from tools import procs
+from tools import procs, providers
 from tools.breaker import breaker
 from tools.project import VOICE_MAX_SPEEDUP
 
@@ -78,23 +78,14 @@ def phonemes(text: str, lang: str, gender: str = "female") -> str:
 
 
 def speech_endpoint() -> tuple[str | None, str]:
-    """The speech endpoint and key: CINECHAT_TTS_BASE_URL / CINECHAT_TTS_API_KEY, else the
-    OpenAI ones (OPENAI_BASE_URL / OPENAI_API_KEY)."""
-    base = os.environ.get("CINECHAT_TTS_BASE_URL") or os.environ.get("OPENAI_BASE_URL") or None
-    return base, os.environ.get("CINECHAT_TTS_API_KEY") or os.environ.get("OPENAI_API_KEY") or ""
+    """The speech endpoint and key (CINECHAT_TTS_BASE_URL / _API_KEY, else the OpenAI ones)."""
+    return providers.endpoint("TTS")
 
 
 def speech_configured() -> bool:
-    """Whether narration goes to an OpenAI-compatible speech endpoint. CINECHAT_TTS: `espeak`
-    (never), `openai` (always, keyless endpoints too), or `auto` (default): when a speech
-    endpoint is named or an OpenAI key is set and the LLM is not a keyless local server
-    (CINECHAT_LLM_BASE_URL), whose API has no speech."""
-    mode = os.environ.get("CINECHAT_TTS", "auto")
-    if mode in ("espeak", "openai"):
-        return mode == "openai"
-    if os.environ.get("CINECHAT_TTS_BASE_URL"):
-        return True
-    return bool(speech_endpoint()[1]) and not os.environ.get("CINECHAT_LLM_BASE_URL")
+    """Whether narration goes to an OpenAI-compatible speech endpoint (CINECHAT_TTS: `espeak`
+    never, `openai` always, `auto` as tools/providers.enabled says)."""
+    return providers.enabled("TTS", off="espeak")
 
 
 def openai_speech(text: str, gender: str, out_path: Path, rate: float = 1.0) -> float:
