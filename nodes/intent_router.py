@@ -3,6 +3,7 @@ checks that turn impossible requests into a clear error before anything changes.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, cast
 
@@ -75,8 +76,6 @@ def _with_image(
     message names; a bad image or an unnamed shot is an error that changes nothing. A sketch
     (sent as one, called one, or a line drawing by its look) becomes the shot's drawn element
     instead, after checking it has lines to trace."""
-    import re
-
     from tools.sketch import SketchError, clean, looks_like_sketch
 
     try:
@@ -119,6 +118,16 @@ NARRATION_WORDS = (
 """Words that make an attached recording the narration, not the music bed."""
 
 
+DROP_RECORDING_WORDS = (
+    r"(用回|换回|改回|恢复|还是用)[^，,。]{0,6}(合成|电脑|机器|AI|原来)[^，,。]{0,4}(声音|配音|旁白|语音|音)|"
+    r"(去掉|删掉|删除|不要|撤掉|拿掉)[^，,。]{0,4}(我的|我自己的)?(录音|配音|人声)|"
+    r"\b(back to|switch back to|go back to|use)\s+the\s+(synthesi[sz]ed|computer|robot|ai|original|default|tts)"
+    r"\s+(voice|narration|narrator)\b|"
+    r"\b(remove|drop|delete|lose|get rid of)\s+(my\s+)?(own\s+)?(recording|voice[- ]?over)\b"
+)
+"""Words that take the user's recording out of the narration (the synthesised voice again)."""
+
+
 def _with_recording(analysis: Analysis, files: list[str], state: ProjectState) -> Analysis:
     """An attached recording becomes the narration in place of the synthesised voice, after
     checking it is playable, audible and at most ten minutes."""
@@ -138,8 +147,6 @@ def _with_music(
 ) -> Analysis:
     """An attached audio file becomes the music bed, after checking it by content; a
     recording sent as the narration (or called one) becomes the narration."""
-    import re
-
     if spoken or (
         re.search(NARRATION_WORDS, text, flags=re.I) and analysis.slots.get("operation") != "beat_cut"
     ):
@@ -244,6 +251,12 @@ def decide(
     analysis = follow_up(text, analysis, previous, script)
     if (sketches or images) and "error" not in analysis.slots:
         analysis = _with_image(analysis, sketches or images or [], state, text, bool(sketches))
+    if (
+        not (narration or music)
+        and (state.get("settings") or {}).get("voiceover")
+        and re.search(DROP_RECORDING_WORDS, text, flags=re.I)
+    ):  # the recording out: the synthesised voice narrates again
+        analysis = Analysis("edit_audio", 0.95, {"shots": [], "operation": "voiceover", "enabled": False})
     if narration or music:  # the file decides, whatever the words alone would have asked
         analysis = _with_music(analysis, narration or music or [], state, text, bool(narration))
     consult = context.llm_router == "always" and not analysis.slots.get("command")

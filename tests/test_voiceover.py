@@ -275,3 +275,19 @@ def test_a_drawn_face_opens_its_mouth_when_no_one_stands_there() -> None:
     moving = next(s for s in robot.sprites if s.talk)  # no face to find: it gestures (lifts) only
     heights = {f.height for f in moving.frames}
     assert len(heights) == 1 and moving.frames[0].tobytes() != moving.frames[-1].tobytes()
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["用回合成的声音", "去掉我的录音", "go back to the synthesized voice", "remove my recording"],
+)
+def test_words_take_the_recording_out_again(app: Any, tmp_path: Path, words: str) -> None:
+    turn(app, "t", "make a 10 second video about a kite")
+    path, _ = recording(tmp_path / "me.wav", [(0.4, "a kite in the wind")])
+    with_it = _send_audio(app, "use my recording as the narration", [str(path)])
+    assert with_it["settings"]["voiceover"]
+    back = turn(app, "t", words)
+    assert back["intent"]["slots"]["operation"] == "voiceover", back["intent"]
+    assert "voiceover" not in back["settings"] and back["version"] != with_it["version"]
+    again = turn(app, "t", "调高音乐音量" if words[0] > "z" else "make the music louder")
+    assert again["intent"]["slots"]["operation"] != "voiceover"  # other words are other edits
