@@ -1,6 +1,7 @@
 """No crash on any project: random projects made through the compiled graph in either language
 (length 5-180 s, 1-8 shots, every mood, aspect and frame rate, transitions, grades, looks,
-music on or off, narration on or off, sound effects, an uploaded picture), rendered at the
+music on or off, narration on or off, sound effects, an uploaded picture or a sketch, the
+user's own recording as the narration, a cut to a song's beat), rendered at the
 360p draft size so that they run in CI, and held to the invariants of a finished video:
 
 - no exception, and a reply;
@@ -95,7 +96,8 @@ def projects(draw: Any) -> dict[str, Any]:
         edits.append(
             f"加上{EFFECT_WORDS[lang][effect]}" if zh else f"add the sound of {EFFECT_WORDS[lang][effect]}"
         )
-    upload = draw(st.booleans())
+    upload = draw(st.sampled_from([None, "picture", "sketch"]))
+    recorded, beat = draw(st.booleans()), draw(st.booleans())
     return {
         "lang": lang,
         "first": first,
@@ -103,15 +105,17 @@ def projects(draw: Any) -> dict[str, Any]:
         "aspect": draw(st.sampled_from(["16:9", "9:16", "1:1"])),
         "fps": fps,
         "upload": upload,
-        "sound": music or narration or bool(effect),
+        "recorded": recorded,
+        "beat": beat,
+        "sound": music or narration or bool(effect) or recorded or beat,
     }
 
 
 def chat(
-    graph: Any, thread: str, text: str, context: Context, images: list[str] | None = None
+    graph: Any, thread: str, text: str, context: Context, images: list[str] | None = None, **files: Any
 ) -> dict[str, Any]:
     config = {"configurable": {"thread_id": thread}}
-    message = user_message(text, images=images)
+    message = user_message(text, images=images, **files)
     graph.invoke(turn_input(graph.get_state(config), message), config, context=context)
     raw = dict(graph.get_state(config).values)
     assert absolute_paths(raw) == [], text  # store keys, never paths
@@ -129,10 +133,19 @@ def workshop(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     img = Image.new("RGB", (800, 600), (40, 90, 160))
     ImageDraw.Draw(img).ellipse([250, 150, 550, 450], fill=(240, 200, 60))
     img.save(picture)
+    from tests.test_sketch import pencil_bird
+    from tests.test_voiceover import recording
+    from tools.beats import click_track
+
+    click_track(root / "song.wav", 120, 30.0, start=0.2)
+    voice, _ = recording(root / "voice.wav", [(0.4, "hello from the park"), (1.0, "this is my own voice")])
     return {
         "graph": build_graph(open_checkpointer(root / "p.sqlite")),
         "media": root / "media",
         "picture": picture,
+        "sketch": pencil_bird(root / "sketch.jpg"),
+        "voice": voice,
+        "song": root / "song.wav",
     }
 
 
@@ -147,7 +160,11 @@ def check_video(values: dict[str, Any], sound: bool) -> None:
     assert abs(video - total) <= 0.05, (video, total)
     level = analysis.loudness(path)
     if sound:
-        assert -15.0 <= level.integrated <= -13.0, level
+        codes = {p["code"] for p in values["review"]["problems"]}
+        # on target, or too peaky to raise without clipping, and the user is told so
+        assert -15.0 <= level.integrated <= -13.0 or (level.integrated < -15 and "loudness_peaky" in codes), (
+            level
+        )
         assert level.true_peak <= -1.0, level
     assert analysis.black_frames(path, min_duration=0.5) == []
     # a frozen span left after the gate's two rounds of fixes (push-in, then drifting motes)
@@ -183,9 +200,20 @@ def test_any_project_renders_to_a_sound_video(workshop: dict[str, Any], spec: di
     assert values.get("script"), (spec["first"], values.get("reply"))
     for text in spec["edits"]:
         values = chat(graph, thread, text, context)
-    if spec["upload"]:
-        words = "第二个镜头用这张图片" if spec["lang"] == "zh" else "use this picture for shot 2"
+    zh = spec["lang"] == "zh"
+    if spec["upload"] == "picture":
+        words = "第二个镜头用这张图片" if zh else "use this picture for shot 2"
         values = chat(graph, thread, words, context, images=[str(workshop["picture"])])
+    elif spec["upload"] == "sketch":
+        words = "第一个镜头用我画的这张草图" if zh else "use my drawing for shot 1"
+        values = chat(graph, thread, words, context, sketches=[str(workshop["sketch"])])
+    if spec["recorded"]:
+        words = "用我的录音做旁白" if zh else "use my recording as the narration"
+        values = chat(graph, thread, words, context, audio=[str(workshop["voice"])])
+        assert values["settings"].get("voiceover"), values["reply"]
+    if spec["beat"]:
+        words = "用这首歌卡点" if zh else "cut to the beat of this song"
+        values = chat(graph, thread, words, context, audio=[str(workshop["song"])])
     values = chat(graph, thread, "继续生成" if spec["lang"] == "zh" else "go ahead", context)
     assert values.get("status") == "rendered", values.get("reply")
     assert min(values["render"]["width"], values["render"]["height"]) == 360

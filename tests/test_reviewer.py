@@ -170,3 +170,14 @@ def test_review_intent_adds_an_llm_critique(app: Any, monkeypatch: pytest.Monkey
     llm.reset()
     assert v["review"]["critique"] and "点评" in v["reply"]
     assert v["review"]["scores"] == plain["review"]["scores"]  # the numbers stay computed
+
+
+def test_a_quiet_master_is_raised_unless_its_peaks_are_at_the_limit() -> None:
+    from tools.analysis import Loudness
+    from tools.review import _check_loudness
+
+    quiet = _check_loudness(Loudness(integrated=-30.0, true_peak=-17.0, lra=5.0))
+    assert quiet[0]["code"] == "loudness" and quiet[0]["fix"] == {"master_offset_db": 16.0}
+    peaky = _check_loudness(Loudness(integrated=-16.9, true_peak=-1.2, lra=3.7))  # clicks, a lone drum
+    assert peaky[0]["code"] == "loudness_peaky" and "fix" not in peaky[0]
+    assert _check_loudness(Loudness(integrated=-14.2, true_peak=-1.5, lra=5.0)) == []

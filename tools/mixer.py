@@ -122,7 +122,8 @@ def master(
 ) -> dict[str, float]:
     """Normalise a mix to `target` LUFS integrated with two-pass loudnorm (measure, then a
     linear gain with true-peak limiting) and encode it as AAC 48 kHz stereo. Returns pass one's
-    measurement."""
+    measurement. The target is held to what loudnorm takes (-70 to -5 LUFS)."""
+    target = max(-70.0, min(-5.0, target))
     log = run_ffmpeg_stderr(
         [
             "-i",

@@ -472,7 +472,12 @@ def _check_loudness(loud: analysis.Loudness) -> list[Problem]:
     if loud.integrated <= SILENT_LUFS:
         return []
     if abs(loud.integrated - TARGET_LUFS) > LOUDNESS_TOLERANCE_LU:
-        fix = {"master_offset_db": round(TARGET_LUFS - loud.integrated, 1)}
+        raise_by = round(TARGET_LUFS - loud.integrated, 1)
+        if raise_by > 0 and loud.true_peak >= TRUE_PEAK_MAX_DBTP - 1.0:
+            # too quiet with its peaks already at the limit (sparse clicks, a lone drum): the
+            # master's limiter could not get there, louder would clip; it is said, not fixed
+            return [_problem("loudness_peaky", None, None, lufs=loud.integrated, target=TARGET_LUFS)]
+        fix = {"master_offset_db": raise_by}
         return [_problem("loudness", None, fix, lufs=loud.integrated, target=TARGET_LUFS)]
     return []
 
