@@ -112,7 +112,7 @@ def _with_image(
 
 
 NARRATION_WORDS = (
-    r"旁白|配音|解说|画外音|口播|我的声音|我自己的声音|我的录音|我录的|录了?一?段|"
+    r"旁白|配了?音|解说|画外音|口播|我的声音|我自己的声音|我的录音|我录的|录了?一?段|"
     r"\bnarrat\w*|\bvoice[- ]?over\b|\bmy (own )?voice\b|\bmy (own )?recording\b|\bi recorded\b"
 )
 """Words that make an attached recording the narration, not the music bed."""

@@ -210,6 +210,31 @@ def test_the_words_heard_become_the_subtitles(
     assert abs(cues[0][0] - onsets[0]) < 0.05
 
 
+@pytest.mark.parametrize(
+    ("words", "narrates"),
+    [
+        ("我自己配了音，用这个", True),
+        ("这是我录的旁白", True),
+        ("replace the robot voice with my recording", True),
+        ("use this as the music", False),
+        ("把这首歌当背景音乐", False),
+    ],
+)
+def test_a_recording_is_the_narration_when_the_words_say_so(
+    app: Any, tmp_path: Path, words: str, narrates: bool
+) -> None:
+    from tools.beats import click_track
+
+    turn(app, "t", "make a 10 second video about a kite")
+    if narrates:
+        path = recording(tmp_path / "me.wav", [(0.4, "a kite in the wind")])[0]
+    else:
+        path = tmp_path / "song.wav"
+        click_track(path, 120, 12.0)
+    after = _send_audio(app, words, [str(path)])
+    assert (after["intent"]["slots"].get("operation") == "voiceover") is narrates, after["intent"]
+
+
 def test_a_silent_or_missing_recording_is_refused_and_changes_nothing(app: Any, tmp_path: Path) -> None:
     turn(app, "t", "make a 10 second video about a kite")
     config = {"configurable": {"thread_id": "t"}}
