@@ -158,7 +158,7 @@ def build_plan(
             spec["diffusion"] = generated
         first, last = round(start * spec["fps"]) - head, round(end * spec["fps"]) + tail
         said = (talk or "")[max(0, first) : max(0, last)]
-        if "1" in said or "2" in said or "3" in said:
+        if said.strip("0"):  # the mouth opens somewhere in this shot
             spec["talk"] = "0" * max(0, -first) + said.ljust(last - max(0, first), "0")
         plan.append(
             {

@@ -646,10 +646,10 @@ def render_clip(
     made: list[Any] = []
     sketched = bool(spec.get("sketch"))
     if spec.get("diffusion"):
-        drawn_before = image
         image, made, info = _generate(spec, image, on_progress, generated)
-        # a keyframe drawn on the sketch is the shot's picture; the sketch itself is not drawn
-        sketched = sketched and info.get("backend") == "sketch" and image is drawn_before
+        # a keyframe drawn on the sketch is the shot's picture; only a failed model gives the
+        # sketch back (backend 'sketch'), to be drawn as the element of the animatic
+        sketched = sketched and info.get("backend") == "sketch"
     seed, shot_type = int(spec.get("seed", 0)), spec.get("shot_type", "medium")
     drawing = image if sketched else None  # a sketch is an element of the scene, not its picture
     comp = scenes.compose(
