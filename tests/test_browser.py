@@ -105,6 +105,22 @@ def serve(state: Path, settings: dict[str, str]) -> Iterator[dict[str, Any]]:
         log.close()
 
 
+@contextlib.contextmanager
+def own_server(
+    folder: Path, people: dict[str, str] | None = None, **settings: str
+) -> Iterator[dict[str, Any]]:
+    """A server of one test's own: its state in `folder`/state with the version history in a
+    SQLite file there, renders at 360p, and besides alice and bob the `people` given (name:
+    role), each with the password '<name>-password'."""
+    home = folder / "state"
+    home.mkdir()
+    for name, role in (people or {}).items():
+        add_user(home / "users.sqlite", name, f"{name}-password", role=role)
+    base = {"CINECHAT_DB": str(home / "cinechat.sqlite"), "CINECHAT_RESOLUTION": "360p"}
+    with serve(home, {**base, **settings}) as running:
+        yield running
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_browser import NO_CHROMIUM, Session, browser, serve, shots  # noqa: F401 - fixtures
+from tests.test_browser import NO_CHROMIUM, Session, browser, own_server, shots  # noqa: F401 - fixtures
 from tests.test_turns import state
 from tests.test_voiceover import recording
 from tools.assets import AssetStore
@@ -30,11 +30,8 @@ def test_a_song_cuts_to_the_beat_and_a_recording_narrates_in_the_browser(
     browser: Any,  # noqa: F811
     shots: Path,  # noqa: F811
 ) -> None:
-    home = tmp_path / "state"
-    home.mkdir()
     media = tmp_path / "media"
-    settings = {"CINECHAT_DB": str(home / "cinechat.sqlite"), "CINECHAT_RESOLUTION": "360p"}
-    with serve(home, {**settings, "CINECHAT_DATA": str(media)}) as running:
+    with own_server(tmp_path, CINECHAT_DATA=str(media)) as running:
         url, history = running["url"], running["history"]
         s = Session(browser, url, shots, locale="zh-CN")
         s.login("alice", "alice-password")

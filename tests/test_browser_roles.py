@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.test_browser import NO_CHROMIUM, Session, browser, serve, shots  # noqa: F401 - fixtures
+from tests.test_browser import NO_CHROMIUM, Session, browser, own_server, shots  # noqa: F401 - fixtures
 from tests.test_turns import state
 from tools import audit, users
 
@@ -26,14 +26,9 @@ def test_admin_creator_and_viewer_each_in_their_own_browser(
     browser: Any,  # noqa: F811
     shots: Path,  # noqa: F811
 ) -> None:
-    home = tmp_path / "state"
-    home.mkdir()
-    db = home / "users.sqlite"
-    users.add_user(db, "olga", "olga-password", role="admin")
-    with serve(
-        home, {"CINECHAT_DB": str(home / "cinechat.sqlite"), "CINECHAT_RESOLUTION": "360p"}
-    ) as running:
-        url, history = running["url"], running["history"]
+    with own_server(tmp_path, {"olga": "admin"}) as running:
+        url, history, home = running["url"], running["history"], running["state"]
+        db = home / "users.sqlite"
 
         # the administrator adds a viewer in the browser (a wrong form first: nothing changes)
         admin = Session(browser, url, shots, locale="zh-CN")

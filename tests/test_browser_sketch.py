@@ -18,9 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tests.test_browser import NO_CHROMIUM, Session, browser, serve, shots  # noqa: F401 - fixtures
+from tests.test_browser import NO_CHROMIUM, Session, browser, own_server, shots  # noqa: F401 - fixtures
 from tests.test_turns import state
-from tools import users
 
 pytestmark = NO_CHROMIUM
 
@@ -106,13 +105,8 @@ def test_a_drawing_from_the_sketch_pad_becomes_a_shots_element(
     browser: Any,  # noqa: F811
     shots: Path,  # noqa: F811
 ) -> None:
-    home = tmp_path / "state"
-    home.mkdir()
-    users.add_user(home / "users.sqlite", "vic", "vic-password", role="viewer")
-    with serve(
-        home, {"CINECHAT_DB": str(home / "cinechat.sqlite"), "CINECHAT_RESOLUTION": "360p"}
-    ) as running:
-        url, history = running["url"], running["history"]
+    with own_server(tmp_path, {"vic": "viewer"}) as running:
+        url, history, home = running["url"], running["history"], running["state"]
         # the chat page's CSP lets Chainlit compile custom elements ('unsafe-eval'); no other's does
         for path, evaluates in (("/", True), ("/thread/x", True), ("/healthz", False), ("/shared", False)):
             try:
